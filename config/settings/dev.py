@@ -1,0 +1,18 @@
+"""Embedded default: SQLite in the data folder, a secret generated once and kept there."""
+
+import secrets
+
+from .base import *  # noqa: F403
+from .base import DATA_DIR, env, sqlite_database
+
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+_secret_file = DATA_DIR / "secret_key"
+if not _secret_file.exists():
+    _secret_file.write_text(secrets.token_urlsafe(64))
+    _secret_file.chmod(0o600)
+SECRET_KEY = env.str("SECRET_KEY", default="") or _secret_file.read_text().strip()
+
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+else:
+    DATABASES = {"default": sqlite_database(DATA_DIR / "sinergi.sqlite3")}

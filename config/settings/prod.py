@@ -1,0 +1,26 @@
+"""Production: refuses to start without SECRET_KEY and DATABASE_URL."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env
+
+_missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not env.str(name, default="")]
+if _missing:
+    raise ImproperlyConfigured(
+        "Sinergi production settings need these environment variables: " + ", ".join(_missing)
+    )
+SECRET_KEY = env.str("SECRET_KEY")
+if len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long")
+DATABASES = {"default": env.db("DATABASE_URL")}
+DEBUG = False
+SESSION_COOKIE_SECURE = env.bool("SINERGI_SECURE_COOKIES", default=True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")]},
+    }
+}

@@ -1,0 +1,36 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AgencyKind(models.TextChoices):
+    POLRI = "POLRI", _("Polri")
+    KPU = "KPU", _("KPU")
+    BAWASLU = "BAWASLU", _("Bawaslu")
+    TNI = "TNI", _("TNI")
+    PEMDA = "PEMDA", _("Pemerintah Daerah")
+    BPBD = "BPBD", _("BPBD")
+    KEJAKSAAN = "KEJAKSAAN", _("Kejaksaan")
+    PUBLIC = "PUBLIC", _("Masyarakat")
+
+
+class UnitLevel(models.TextChoices):
+    PROVINCE = "province", _("Provinsi")
+    REGENCY = "regency", _("Kabupaten/Kota")
+    DISTRICT = "district", _("Kecamatan")
+    SPECIAL = "special", _("Satuan khusus")
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", _("Operator")
+    ANALYST = "analyst", _("Analis")
+    COMMANDER = "commander", _("Komandan")
+    LIAISON = "liaison", _("Penghubung (LO)")
+    ADMIN = "admin", _("Administrator")
+    OBSERVER = "observer", _("Pengamat")
+
+
+class PersonnelType(models.TextChoices):
+    POLRI = "polri", _("Polri")
+    BRIMOB = "brimob", _("Brimob")
+    TNI = "tni", _("TNI")
+    LINMAS = "linmas", _("Linmas")

@@ -1,0 +1,60 @@
+"""Scoped reads of units, strengths and users. Every page and API reads through these."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .choices import AgencyKind, Role, UnitLevel
+from .models import Unit, UnitStrength, User
+from .permissions import has_perm
+
+
+def is_global(user) -> bool:
+    """Admins (and superusers) see every unit's records."""
+    return bool(user.is_superuser or user.role == Role.ADMIN)
+
+
+def scope_units(user) -> QuerySet[Unit]:
+    """Units whose restricted records the user may read: their own unit and everything under it.
+
+    Polri's province-level commanders and analysts also see TNI units, because TNI serves as BKO
+    under Polri's command during the operation.
+    """
+    if is_global(user):
+        return Unit.objects.all()
+    if not user.unit_id:
+        return Unit.objects.none()
+    unit = user.unit
+    q = Q(path__startswith=unit.path)
+    if (
+        unit.agency.code == AgencyKind.POLRI
+        and unit.level == UnitLevel.PROVINCE
+        and user.role in (Role.COMMANDER, Role.ANALYST)
+    ):
+        q |= Q(agency__code=AgencyKind.TNI) | Q(agency__code=AgencyKind.POLRI)
+    return Unit.objects.filter(q)
+
+
+def unit_list(*, user) -> QuerySet[Unit]:
+    """The unit directory (names, levels, jurisdictions) is visible to every signed-in user."""
+    if not has_perm(user, "unit.view"):
+        return Unit.objects.none()
+    return Unit.objects.select_related("agency", "parent")
+
+
+def unit_strength_list(*, user) -> QuerySet[UnitStrength]:
+    """Personnel strength is restricted: only for units in the user's scope."""
+    if not has_perm(user, "unit.view_strength"):
+        return UnitStrength.objects.none()
+    qs = UnitStrength.objects.select_related("unit", "unit__agency")
+    if is_global(user):
+        return qs
+    return qs.filter(unit__in=scope_units(user))
+
+
+def user_list(*, user) -> QuerySet[User]:
+    if is_global(user):
+        return User.objects.select_related("unit")
+    if not user.unit_id:
+        return User.objects.filter(pk=user.pk)
+    return User.objects.filter(unit__in=scope_units(user)).select_related("unit")

@@ -1,0 +1,129 @@
+"""Base models, the append-only hash-chained audit log, and run records for long work."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an audit event."""
+
+
+class AuditChainHead(models.Model):
+    """Single row holding the last sequence number and hash, locked while an event is appended.
+
+    Keeping the head separately lets `audit verify` notice a deleted last event, and the row lock
+    serialises appends on PostgreSQL so the chain never forks.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("kepala rantai audit")
+
+
+class AuditEvent(models.Model):
+    """One write in the system: who did what to which record, chained to the previous event by hash."""
+
+    seq = models.BigIntegerField(_("urutan"), unique=True)
+    created_at = models.DateTimeField(_("waktu"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_repr = models.CharField(_("pelaku"), max_length=150)
+    unit = models.ForeignKey(
+        "accounts.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("aksi"), max_length=80, db_index=True)
+    object_type = models.CharField(_("jenis objek"), max_length=80, blank=True)
+    object_id = models.CharField(_("id objek"), max_length=80, blank=True)
+    data = models.JSONField(_("data"), default=dict, encoder=DjangoJSONEncoder)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("peristiwa audit")
+        verbose_name_plural = _("peristiwa audit")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id} by {self.actor_repr}"
+
+    def canonical(self) -> str:
+        """The exact text hashed for this event; any change to a field changes the hash."""
+        payload = {
+            "seq": self.seq,
+            "created_at": self.created_at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_repr": self.actor_repr,
+            "unit_id": self.unit_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "data": self.data,
+            "prev_hash": self.prev_hash,
+        }
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit events are append-only")
+
+
+class TaskRun(TimeStampedModel):
+    """Record of a long piece of work (import, recompute, plan, report) run as a background task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("antre")
+        RUNNING = "running", _("berjalan")
+        SUCCEEDED = "succeeded", _("berhasil")
+        FAILED = "failed", _("gagal")
+
+    kind = models.CharField(_("jenis"), max_length=60, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    parameters = models.JSONField(_("parameter"), default=dict, encoder=DjangoJSONEncoder)
+    input_hash = models.CharField(_("hash masukan"), max_length=64, blank=True, db_index=True)
+    input_name = models.CharField(_("nama berkas"), max_length=255, blank=True)
+    log = models.TextField(_("log"), blank=True)
+    result = models.JSONField(_("hasil"), default=dict, encoder=DjangoJSONEncoder)
+    started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    duration_s = models.FloatField(_("durasi (detik)"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="task_runs"
+    )
+    unit = models.ForeignKey(
+        "accounts.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="task_runs"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("catatan proses")
+        verbose_name_plural = _("catatan proses")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
