@@ -1,3 +1,24 @@
+"""API v1 router. Each app's `api` module registers its viewsets through `register(router)`."""
+
+from importlib import import_module
+
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
+
+API_MODULES = [
+    "sinergi.accounts.api",
+    "sinergi.regions.api",
+    "sinergi.elections.api",
+    "sinergi.elections.api_import",
+    "sinergi.core.api",
+]
+
+for _name in API_MODULES:
+    try:
+        _module = import_module(_name)
+    except ModuleNotFoundError as exc:  # an app without an API module yet
+        if exc.name != _name:
+            raise
+        continue
+    _module.register(router)

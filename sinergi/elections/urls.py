@@ -1,5 +1,5 @@
-from django.urls import path
+from . import views, views_import
 
 app_name = "elections"
 
-urlpatterns: list = []
+urlpatterns = views.urlpatterns + views_import.urlpatterns

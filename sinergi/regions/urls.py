@@ -1,5 +1,5 @@
-from django.urls import path
+from . import views
 
 app_name = "regions"
 
-urlpatterns: list = []
+urlpatterns = views.urlpatterns

@@ -1,0 +1,70 @@
+"""The `sinergi` command. Operators script it: keep subcommands and --json output stable.
+
+    sinergi up [--host H] [--port P] [--no-worker]   create/migrate the embedded DB, load NTT once, serve
+    sinergi status [--json]                          dataset and user counts
+    sinergi import-tps FILE [--valid-only] [--json]  import KPU's TPS list (CSV/XLSX)
+    sinergi audit verify                             check the audit hash chain
+    sinergi load-dataset [--force]                   load the NTT default dataset
+    sinergi bench NAME                               run a benchmark (see benchmarks/README)
+    sinergi manage ARGS...                           any Django management command
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _setup(settings_module: str | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module or "config.settings.dev")
+    import django
+
+    django.setup()
+
+
+def _call(*args: str) -> int:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    try:
+        call_command(*args)
+    except CommandError as exc:
+        print(f"sinergi: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(__doc__)
+        return 0
+    cmd, rest = argv[0], argv[1:]
+    mapping = {
+        "up": "sinergi_up",
+        "status": "sinergi_status",
+        "import-tps": "import_tps",
+        "load-dataset": "load_ntt",
+        "bench": "sinergi_bench",
+    }
+    _setup()
+    if cmd == "audit":
+        if rest[:1] != ["verify"]:
+            print("usage: sinergi audit verify [--json]", file=sys.stderr)
+            return 2
+        return _call("audit_verify", *rest[1:])
+    if cmd == "manage":
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["sinergi manage", *rest])
+        return 0
+    if cmd not in mapping:
+        print(f"sinergi: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
+        return 2
+    return _call(mapping[cmd], *rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
