@@ -1,0 +1,18 @@
+# Shared set-up for scripts/up.sh and scripts/test.sh: a local virtual environment with the project installed.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-python3.11}"
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating virtual environment .venv ($("$PY" --version))"
+  "$PY" -m venv .venv
+fi
+STAMP=.venv/.sinergi-installed
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+  echo "==> installing Sinergi and its dependencies into .venv"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  touch "$STAMP"
+fi
+export PATH="$ROOT/.venv/bin:$PATH"

@@ -1,0 +1,97 @@
+"""`sinergi up`: prepare the embedded deployment and serve it (web server + task worker)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from sinergi.accounts.choices import Role
+from sinergi.accounts.models import Unit, User
+from sinergi.accounts.services import user_create
+
+
+class Command(BaseCommand):
+    help = "Create/migrate the database, load the NTT default dataset once, create an admin, then serve."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("SINERGI_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("SINERGI_PORT", "8000")))
+        parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+        parser.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
+
+    def handle(self, *args, **opts):
+        self.stdout.write(f"Sinergi: data folder {settings.DATA_DIR}")
+        self.stdout.write(f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+        call_command("migrate", interactive=False, verbosity=0)
+        from sinergi.regions.loaders import load_default_dataset
+
+        t0 = time.perf_counter()
+        summary = load_default_dataset(actor=None)
+        if summary.get("skipped"):
+            self.stdout.write("Dataset NTT Pilkada 2024 already loaded.")
+        else:
+            self.stdout.write(f"Loaded the NTT default dataset in {time.perf_counter() - t0:.1f} s.")
+        credentials = self._ensure_admin()
+        url = f"http://{opts['host']}:{opts['port']}/"
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Sinergi siap / ready: {url}"))
+        self.stdout.write(f"  Masuk / log in: {url}accounts/login/")
+        self.stdout.write(f"  {credentials}")
+        self.stdout.write("  (Estimated data is marked 'perkiraan' in the app.)")
+        if opts["no_serve"]:
+            return
+        self._serve(opts)
+
+    def _ensure_admin(self) -> str:
+        cred_file = settings.DATA_DIR / "admin_credentials.txt"
+        if User.objects.filter(is_superuser=True).exists():
+            if cred_file.exists():
+                return cred_file.read_text().strip()
+            return "Admin account exists (password as set earlier)."
+        password = secrets.token_urlsafe(12)
+        with transaction.atomic():
+            polda = Unit.objects.filter(agency__code="POLRI", level="province").order_by("path").first()
+            user_create(actor=None, username="admin", password=password, unit=polda, role=Role.ADMIN,
+                        is_superuser=True, first_name="Administrator")
+        text = f"username: admin   password: {password}   (saved in {cred_file})"
+        cred_file.write_text(text + "\n")
+        cred_file.chmod(0o600)
+        return text
+
+    def _serve(self, opts) -> None:
+        env = dict(os.environ)
+        env.setdefault("DJANGO_SETTINGS_MODULE", os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"))
+        procs = []
+        if not opts["no_worker"]:
+            procs.append(subprocess.Popen([sys.executable, "-m", "sinergi.cli", "manage", "db_worker"], env=env))
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", opts["host"],
+             "--port", str(opts["port"]), "--no-access-log"], env=env))
+
+        def stop(*_):
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop()
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
