@@ -85,6 +85,7 @@ def test_passwords_hashed_with_argon2():
     assert encoded.startswith("argon2$")
     assert check_password("Rahasia-Kuat-123", encoded)
     from django.conf import settings
+
     from config.settings import base
 
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")

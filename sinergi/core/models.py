@@ -37,6 +37,9 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("kepala rantai audit")
 
+    def __str__(self) -> str:
+        return f"#{self.last_seq} {self.last_hash[:12]}"
+
 
 class AuditEvent(models.Model):
     """One write in the system: who did what to which record, chained to the previous event by hash."""
@@ -66,6 +69,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id} by {self.actor_repr}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit events are append-only")
+
     def canonical(self) -> str:
         """The exact text hashed for this event; any change to a field changes the hash."""
         payload = {
@@ -84,14 +95,6 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("audit events are append-only")
 
 
 class TaskRun(TimeStampedModel):
