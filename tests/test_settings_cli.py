@@ -61,6 +61,7 @@ def test_cli_help_and_unknown_command():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="embedded SQLite deployment; run once")
 def test_sinergi_up_prepares_a_fresh_embedded_deployment(tmp_path):
     """`sinergi up --no-serve` on an empty data folder: migrates, loads NTT, creates the admin, prints login."""
     env = {"SINERGI_DATA_DIR": str(tmp_path)}
