@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from .models import Unit, UnitStrength, User
-from .permissions import MATRIX
+from .permissions import MATRIX, has_perm
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -42,21 +42,11 @@ class UnitStrengthSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeUnitSerializer(serializers.ModelSerializer):
-    agency = serializers.CharField(source="agency.code", read_only=True)
-    agency_name = serializers.CharField(source="agency.name", read_only=True)
-
-    class Meta:
-        model = Unit
-        fields = ["id", "code", "name", "agency", "agency_name", "level"]
-        read_only_fields = fields
-
-
 @extend_schema_serializer(many=False)
 class MeSerializer(serializers.ModelSerializer):
     """The signed-in user, their unit and role, and the actions they may perform."""
 
-    unit = MeUnitSerializer(read_only=True, allow_null=True)
+    unit = UnitSerializer(read_only=True, allow_null=True)
     role_display = serializers.CharField(source="get_role_display", read_only=True)
     permissions = serializers.SerializerMethodField()
 
@@ -67,7 +57,5 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_permissions(self, obj: User) -> list[str]:
-        from .permissions import has_perm
-
         actions = set().union(*MATRIX.values())
         return sorted(action for action in actions if has_perm(obj, action))

@@ -1,12 +1,21 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import IsAuthenticated
 
 from .router import router
+from .views import TokenObtainView
 
 app_name = "api"
 
+v1_patterns = [
+    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
+    # The schema and its browser are for signed-in users too (closed network, need-to-know).
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:v1:schema", permission_classes=[IsAuthenticated]),
+         name="docs"),
+    *router.urls,
+]
+
 urlpatterns = [
-    path("v1/", include((router.urls, "v1"), namespace="v1")),
-    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("v1/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/", include((v1_patterns, "v1"), namespace="v1")),
 ]
