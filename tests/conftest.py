@@ -20,10 +20,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def ntt_dataset(django_db_setup, django_db_blocker):
+def _ntt_session(django_db_setup, django_db_blocker):
     from sinergi.regions.loaders import load_default_dataset
 
     with django_db_blocker.unblock():
+        load_default_dataset(actor=None)
+    return True
+
+
+@pytest.fixture
+def ntt_dataset(_ntt_session, db):
+    """The NTT default dataset. If a test loaded it inside its own (rolled-back) transaction, load it again."""
+    from sinergi.elections.models import PollingStation
+    from sinergi.regions.loaders import load_default_dataset
+
+    if not PollingStation.objects.exists():
         load_default_dataset(actor=None)
     return True
 

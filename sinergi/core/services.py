@@ -105,6 +105,11 @@ def taskrun_create(*, kind: str, actor=None, parameters: dict | None = None, inp
     return run
 
 
+def _summary(result: dict) -> dict:
+    """Scalar fields of a run result (counts, flags); long lists stay in the run record only."""
+    return {k: v for k, v in (result or {}).items() if isinstance(v, (int, float, str, bool)) or v is None}
+
+
 class RunRecorder:
     """Context manager that marks a TaskRun running, then succeeded or failed, with its duration."""
 
@@ -134,5 +139,5 @@ class RunRecorder:
             log=self.run.log, result=self.run.result,
         )
         audit_log(actor=self.run.created_by, action=f"{self.run.kind}.{status}", obj=self.run,
-                  data={"duration_s": self.run.duration_s, "result": self.run.result})
+                  data={"duration_s": self.run.duration_s, "result": _summary(self.run.result)})
         return False
