@@ -21,11 +21,24 @@ from sinergi.elections.models import Contest, Election, PollingStation, Stage
 from sinergi.regions.loaders import idn_area, load_default_dataset, ntt
 from sinergi.regions.loaders.common import NTT
 from sinergi.regions.models import Island, Region
+from sinergi.regions.services import dataset_is_loaded
 
 pytestmark = pytest.mark.django_db
 
 DPT = 3_988_372
 TPS = 9_877
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _dataset_outside_test_transactions(_ntt_session, django_db_blocker):
+    """Keep the dataset loaded for this module outside any test transaction.
+
+    If the session load first ran inside another test's transaction (``getfixturevalue`` in a ``db`` test)
+    it was rolled back; reloading once here, at module scope, avoids a reload inside every test.
+    """
+    with django_db_blocker.unblock():
+        if not dataset_is_loaded():
+            load_default_dataset(actor=None)
 
 
 def _sirekap() -> dict[str, int]:
