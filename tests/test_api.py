@@ -425,9 +425,7 @@ def test_tps_list_query_count_for_scoped_user(token_client, world, django_assert
 # --- full dataset -------------------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_kota_kupang_has_552_tps_in_the_default_dataset(request, client_for):
-    pytest.importorskip("sinergi.regions.loaders")
-    request.getfixturevalue("ntt_dataset")
+def test_kota_kupang_has_552_tps_in_the_default_dataset(ntt_dataset, client_for):
     client = client_for(role=Role.OBSERVER)
     body = client.get(list_url("tps"), {"regency_code": "53.71", "page_size": 1}).json()
     assert body["count"] == 552
