@@ -170,6 +170,40 @@ def _top_keys(keys: F32, t: int) -> list[F32]:
     return [x[0] for x in lists]
 
 
+def _top3(keys: F32, ws: _Workspace) -> F32:
+    """:func:`_top_keys` for ``t = 3`` on a power-of-two number of rows (>= 4), in preallocated buffers.
+
+    Same networks as :func:`_merge_top`, computed in place: allocating fresh half-megabyte temporaries for
+    every step costs more than the arithmetic.
+    """
+    m = keys.shape[0]
+    h = m // 2
+    a0, a1 = ws.net_a[0, :h], ws.net_a[1, :h]
+    np.maximum(keys[:h], keys[h:], out=a0)  # pairs: (max, min)
+    np.minimum(keys[:h], keys[h:], out=a1)
+    q = h // 2
+    x = ws.net_x[:, :q]
+    t1, t2 = ws.net_t[0, :q], ws.net_t[1, :q]
+    np.maximum(a0[:q], a0[q:], out=x[0])  # two pairs -> top 3 of 4
+    np.minimum(a0[:q], a0[q:], out=t1)
+    np.maximum(a1[:q], a1[q:], out=t2)
+    np.maximum(t1, t2, out=x[1])
+    np.minimum(t1, t2, out=x[2])
+    while q > 1:  # two triples -> top 3 of 6, in the first halves
+        q //= 2
+        x0, x1, x2 = x[0, :q], x[1, :q], x[2, :q]
+        y0, y1, y2 = x[0, q : 2 * q], x[1, q : 2 * q], x[2, q : 2 * q]
+        e = ws.net_t[0, :q]
+        np.maximum(x0, y2, out=x0)
+        np.maximum(x1, y1, out=x1)
+        np.maximum(x2, y0, out=x2)
+        np.minimum(x0, x2, out=e)
+        np.maximum(x0, x2, out=x0)
+        np.minimum(e, x1, out=x2)
+        np.maximum(e, x1, out=x1)
+    return x[:, 0]
+
+
 @dataclass
 class _Out:
     score: F32
@@ -195,7 +229,12 @@ class _Workspace:
         self.tmp = np.empty((k, cs), dtype=np.float32)
         self.miss = np.empty((k, cs), dtype=np.bool_)
         self.obs = np.empty((k, cs), dtype=np.float32)
-        self.keys = np.empty((k, cs), dtype=np.int32)
+        kp = max(4, 1 << (k - 1).bit_length())
+        self.keys = np.empty((kp, cs), dtype=np.int32)
+        self.keys[k:] = np.float32(-1).view(np.int32)  # padding rows rank below every real key
+        self.net_a = np.empty((2, kp // 2, cs), dtype=np.float32)
+        self.net_x = np.empty((3, kp // 4, cs), dtype=np.float32)
+        self.net_t = np.empty((2, kp // 4, cs), dtype=np.float32)
         self.stage = np.empty((k // 4, cs, 4), dtype=np.float32) if k % 4 == 0 else None
         d = len(c.bounds) - 1
         self.dim_raw = np.empty((d, cs), dtype=np.float32)
@@ -309,9 +348,12 @@ def _score_block(v: F32, s: int, e: int, spec: RiskModelSpec, t: int, out: _Out)
     if t == 0:
         return
     keys = ws.keys
-    np.bitwise_and(u.view(np.int32), _key_mask(c), out=keys)
-    np.bitwise_or(keys, ws.tie, out=keys)
-    top = np.stack(_top_keys(keys.view(np.float32), t)).view(np.int32)  # (t, cs)
+    np.bitwise_and(u.view(np.int32), _key_mask(c), out=keys[:k])
+    np.bitwise_or(keys[:k], ws.tie, out=keys[:k])
+    if t == 3 and k >= 3:
+        top = _top3(keys.view(np.float32), ws).view(np.int32).copy()  # (3, cs)
+    else:
+        top = np.stack(_top_keys(keys[:k].view(np.float32), t)).view(np.int32)  # (t, cs)
     idx = np.bitwise_and(top, np.int32((1 << c.tie_bits) - 1), out=top)
     np.subtract(np.int32(k - 1), idx, out=idx)
     rows = idx if ws.identity else c.row_of[idx]
