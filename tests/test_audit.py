@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _events(n=5):
-    for i in range(n):
-        audit_log(actor=None, action="test.event", object_type="thing", object_id=i, data={"i": i, "ü": "é"})
+    """Append n events; returns their sequence numbers (other events, e.g. a dataset load, may precede)."""
+    return [
+        audit_log(actor=None, action="test.event", object_type="thing", object_id=i, data={"i": i, "ü": "é"}).seq
+        for i in range(n)
+    ]
 
 
 def test_services_write_audit_events(make_user):
@@ -33,8 +36,8 @@ def test_chain_verifies(capsys):
 
 
 def test_model_refuses_update_and_delete():
-    _events(1)
-    ev = AuditEvent.objects.get()
+    (seq,) = _events(1)
+    ev = AuditEvent.objects.get(seq=seq)
     ev.action = "changed"
     with pytest.raises(AppendOnlyError):
         ev.save()
@@ -59,39 +62,39 @@ def _drop_guard():
 
 
 def test_altered_event_is_detected():
-    _events()
+    seqs = _events()
     _drop_guard()  # an attacker with database access removes the guard first
-    AuditEvent.objects.filter(seq=3).update(data={"i": 999})
+    AuditEvent.objects.filter(seq=seqs[2]).update(data={"i": 999})
     result = audit_verify()
     assert not result.ok
-    assert any("#3" in p and "altered" in p for p in result.problems)
+    assert any(f"#{seqs[2]}:" in p and "altered" in p for p in result.problems)
     with pytest.raises(CommandError, match="BROKEN"):
         call_command("audit_verify")
 
 
 def test_deleted_event_is_detected():
-    _events()
+    seqs = _events()
     _drop_guard()
-    AuditEvent.objects.filter(seq=2).delete()
+    AuditEvent.objects.filter(seq=seqs[1]).delete()
     result = audit_verify()
     assert not result.ok
     assert any("missing" in p for p in result.problems)
 
 
 def test_deleted_last_event_is_detected():
-    _events()
+    seqs = _events()
     _drop_guard()
-    AuditEvent.objects.filter(seq=5).delete()
+    AuditEvent.objects.filter(seq=seqs[-1]).delete()
     assert not audit_verify().ok
 
 
 def test_rehashed_forgery_is_detected():
     """Rewriting an event and its own hash still breaks the link from the next event."""
-    _events()
+    seqs = _events()
     _drop_guard()
-    ev = AuditEvent.objects.get(seq=2)
+    ev = AuditEvent.objects.get(seq=seqs[1])
     ev.data = {"i": "forged"}
     new_hash = ev.compute_hash()
-    AuditEvent.objects.filter(seq=2).update(data={"i": "forged"}, hash=new_hash)
+    AuditEvent.objects.filter(seq=seqs[1]).update(data={"i": "forged"}, hash=new_hash)
     result = audit_verify()
-    assert any("#3" in p and "link" in p for p in result.problems)
+    assert any(f"#{seqs[2]}:" in p and "link" in p for p in result.problems)
