@@ -60,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
 
         execute_from_command_line(["sinergi manage", *rest])
         return 0
+    if cmd == "bench":
+        # Benchmark options (e.g. --db sqlite) go to the benchmark, not to Django's parser.
+        record = "--record" in rest
+        rest = [a for a in rest if a != "--record"]
+        if rest and not rest[0].startswith("-"):
+            return _call("sinergi_bench", rest[0], *(["--record"] if record else []), "--", *rest[1:])
     if cmd not in mapping:
         print(f"sinergi: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ With --record the headline, the machine and the command are appended to benchmar
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import importlib.util
@@ -37,10 +38,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", nargs="?")
-        parser.add_argument("args", nargs="*")
         parser.add_argument("--record", action="store_true", help="append the result to benchmarks/RESULTS.md")
+        parser.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed to the benchmark")
 
     def handle(self, *args, **opts):
+        opts["args"] = [*args, *(opts.get("bench_args") or [])]
         bench_dir = settings.BASE_DIR / "benchmarks"
         available = sorted(p.stem.replace("_", "-") for p in bench_dir.glob("*.py") if not p.stem.startswith("_"))
         name = opts["name"]
