@@ -9,6 +9,10 @@ urlpatterns = [
     path("accounts/", include("sinergi.accounts.urls")),
     path("wilayah/", include("sinergi.regions.urls")),
     path("pemilihan/", include("sinergi.elections.urls")),
+    path("kerawanan/", include("sinergi.risk.urls")),
+    path("pengamanan/", include("sinergi.deployment.urls")),
+    path("insiden/", include("sinergi.incidents.urls")),
+    path("koordinasi/", include("sinergi.coordination.urls")),
     path("", include("sinergi.core.urls")),
 ]
 

@@ -34,6 +34,10 @@ INSTALLED_APPS = [
     "sinergi.accounts",
     "sinergi.regions",
     "sinergi.elections",
+    "sinergi.risk",
+    "sinergi.deployment",
+    "sinergi.incidents",
+    "sinergi.coordination",
     "sinergi.api",
 ]
 

@@ -12,6 +12,10 @@ API_MODULES = [
     "sinergi.elections.api",
     "sinergi.elections.api_import",
     "sinergi.core.api",
+    "sinergi.risk.api",
+    "sinergi.deployment.api",
+    "sinergi.incidents.api",
+    "sinergi.coordination.api",
 ]
 
 for _name in API_MODULES:
