@@ -40,6 +40,7 @@ def dashboard(request):
         "counts": dashboard_counts(user=request.user),
         "election": election,
         "stages": stages,
+        "all_past": bool(stages) and all(r["state"] == "past" for r in stages),
         "today": today,
     })
 
