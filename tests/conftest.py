@@ -7,6 +7,9 @@ Browser tests (marker `browser`) run last because live_server flushes the databa
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from tests.factories import UserFactory
@@ -50,3 +53,53 @@ def make_user(db):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def audit_rows_flushable(django_db_setup, django_db_blocker):
+    """Let live_server's teardown flush on SQLite.
+
+    The flush empties tables with DELETE on SQLite, which the audit table's append-only trigger refuses once
+    any earlier test (e.g. the session dataset load) has written an audit event. PostgreSQL flushes with
+    TRUNCATE, which the row trigger does not see. Browser tests run last, so the trigger is dropped only
+    for them and put back at the end of the session.
+    """
+    import importlib
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    triggers = importlib.import_module("sinergi.core.migrations.0002_audit_append_only_triggers")
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete;")
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(triggers.SQLITE[1])
+
+
+@pytest.fixture(autouse=True)
+def _browser_tests_can_flush(request):
+    if request.node.get_closest_marker("browser"):
+        request.getfixturevalue("audit_rows_flushable")
+
+
+@pytest.fixture
+def chromium():
+    """Debian's Chromium driven by Playwright (`playwright install` cannot download browsers here)."""
+    if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
+        pytest.skip(f"{CHROMIUM} is not installed (the test always runs in CI)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -6,17 +6,13 @@ database afterwards, so the test builds its own small dataset instead of using t
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.web_data import build_small_dataset
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.browser
 
@@ -30,44 +26,6 @@ def _inside(box, view) -> bool:
 
 def _distance(box, point) -> float:
     return abs(box["x"] + box["width"] / 2 - point[0]) + abs(box["y"] + box["height"] / 2 - point[1])
-
-
-@pytest.fixture(scope="session")
-def audit_rows_flushable(django_db_setup, django_db_blocker):
-    """Let live_server's teardown flush on SQLite.
-
-    The flush empties tables with DELETE on SQLite, which the audit table's append-only trigger refuses once
-    any earlier test (e.g. the session dataset load) has written an audit event. PostgreSQL flushes with
-    TRUNCATE, which the row trigger does not see. Browser tests run last, so the trigger is dropped only
-    for them and put back at the end of the session.
-    """
-    import importlib
-
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        yield
-        return
-    triggers = importlib.import_module("sinergi.core.migrations.0002_audit_append_only_triggers")
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER IF EXISTS core_auditevent_no_delete;")
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(triggers.SQLITE[1])
-
-
-@pytest.fixture
-def chromium():
-    if not Path(CHROMIUM).exists() and not os.environ.get("CI"):
-        pytest.skip(f"{CHROMIUM} is not installed (the test always runs in CI)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
@@ -86,7 +44,7 @@ def map_data(transactional_db, make_user, password):
     return user, password, located.count(), estimated
 
 
-def test_map_draws_boundaries_and_clustered_tps(audit_rows_flushable, live_server, map_data, chromium):
+def test_map_draws_boundaries_and_clustered_tps(live_server, map_data, chromium):
     user, password, n_points, estimated_tps = map_data
     ARTIFACTS.mkdir(exist_ok=True)
     context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="id-ID")

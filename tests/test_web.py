@@ -297,3 +297,9 @@ def test_indonesian_is_default_and_english_is_switchable(client_in, web_data):
     assert "estimated" in html
     about = client_in.get("/tentang/").content.decode()
     assert "Data sources and licences" in about
+
+
+@pytest.mark.django_db
+def test_indonesian_is_default_even_for_an_english_browser(client):
+    resp = client.get("/tentang/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert resp.headers.get("Content-Language") == "id"
