@@ -1,0 +1,157 @@
+"""Deployment engine: travel model on known NTT pairs, guard groups vs CP-SAT, min-cost flow, reserves.
+
+No database: the travel model is built from the shipped data files.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from sinergi.engine.deployment.flow import reinforce
+from sinergi.engine.deployment.grouping import cell_bound, check_groups, exact_groups, group_cell
+from sinergi.engine.deployment.reserves import _pmedian_lagrangian, _pmedian_lp, p_center, p_median
+from sinergi.engine.deployment.travel import haversine_km
+
+KUPANG = (-10.17, 123.60)
+BAA = (-10.73, 123.06)
+KALABAHI = (-8.22, 124.52)
+SOE = (-9.86, 124.28)
+
+
+@pytest.fixture(scope="module")
+def ntt():
+    from sinergi.deployment.geo import ntt_land_masses, travel_model
+
+    lm = ntt_land_masses()
+    return lm, travel_model(lm)
+
+
+def _hours(ntt, a, b, cancelled=frozenset()):
+    from sinergi.deployment.geo import travel_model
+
+    lm, model = ntt
+    if cancelled:
+        model = travel_model(lm, cancelled=cancelled)
+    ia, ib = (int(x) for x in lm.assign([a[0], b[0]], [a[1], b[1]]))
+    return model.hours(a[0], a[1], ia, b[0], b[1], ib)
+
+
+def test_land_masses_name_the_main_islands(ntt):
+    lm, _ = ntt
+    names = set(lm.names)
+    for island in ("Timor", "Flores", "Sumba", "Alor", "Pantar", "Lembata", "Rote", "Sabu", "Semau", "Adonara"):
+        assert island in names
+    assert lm.names[int(lm.assign([KUPANG[0]], [KUPANG[1]])[0])] == "Timor"
+
+
+def test_kupang_to_baa_is_fast_boat_plus_road(ntt):
+    h = _hours(ntt, KUPANG, BAA)
+    assert 2.0 <= h <= 3.5  # 2 h fast boat + port access + a short drive to Tenau
+
+
+def test_kupang_to_kalabahi_is_the_14_hour_ferry(ntt):
+    h = _hours(ntt, KUPANG, KALABAHI)
+    assert 14.0 <= h <= 16.0
+    _, model = ntt
+    lm, _ = ntt
+    ia, ib = (int(x) for x in lm.assign([KUPANG[0], KALABAHI[0]], [KUPANG[1], KALABAHI[1]]))
+    assert "Bolok" in model.route(*KUPANG, ia, *KALABAHI, ib)
+
+
+def test_cancelled_ferry_reroutes_or_costs_more(ntt):
+    normal = _hours(ntt, KUPANG, KALABAHI)
+    cancelled = _hours(ntt, KUPANG, KALABAHI, frozenset({"Kupang–Kalabahi"}))
+    assert cancelled > normal  # via Atapupu (road across Timor + ferry)
+
+
+def test_same_island_travel_is_road_distance_with_detour(ntt):
+    _, model = ntt
+    km = float(haversine_km(KUPANG[0], KUPANG[1], SOE[0], SOE[1]))
+    h = _hours(ntt, KUPANG, SOE)
+    assert h == pytest.approx(km * 1.4 / 35.0)
+    assert 2.0 < h < 3.5
+
+
+def _random_cell(rng, n, spread):
+    pts = rng.uniform(0, spread, size=(n, 2))
+    return np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(-1))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_guard_groups_are_feasible_and_near_optimal_against_cpsat(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 13))
+    T = _random_cell(rng, n, spread=1.0)
+    B, R = int(rng.integers(2, 5)), 0.3
+    labels, posts = group_cell(T, capacity=B, radius=R)
+    assert check_groups(T, labels, posts, capacity=B, radius=R) == []
+    assert sorted(np.bincount(labels).tolist()) and (labels >= 0).all()  # every TPS in exactly one group
+    opt = exact_groups(T, capacity=B, radius=R)
+    bound = cell_bound(T, capacity=B, radius=R)
+    groups = int(labels.max()) + 1
+    assert bound <= opt <= groups
+    assert groups <= opt + 1  # heuristic within one group of the optimum on small cells
+
+
+def test_min_cost_flow_hand_checked_case():
+    # Polda HQ (3 people) and Brimob (2); Polres X short of 2, Polres Y short of 4.
+    minutes = np.array([[10.0, 30.0], [20.0, 15.0]])
+    r = reinforce(np.array([3, 2]), np.array([2, 4]), minutes)
+    assert r.flow.tolist() == [[2, 1], [0, 2]]
+    assert r.cost == 2 * 10 + 1 * 30 + 2 * 15
+    assert r.shortfall.tolist() == [0, 1]
+    # Every alternative integral assignment costs at least as much.
+    best = min(
+        a * 10 + b * 30 + c * 20 + d * 15
+        for a, b, c, d in itertools.product(range(4), range(4), range(3), range(3))
+        if a + b <= 3 and c + d <= 2 and a + c <= 2 and b + d <= 4 and a + b + c + d == 5
+    )
+    assert r.cost == best
+
+
+def test_min_cost_flow_respects_unreachable_routes():
+    minutes = np.array([[np.inf, 5.0]])
+    r = reinforce(np.array([10]), np.array([3, 2]), minutes)
+    assert r.flow.tolist() == [[0, 2]]
+    assert r.shortfall.tolist() == [3, 0]
+
+
+def _exact_pmedian(C, k, w):
+    best = np.inf
+    for combo in itertools.combinations(range(C.shape[0]), k):
+        best = min(best, float(np.min(C[list(combo)], axis=0) @ w / w.sum()))
+    return best
+
+
+def _exact_pcenter(C, k):
+    return min(float(np.max(np.min(C[list(c)], axis=0))) for c in itertools.combinations(range(C.shape[0]), k))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reserves_against_exhaustive_search(seed):
+    rng = np.random.default_rng(100 + seed)
+    sites = rng.uniform(0, 10, size=(8, 2))
+    demand = rng.uniform(0, 10, size=(25, 2))
+    C = np.sqrt(((sites[:, None] - demand[None]) ** 2).sum(-1))
+    w = rng.integers(1, 3, size=25).astype(float)
+    med = p_median(C, 3, w)
+    opt = _exact_pmedian(C, 3, w)
+    assert med.bound <= opt + 1e-9 <= med.objective + 1e-9
+    assert med.objective <= opt * 1.05
+    assert med.bound_method.startswith("LP")
+    cen = p_center(C, 3)
+    optc = _exact_pcenter(C, 3)
+    assert cen.bound <= optc + 1e-9 <= cen.objective + 1e-9
+    assert 0 <= cen.gap < 1
+
+
+def test_lagrangian_bound_never_exceeds_lp_bound():
+    rng = np.random.default_rng(7)
+    C = rng.uniform(0, 10, size=(10, 40))
+    lp = _pmedian_lp(C, 3)
+    lag = _pmedian_lagrangian(C, 3, upper=lp * 1.2, time_limit_s=2.0)
+    assert lag <= lp + 1e-6
+    assert lag >= 0.9 * lp
