@@ -1,0 +1,421 @@
+"""The only writers of deployment records: patterns, plans (scenarios) and their results.
+
+``plan_run`` creates a plan and its run record and enqueues ``run_plan_task`` (after commit);
+``plan_execute`` gathers the inputs from the database, runs the engine (sinergi.engine.deployment.plan) and
+stores the results with the metrics, the manual baseline and the input hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+
+from sinergi.accounts.choices import AgencyKind, UnitLevel
+from sinergi.accounts.models import Unit, UnitStrength
+from sinergi.core.models import TaskRun
+from sinergi.core.services import RunRecorder, audit_log, taskrun_create
+from sinergi.elections.models import Election, PollingStation
+from sinergi.engine.deployment.patterns import TIERS, Pattern
+from sinergi.engine.deployment.plan import Place, PlanInput, PlanOutput, PlanParams, Source, run_plan
+from sinergi.regions.models import Region
+
+from . import geo
+from .choices import SCENARIOS, PlanStatus, ReserveKind, TierSource
+from .models import GuardAssignment, GuardGroup, Plan, PlanUnit, Reinforcement, Reserve, SecurityPattern
+
+PLAN_KIND = "deployment.plan"
+PLACEHOLDER_LABEL = "tingkat kerawanan sementara (belum ada penilaian)"
+
+DEFAULT_PARAMETERS: dict[str, Any] = {
+    "radius_min": 15.0,
+    "cap_share": 2 / 3,
+    "reserve_k": 10,
+    "reserve_objective": "both",
+    "reserve_team_size": 10,
+    "tni_share": 2 / 3,
+    "cancelled_links": [],
+    "rawan_uplift": 0.0,
+    "brimob_withdrawn": 0,
+    "seed": 0,
+    "time_limit_s": 3.0,
+}
+
+
+def scenario_parameters(scenario: str, overrides: dict | None = None) -> dict[str, Any]:
+    params = dict(DEFAULT_PARAMETERS)
+    params.update(SCENARIOS.get(scenario, {"changes": {}})["changes"])
+    params.update(overrides or {})
+    return params
+
+
+# -- patterns -----------------------------------------------------------------------------------------------
+@transaction.atomic
+def pattern_set(*, actor, unit: Unit, tier: str, officers: int, tps: int, linmas: int, pairs: bool = True,
+                source: str = "") -> SecurityPattern:
+    """Set a Polres' own pattern for a tier (overrides the shipped default)."""
+    if tier not in TIERS or officers < 1 or tps < 1:
+        raise ValueError("pola tidak valid")
+    obj, _ = SecurityPattern.objects.update_or_create(
+        unit=unit, tier=tier, defaults={"officers": officers, "tps": tps, "linmas": linmas, "pairs": pairs,
+                                        "source": source})
+    audit_log(actor=actor, action="deployment.pattern.set", obj=obj,
+              data={"unit": unit.code, "tier": tier, "pattern": f"{officers}-{tps}-{linmas}", "pairs": pairs})
+    return obj
+
+
+def effective_patterns(polres: list[Unit]) -> tuple[list[list[Pattern]], dict[str, dict[str, str]]]:
+    """Pattern per Polres and tier: the Polres' own (database), else patterns.csv for its regency, else default."""
+    shipped = geo.default_patterns()
+    own = {(p.unit_id, p.tier): p for p in SecurityPattern.objects.filter(unit__in=polres)}
+    out: list[list[Pattern]] = []
+    labels: dict[str, dict[str, str]] = {}
+    for u in polres:
+        regency = u.code.removeprefix("POLRES-")
+        row: list[Pattern] = []
+        labels[u.code] = {}
+        for tier in TIERS:
+            if (u.id, tier) in own:
+                sp = own[(u.id, tier)]
+                pat, src = Pattern(sp.officers, sp.tps, sp.linmas, sp.pairs), sp.source or "pola Polres"
+            elif (regency, tier) in shipped:
+                pat, src = shipped[(regency, tier)]
+            else:
+                pat, src = shipped[("default", tier)]
+            row.append(pat)
+            labels[u.code][tier] = f"{pat.label()}{' (berpasangan)' if pat.pairs else ''} — {src}"
+        out.append(row)
+    return out, labels
+
+
+# -- tiers --------------------------------------------------------------------------------------------------
+def _stable_rank(code: str) -> int:
+    return int(hashlib.sha256(code.encode()).hexdigest()[:12], 16)
+
+
+def tps_tiers(election: Election, tps: list[tuple[int, str, bool]]) -> tuple[dict[int, str], str]:
+    """Tier per TPS id from the vulnerability app when it has data, else the labelled placeholder."""
+    risk: dict[int, str] = {}
+    try:
+        from sinergi.risk.selectors import tps_tier_map  # provided by the vulnerability app
+
+        risk = dict(tps_tier_map(election=election) or {})
+    except (ImportError, AttributeError):
+        risk = {}
+    special = {pk for pk, _, sp in tps if sp}
+    if risk:
+        out = {pk: ("khusus" if pk in special else risk.get(pk, "kurang_rawan")) for pk, _, _ in tps}
+        return out, TierSource.RISK
+    cfg = geo.placeholder_config()
+    ranked = sorted((pk for pk, _, sp in tps if not sp), key=lambda pk: _stable_rank(codes[pk])) if (
+        codes := {pk: code for pk, code, _ in tps}) else []
+    n = len(tps)
+    n_sr = round(n * float(cfg["sangat_rawan_share"]))
+    n_r = round(n * float(cfg["rawan_share"]))
+    out = {pk: "khusus" for pk in special}
+    for i, pk in enumerate(ranked):
+        out[pk] = "sangat_rawan" if i < n_sr else ("rawan" if i < n_sr + n_r else "kurang_rawan")
+    return out, TierSource.PLACEHOLDER
+
+
+def _apply_uplift(tiers: dict[int, str], codes: dict[int, str], uplift: float) -> None:
+    """Scenario "+x% rawan TPS": promote that many kurang rawan TPS (stable order) to rawan."""
+    if uplift <= 0:
+        return
+    n = math.ceil(sum(1 for t in tiers.values() if t == "rawan") * uplift)
+    candidates = sorted((pk for pk, t in tiers.items() if t == "kurang_rawan"),
+                        key=lambda pk: _stable_rank("uplift:" + codes[pk]))
+    for pk in candidates[:n]:
+        tiers[pk] = "rawan"
+
+
+# -- plans --------------------------------------------------------------------------------------------------
+@transaction.atomic
+def plan_run(*, actor, election: Election, name: str = "", scenario: str = "dasar",
+             parameters: dict | None = None, enqueue: bool = True) -> Plan:
+    """Create a plan (scenario) with its run record and queue the computation."""
+    params = scenario_parameters(scenario, parameters)
+    label = str(SCENARIOS.get(scenario, {"label": scenario})["label"])
+    plan = Plan.objects.create(
+        name=name or label, scenario=scenario, election=election, parameters=params,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        owner_unit=getattr(actor, "unit", None) if getattr(actor, "is_authenticated", False) else None,
+    )
+    run = taskrun_create(kind=PLAN_KIND, actor=actor, parameters={"plan": plan.pk, "scenario": scenario, **params})
+    plan.task_run = run
+    plan.save(update_fields=["task_run"])
+    audit_log(actor=actor, action="deployment.plan.create", obj=plan, data={"scenario": scenario, "name": plan.name})
+    if enqueue:
+        from .tasks import run_plan_task
+
+        transaction.on_commit(lambda: run_plan_task.enqueue(plan.pk))
+    return plan
+
+
+@dataclass
+class Inputs:
+    inp: PlanInput
+    polres: list[Unit]
+    tps_ids: np.ndarray
+    tps_district: list[str]
+    districts: list[str]
+    district_names: dict[str, str]
+    tier_source: str
+    pattern_labels: dict[str, dict[str, str]]
+    source_units: list[Unit | None]
+    sources: list[Source]
+    sites: list[Region]
+    model: Any
+    lm: Any
+    input_hash: str
+
+
+def _strength(units: list[Unit], ptype: str) -> dict[int, int]:
+    rows = UnitStrength.objects.filter(unit__in=units, personnel_type=ptype).values_list("unit_id", "count")
+    return dict(rows)
+
+
+def _land_masses(province_code: str):
+    if province_code == "53":
+        return geo.ntt_land_masses()
+    if province_code not in _LM_CACHE:
+        texts = list(Region.objects.filter(level="district", province_code=province_code)
+                     .exclude(geometry="").values_list("geometry", flat=True))
+        _LM_CACHE[province_code] = geo.land_masses_from_geojson(texts)
+    return _LM_CACHE[province_code]
+
+
+_LM_CACHE: dict[str, Any] = {}
+
+
+def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
+    province = election.province_id if hasattr(election, "province_id") else "53"
+    province = str(province or "53")
+    polres = list(Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.REGENCY,
+                                      code__startswith="POLRES-").order_by("code"))
+    polres_of_regency = {}
+    for i, u in enumerate(polres):
+        for code in u.jurisdiction.values_list("code", flat=True):
+            polres_of_regency[code] = i
+    rows = list(PollingStation.objects.filter(election=election).order_by("id").values_list(
+        "id", "code", "lat", "lng", "district_code", "regency_code", "special_location"))
+    rows = [r for r in rows if r[5] in polres_of_regency]
+    regions = {r.code: r for r in Region.objects.filter(province_code=province, level__in=["regency", "district"])
+               .only("code", "name", "lat", "lng", "level")}
+    tiers, tier_source = tps_tiers(election, [(r[0], r[1], r[6]) for r in rows])
+    codes = {r[0]: r[1] for r in rows}
+    _apply_uplift(tiers, codes, float(params.get("rawan_uplift") or 0))
+    lat = np.array([r[2] if r[2] is not None else regions[r[4]].lat for r in rows], dtype=np.float64)
+    lng = np.array([r[3] if r[3] is not None else regions[r[4]].lng for r in rows], dtype=np.float64)
+    lm = _land_masses(province)
+    cancelled = frozenset(params.get("cancelled_links") or [])
+    model = geo.travel_model(lm, cancelled=cancelled)
+    districts = sorted({r[4] for r in rows})
+    d_index = {d: i for i, d in enumerate(districts)}
+    tier_index = {t: i for i, t in enumerate(TIERS)}
+    patterns, labels = effective_patterns(polres)
+
+    def place_of(code: str) -> Place:
+        reg = regions[code]
+        return Place(float(reg.lat), float(reg.lng), int(lm.assign([reg.lat], [reg.lng])[0]))
+
+    unit_places = [place_of(sorted(u.jurisdiction.values_list("code", flat=True))[0]) for u in polres]
+    polri = _strength(polres, "polri")
+    unit_strength = np.array([polri.get(u.id, 0) for u in polres], dtype=np.int64)
+
+    cap = float(params["cap_share"])
+    sources: list[Source] = []
+    source_units: list[Unit | None] = []
+    hq_place = place_of("53.71" if "53.71" in regions else sorted(polres_of_regency)[0])
+    brimob = Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.SPECIAL,
+                                 code__startswith="BRIMOB").first()
+    if brimob:
+        b = _strength([brimob], "brimob").get(brimob.id, 0)
+        b = max(0, b - int(params.get("brimob_withdrawn") or 0))
+        sources.append(Source(brimob.name, "brimob", hq_place, int(math.floor(b * 1.0))))
+        source_units.append(brimob)
+    polda = Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.PROVINCE).first()
+    if polda:
+        s = _strength([polda], "polri").get(polda.id, 0)
+        sources.append(Source(f"{polda.name} (Mapolda)", "polda", hq_place, int(math.floor(s * cap + 1e-9))))
+        source_units.append(polda)
+    kodim = list(Unit.objects.filter(agency__code=AgencyKind.TNI, level=UnitLevel.REGENCY).order_by("code"))
+    tni = _strength(kodim, "tni")
+    for k in kodim:
+        codes_k = sorted(c for c in k.jurisdiction.values_list("code", flat=True) if c in regions)
+        if not codes_k or not tni.get(k.id):
+            continue
+        sources.append(Source(f"{k.name} (BKO TNI)", "tni", place_of(codes_k[0]),
+                              int(math.floor(tni[k.id] * float(params["tni_share"]) + 1e-9))))
+        source_units.append(k)
+
+    sites = [regions[d] for d in districts if regions.get(d) is not None and regions[d].lat is not None]
+    site_isl = lm.assign([s.lat for s in sites], [s.lng for s in sites])
+    site_places = [Place(float(s.lat), float(s.lng), int(i)) for s, i in zip(sites, site_isl, strict=True)]
+    tier_arr = np.array([tier_index[tiers[r[0]]] for r in rows], dtype=np.int64)
+    pp = PlanParams(radius_h=float(params["radius_min"]) / 60.0, cap_share=cap, reserve_k=int(params["reserve_k"]),
+                    reserve_objective=str(params["reserve_objective"]),
+                    reserve_team_size=int(params["reserve_team_size"]), seed=int(params["seed"]),
+                    time_limit_s=float(params["time_limit_s"]))
+    inp = PlanInput(
+        tps_lat=lat, tps_lng=lng, tps_island=lm.assign(lat, lng),
+        tps_unit=np.array([polres_of_regency[r[5]] for r in rows], dtype=np.int64),
+        tps_district=np.array([d_index[r[4]] for r in rows], dtype=np.int64), tps_tier=tier_arr,
+        unit_places=unit_places, unit_strength=unit_strength, patterns=patterns, sources=sources,
+        sites=site_places, params=pp,
+    )
+    digest = hashlib.sha256()
+    digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    digest.update(np.array([r[0] for r in rows], dtype=np.int64).tobytes())
+    digest.update(lat.tobytes() + lng.tobytes() + tier_arr.tobytes() + unit_strength.tobytes())
+    digest.update(json.dumps([(s.name, s.available) for s in sources]).encode())
+    digest.update(json.dumps(labels, sort_keys=True).encode())
+    return Inputs(inp=inp, polres=polres, tps_ids=np.array([r[0] for r in rows], dtype=np.int64),
+                  tps_district=[r[4] for r in rows], districts=districts,
+                  district_names={c: r.name for c, r in regions.items()}, tier_source=tier_source,
+                  pattern_labels=labels, source_units=source_units, sources=sources, sites=sites, model=model,
+                  lm=lm, input_hash=digest.hexdigest())
+
+
+def plan_execute(plan: Plan) -> dict[str, Any]:
+    """Compute a queued plan and store its results (called by the task)."""
+    run = plan.task_run or taskrun_create(kind=PLAN_KIND, actor=plan.created_by, parameters={"plan": plan.pk})
+    Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.RUNNING)
+    try:
+        with RunRecorder(run) as rec:
+            t0 = time.perf_counter()
+            data = gather_inputs(plan.election, plan.parameters)
+            rec.log(f"masukan: {len(data.tps_ids)} TPS, {len(data.polres)} Polres, sumber tingkat: {data.tier_source}")
+            t1 = time.perf_counter()
+            out = run_plan(data.inp, data.model)
+            t2 = time.perf_counter()
+            metrics = _store(plan, data, out)
+            metrics["time_inputs_s"] = round(t1 - t0, 3)
+            metrics["time_engine_s"] = round(t2 - t1, 3)
+            metrics["time_store_s"] = round(time.perf_counter() - t2, 3)
+            metrics["time_total_s"] = round(time.perf_counter() - t0, 3)
+            Plan.objects.filter(pk=plan.pk).update(metrics=metrics, status=PlanStatus.SUCCEEDED)
+            run.result = {"plan": plan.pk, **{k: v for k, v in metrics.items()
+                                               if isinstance(v, (int, float, str, bool)) or v is None}}
+            rec.log(f"selesai dalam {metrics['time_total_s']} s")
+    except Exception:
+        Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.FAILED)
+        raise
+    plan.refresh_from_db()
+    return plan.metrics
+
+
+@transaction.atomic
+def _store(plan: Plan, data: Inputs, out: PlanOutput) -> dict[str, Any]:
+    inp = data.inp
+    polres = data.polres
+    tier_names = list(TIERS)
+    polsek = {u.code.removeprefix("POLSEK-"): u for u in Unit.objects.filter(code__startswith="POLSEK-")}
+    for model in (GuardAssignment, GuardGroup, PlanUnit, Reinforcement, Reserve):
+        model.objects.filter(plan=plan).delete()
+    # Units.
+    S = len(data.sources)
+    out_counts = out.flow.flow.sum(axis=1)
+    tier_counts = np.zeros((len(polres), len(TIERS)), dtype=np.int64)
+    np.add.at(tier_counts, (inp.tps_unit, inp.tps_tier), 1)
+    PlanUnit.objects.bulk_create([
+        PlanUnit(plan=plan, unit=u, tps_by_tier={t: int(tier_counts[i, j]) for j, t in enumerate(tier_names)},
+                 strength=int(inp.unit_strength[i]), deployable=int(out.unit_deployable[i]),
+                 officers_required=int(out.unit_required[i]), officers_manual=int(out.unit_manual[i]),
+                 linmas=int(out.unit_linmas[i]), groups=int(out.unit_groups[i]),
+                 groups_lower_bound=int(out.unit_simple_bound[i]), groups_bound=int(out.unit_bound[i]),
+                 reinforcements_in=int(out.unit_reinforced[i]), reinforcements_out=int(out_counts[S + i]),
+                 shortfall=int(out.unit_shortfall[i]))
+        for i, u in enumerate(polres)
+    ])
+    # Groups and assignments.
+    g = out.grouping
+    groups = [
+        GuardGroup(plan=plan, unit=polres[int(out.group_unit[k])],
+                   polsek=polsek.get(data.districts[int(out.group_district[k])]),
+                   district_code=data.districts[int(out.group_district[k])], tier=tier_names[int(out.group_tier[k])],
+                   number=k + 1, tps_count=int(out.group_size[k]), officers=int(out.group_officers[k]),
+                   linmas=int(out.group_linmas[k]), post_lat=float(inp.tps_lat[g.post[k]]),
+                   post_lng=float(inp.tps_lng[g.post[k]]), max_travel_min=round(float(out.group_max_h[k]) * 60, 1))
+        for k in range(len(g.post))
+    ]
+    GuardGroup.objects.bulk_create(groups, batch_size=2000)
+    ids = list(GuardGroup.objects.filter(plan=plan).order_by("number").values_list("id", flat=True))
+    GuardAssignment.objects.bulk_create([
+        GuardAssignment(plan=plan, group_id=ids[int(g.group[i])], polling_station_id=int(data.tps_ids[i]),
+                        tier=tier_names[int(inp.tps_tier[i])])
+        for i in range(len(data.tps_ids))
+    ], batch_size=2000)
+    # Reinforcements.
+    src_units = data.source_units + list(polres)
+    places = [s.place for s in data.sources] + list(inp.unit_places)
+    names = [s.name for s in data.sources] + [u.name for u in polres]
+    kinds = [s.kind for s in data.sources] + ["polres"] * len(polres)
+    rein = []
+    for s, u in zip(*np.nonzero(out.flow.flow), strict=True):
+        a, b = places[s], inp.unit_places[u]
+        legs = data.model.route(a.lat, a.lng, a.island, b.lat, b.lng, b.island)
+        rein.append(Reinforcement(plan=plan, source_name=names[s], source_kind=kinds[s], source_unit=src_units[s],
+                                  to_unit=polres[int(u)], count=int(out.flow.flow[s, u]),
+                                  minutes=round(float(out.flow_minutes[s, u]), 1),
+                                  route=" → ".join(x for x in legs if not x.startswith("landing-"))[:255]))
+    Reinforcement.objects.bulk_create(rein)
+    # Reserves.
+    res_rows = []
+    for kind, r in ((ReserveKind.MEDIAN, out.reserve_median), (ReserveKind.CENTER, out.reserve_center)):
+        if r is None:
+            continue
+        demand = out.reserve_demand
+        site_lat = np.array([inp.sites[int(i)].lat for i in r.sites])
+        site_lng = np.array([inp.sites[int(i)].lng for i in r.sites])
+        site_isl = np.array([inp.sites[int(i)].island for i in r.sites], dtype=np.int64)
+        C = data.model.matrix(site_lat, site_lng, site_isl, inp.tps_lat[demand], inp.tps_lng[demand],
+                              inp.tps_island[demand])
+        for q, si in enumerate(r.sites):
+            mine = r.assignment == q
+            t = C[q, mine]
+            site = data.sites[int(si)]
+            res_rows.append(Reserve(
+                plan=plan, kind=kind, district_code=site.code, name=site.name, unit=polsek.get(site.code),
+                lat=float(site.lat), lng=float(site.lng), team_size=int(inp.params.reserve_team_size),
+                demand_count=int(mine.sum()), max_minutes=round(float(t.max()) * 60, 1) if len(t) else 0.0,
+                mean_minutes=round(float(t.mean()) * 60, 1) if len(t) else 0.0))
+    Reserve.objects.bulk_create(res_rows)
+    metrics: dict[str, Any] = dict(out.metrics())
+    metrics["tier_source"] = data.tier_source
+    metrics["tier_counts"] = {t: int(tier_counts[:, j].sum()) for j, t in enumerate(tier_names)}
+    metrics["patterns"] = data.pattern_labels
+    metrics["sources"] = [{"name": s.name, "kind": s.kind, "available": s.available} for s in data.sources]
+    metrics["cancelled_links"] = sorted(data.model.cancelled)
+    baseline = {
+        "officers": int(out.unit_manual.sum()),
+        "groups": int(g.simple_bound),
+        "shortfall_before_bko": int(np.maximum(out.unit_manual - out.unit_deployable, 0).sum()),
+        "note": "pola diterapkan pada jumlah TPS per tingkat per Polres, tanpa geografi",
+    }
+    Plan.objects.filter(pk=plan.pk).update(input_hash=data.input_hash, tier_source=data.tier_source,
+                                           baseline=baseline)
+    audit_log(actor=plan.created_by, action="deployment.plan.computed", obj=plan,
+              data={"input_hash": data.input_hash, "groups": metrics["groups"],
+                    "officers_required": metrics["officers_required"], "shortfall": metrics["shortfall"]})
+    return metrics
+
+
+def plan_run_sync(*, actor, election: Election, scenario: str = "dasar", name: str = "",
+                  parameters: dict | None = None) -> Plan:
+    """Create and compute a plan in this process (CLI, tests, benchmarks)."""
+    plan = plan_run(actor=actor, election=election, scenario=scenario, name=name, parameters=parameters,
+                    enqueue=False)
+    plan_execute(plan)
+    plan.refresh_from_db()
+    return plan
+
+
+def taskrun_of(plan: Plan) -> TaskRun | None:
+    return plan.task_run
