@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         "import-tps": "import_tps",
         "load-dataset": "load_ntt",
         "bench": "sinergi_bench",
+        "risk": "risk",
     }
     _setup()
     if cmd == "audit":
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         record = "--record" in rest
         rest = [a for a in rest if a != "--record"]
         if rest and not rest[0].startswith("-"):
-            return _call("sinergi_bench", rest[0], *(["--record"] if record else []), "--", *rest[1:])
+            return _call("sinergi_bench", *(["--record"] if record else []), rest[0], *rest[1:])
     if cmd not in mapping:
         print(f"sinergi: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
         return 2

@@ -65,7 +65,7 @@ class Command(BaseCommand):
             code = module.run(list(opts["args"]))
         lines = [line for line in buf.getvalue().splitlines() if line.strip()]
         headline = lines[-1] if lines else "(no output)"
-        if opts["record"]:
+        if opts["record"] and not code:
             results = bench_dir / "RESULTS.md"
             cmd = " ".join(["sinergi", "bench", name, *opts["args"]])
             stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
