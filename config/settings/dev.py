@@ -6,6 +6,8 @@ from .base import *  # noqa: F403
 from .base import DATA_DIR, env, sqlite_database
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT = DATA_DIR / "static"  # WhiteNoise serves from the finders; the folder only has to exist
+STATIC_ROOT.mkdir(exist_ok=True)
 _secret_file = DATA_DIR / "secret_key"
 if not _secret_file.exists():
     _secret_file.write_text(secrets.token_urlsafe(64))
