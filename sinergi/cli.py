@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         "load-dataset": "load_ntt",
         "bench": "sinergi_bench",
         "risk": "risk",
+        "plan": "plan",
     }
     _setup()
     if cmd == "audit":
