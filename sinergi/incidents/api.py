@@ -1,0 +1,215 @@
+"""API v1 for incidents: report intake (single, batch), incidents (list, map, detail, workflow), categories."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from sinergi.accounts.models import Unit
+
+from . import selectors, services
+from .models import Category, Incident, Report
+from .permissions import can
+from .serializers import (
+    BatchInSerializer,
+    CategorySerializer,
+    IncidentDetailSerializer,
+    IncidentListSerializer,
+    MergeSerializer,
+    ReportInSerializer,
+    ReportOutSerializer,
+    SplitSerializer,
+    TransitionSerializer,
+    UpdateSerializer,
+)
+
+
+class CanIncident(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        act = getattr(view, "required_actions", {}).get(getattr(view, "action", None), "incident.view")
+        return can(request.user, act)
+
+
+class IncidentCursor(CursorPagination):
+    """Keyset pagination: constant time at any depth of a million incidents (no COUNT)."""
+
+    ordering = ("-last_reported_at", "-id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def _service_call(fn, **kw):
+    try:
+        return fn(**kw)
+    except DjangoValidationError as exc:
+        raise ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages}) from exc
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Report intake. POST with a client-supplied `key`: 201 when stored, 200 with `duplicate` on a retry."""
+
+    permission_classes = [IsAuthenticated, CanIncident]
+    required_actions = {"create": "incident.report", "batch": "incident.report", "retrieve": "incident.view",
+                        "reporter": "incident.view_reporter"}
+    serializer_class = ReportOutSerializer
+
+    def get_queryset(self):
+        visible = selectors.incident_list(user=self.request.user).values("pk")
+        return Report.objects.filter(incident__in=visible).select_related("category", "suggested_category")
+
+    def get_serializer_class(self):
+        return ReportInSerializer if self.action == "create" else ReportOutSerializer
+
+    def create(self, request, *args, **kwargs):
+        ser = ReportInSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        report, created = _service_call(services.report_submit, actor=request.user, data=ser.to_input())
+        body = {"id": report.pk, "key": report.idempotency_key, "status": "accepted" if created else "duplicate",
+                "incident": report.incident_id}
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @action(detail=False, methods=["post"])
+    def batch(self, request, *args, **kwargs):
+        """Offline sync: up to 10,000 reports; each answered as accepted, duplicate or rejected with reasons."""
+        outer = BatchInSerializer(data=request.data)
+        outer.is_valid(raise_exception=True)
+        items = []
+        for raw in outer.validated_data["reports"]:
+            ser = ReportInSerializer(data=raw)
+            if ser.is_valid():
+                items.append(ser.to_input())
+            else:
+                items.append({"key": raw.get("key", ""), "errors": ser.errors})
+        results = services.report_submit_batch(actor=request.user, items=items)
+        out = [{"index": r.index, "key": r.key, "status": r.status, "id": r.report_id,
+                **({"errors": r.errors} if r.errors else {})} for r in results]
+        summary = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
+        return Response({**summary, "results": out})
+
+    @action(detail=True, methods=["get"])
+    def reporter(self, request, pk=None):
+        """The reporter's name and contact (roles that need it only; every call is audited)."""
+        report = self.get_object()
+        return Response(_service_call(services.report_reporter_reveal, actor=request.user, report=report))
+
+
+class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Incidents the caller's agency is routed or shared. Filters: region, category, status (or `open`),
+    agency, severity_min, since, until, hours."""
+
+    permission_classes = [IsAuthenticated, CanIncident]
+    pagination_class = IncidentCursor
+    required_actions = {"transition": "incident.triage", "update_incident": "incident.triage",
+                        "merge": "incident.triage", "split": "incident.triage", "acknowledge": "incident.work"}
+
+    def get_queryset(self):
+        qs = selectors.incident_list(user=self.request.user)
+        if self.action == "retrieve":
+            return qs.select_related("category", "assigned_unit", "tps").prefetch_related(
+                "timeline", "deadlines__rule", "reports__category", "reports__suggested_category")
+        return selectors.incident_filter(qs, self.request.query_params).select_related("category", "assigned_unit")
+
+    def get_serializer_class(self):
+        return IncidentDetailSerializer if self.action == "retrieve" else IncidentListSerializer
+
+    @action(detail=False, methods=["get"])
+    def map(self, request):
+        """Compact points for the map: newest first, at most `limit` (default 5,000), optional bbox."""
+        qs = self.get_queryset().filter(lat__isnull=False)
+        bbox = request.query_params.get("bbox")
+        if bbox:
+            try:
+                w, s, e, n = (float(x) for x in bbox.split(","))
+            except ValueError as exc:
+                raise ValidationError({"bbox": "w,s,e,n"}) from exc
+            qs = qs.filter(lat__range=(s, n), lng__range=(w, e))
+        try:
+            limit = max(1, min(int(request.query_params.get("limit", 5000)), 20000))
+        except ValueError as exc:
+            raise ValidationError({"limit": "angka"}) from exc
+        rows = qs.order_by("-last_reported_at", "-id").values_list(
+            "id", "lat", "lng", "category__code", "severity", "status", "title", "last_reported_at")[:limit]
+        return Response({"type": "points", "fields": ["id", "lat", "lng", "category", "severity", "status",
+                                                      "title", "last_reported_at"],
+                         "points": [[i, la, ln, c, sv, st, t[:80], ts.isoformat()] for i, la, ln, c, sv, st, t, ts
+                                    in rows]})
+
+    def _incident(self, pk) -> Incident:
+        return get_object_or_404(selectors.incident_list(user=self.request.user), pk=pk)
+
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        ser = TransitionSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        inc = self._incident(pk)
+        to = ser.validated_data["to"]
+        if to in ("closed",) and not can(request.user, "incident.close"):
+            raise PermissionDenied()
+        unit = None
+        if ser.validated_data.get("unit"):
+            unit = Unit.objects.filter(code=ser.validated_data["unit"]).first()
+            if unit is None:
+                raise ValidationError({"unit": "satuan tidak dikenal"})
+        inc = _service_call(services.incident_transition, actor=request.user, incident=inc, to=to,
+                            note=ser.validated_data.get("note", ""), unit=unit)
+        return Response(IncidentListSerializer(inc).data)
+
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        inc = self._incident(pk)
+        if not (request.user.is_superuser or request.user.role == "admin" or (
+                inc.assigned_unit_id and request.user.unit_id and inc.assigned_unit.is_within(request.user.unit))):
+            raise PermissionDenied("hanya satuan yang ditugasi")
+        inc = _service_call(services.incident_acknowledge, actor=request.user, incident=inc)
+        return Response(IncidentListSerializer(inc).data)
+
+    @action(detail=True, methods=["post"], url_path="update")
+    def update_incident(self, request, pk=None):
+        ser = UpdateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        inc = _service_call(services.incident_update, actor=request.user, incident=self._incident(pk),
+                            category=ser.validated_data.get("category"), severity=ser.validated_data.get("severity"),
+                            note=ser.validated_data.get("note", ""))
+        return Response(IncidentListSerializer(inc).data)
+
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        ser = MergeSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        target = self._incident(ser.validated_data["target"])
+        inc = _service_call(services.incident_merge, actor=request.user, source=self._incident(pk), target=target)
+        return Response(IncidentListSerializer(inc).data)
+
+    @action(detail=True, methods=["post"])
+    def split(self, request, pk=None):
+        ser = SplitSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        new = _service_call(services.incident_split, actor=request.user, incident=self._incident(pk),
+                            report_ids=ser.validated_data["reports"])
+        return Response(IncidentListSerializer(new).data, status=status.HTTP_201_CREATED)
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsAuthenticated, CanIncident]
+    serializer_class = CategorySerializer
+    lookup_field = "code"
+    pagination_class = None
+
+    def get_queryset(self):
+        return Category.objects.filter(active=True)
+
+
+def register(router) -> None:
+    router.register("incidents", IncidentViewSet, basename="incident")
+    router.register("incident-reports", ReportViewSet, basename="incident-report")
+    router.register("incident-categories", CategoryViewSet, basename="incident-category")

@@ -1,0 +1,700 @@
+"""The only writers of incident records: intake, processing (location, category, dedup, routing), workflow,
+deadlines and escalation, notifications. Every function writes its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from sinergi.accounts.models import Unit
+from sinergi.core.services import audit_log
+from sinergi.engine.incidents import (
+    HELP_TEXT,
+    Candidate,
+    DeadlineSpec,
+    DedupParams,
+    NaiveBayes,
+    best_match,
+    due_at,
+    parse_sms,
+    train,
+)
+from sinergi.engine.incidents.text import normalize
+from sinergi.regions.models import Region
+
+from . import defaults, location
+from .choices import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Channel,
+    IncidentStatus,
+    NotificationChannel,
+    ProcessingStatus,
+    TimelineKind,
+)
+from .models import (
+    MAX_TEXT,
+    Category,
+    Deadline,
+    DeadlineRule,
+    Holiday,
+    Incident,
+    Notification,
+    NotificationEndpoint,
+    Report,
+    RoutingRule,
+    TimelineEntry,
+)
+
+log = logging.getLogger(__name__)
+DEDUP = DedupParams()
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _actor_repr(actor) -> str:
+    return actor.get_username() if actor is not None and getattr(actor, "is_authenticated", False) else "system"
+
+
+def _user(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _timeline(incident: Incident, kind: str, *, actor=None, note: str = "", data: dict | None = None,
+              at: dt.datetime | None = None) -> TimelineEntry:
+    user = _user(actor)
+    return TimelineEntry.objects.create(incident=incident, at=at or timezone.now(), kind=kind, actor=user,
+                                        actor_repr=_actor_repr(actor), unit=getattr(user, "unit", None),
+                                        note=note[:2000], data=data or {})
+
+
+def processing_mode() -> str:
+    """'inline' (default: each report is processed right after it is stored) or 'deferred' (a worker runs
+    `incidents_process`; used for high-rate intake). Setting SINERGI_INCIDENT_PROCESSING or the env var."""
+    import os
+
+    return getattr(settings, "SINERGI_INCIDENT_PROCESSING", os.environ.get("SINERGI_INCIDENT_PROCESSING", "inline"))
+
+
+@lru_cache(maxsize=1)
+def classifier() -> NaiveBayes:
+    """The category suggester: Naive Bayes on the shipped labelled set plus the taxonomy's keywords."""
+    examples = list(defaults.training_examples())
+    for c in defaults.taxonomy():
+        examples.append((" ".join([c["name"], *c.get("sms", [])]), c["code"]))
+    return train(examples)
+
+
+def category_suggest(text: str) -> tuple[Category | None, float]:
+    s = classifier().suggest(text)
+    return Category.objects.filter(code=s.label).first(), s.probability
+
+
+def sms_aliases() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for code, aliases, name in Category.objects.filter(active=True).values_list("code", "sms_aliases", "name"):
+        for a in [*aliases, name, code.replace("_", " ")]:
+            out.setdefault(normalize(a), code)
+    return out
+
+
+# --------------------------------------------------------------------------- intake
+
+@dataclass
+class ReportInput:
+    """Validated fields of one report (forms, serializers and the SMS webhook build this)."""
+
+    key: str
+    text: str
+    channel: str
+    occurred_at: dt.datetime | None = None
+    lat: float | None = None
+    lng: float | None = None
+    tps_code: str = ""
+    place_text: str = ""
+    category_hint: str = ""
+    severity_hint: int | None = None
+    reporter_name: str = ""
+    reporter_contact: str = ""
+    anonymous: bool = False
+    raw: dict | None = None
+
+    def validate(self) -> None:
+        errors: dict[str, str] = {}
+        if not self.key or len(self.key) > 100:
+            errors["key"] = "kunci idempotensi wajib, paling panjang 100 karakter"
+        if not self.text.strip():
+            errors["text"] = "uraian wajib diisi"
+        elif len(self.text) > MAX_TEXT:
+            errors["text"] = f"uraian paling panjang {MAX_TEXT} karakter"
+        if (self.lat is None) != (self.lng is None) or (
+                self.lat is not None and not location.valid_coordinates(self.lat, self.lng)):
+            errors["lat"] = "koordinat tidak sah"
+        if self.severity_hint is not None and not 1 <= self.severity_hint <= 4:
+            errors["severity"] = "keparahan 1-4"
+        if self.occurred_at is not None and self.occurred_at > timezone.now() + dt.timedelta(hours=1):
+            errors["occurred_at"] = "waktu kejadian di masa depan"
+        if errors:
+            raise ValidationError(errors)
+
+    def to_report(self, actor, now: dt.datetime) -> Report:
+        return Report(
+            idempotency_key=self.key, channel=self.channel, received_at=now, occurred_at=self.occurred_at,
+            text=self.text, reporter_user=_user(actor), reporter_name=self.reporter_name[:120],
+            reporter_contact=self.reporter_contact[:120], anonymous=self.anonymous, lat=self.lat, lng=self.lng,
+            tps_code=self.tps_code[:24], place_text=self.place_text[:255], category_hint=self.category_hint[:40],
+            severity_hint=self.severity_hint, raw=self.raw or {},
+        )
+
+
+def report_submit(*, actor, data: ReportInput, process: bool | None = None) -> tuple[Report, bool]:
+    """Store one report exactly once. Returns (report, created). A retry with the same key returns the stored
+    report; concurrent retries race on the unique key and all but one get the winner's row."""
+    data.validate()
+    try:
+        with transaction.atomic():
+            report = data.to_report(actor, timezone.now())
+            report.save(force_insert=True)
+            audit_log(actor=actor, action="incident.report_received", obj=report,
+                      data={"channel": report.channel, "key": report.idempotency_key})
+    except IntegrityError:
+        existing = Report.objects.filter(idempotency_key=data.key).first()
+        if existing is None:
+            raise
+        return existing, False
+    if process if process is not None else processing_mode() == "inline":
+        report_process(report_id=report.pk)
+    transaction.on_commit(lambda: _broadcast_report(report.pk))
+    return report, True
+
+
+@dataclass
+class BatchResult:
+    index: int
+    key: str
+    status: str  # accepted | duplicate | rejected
+    report_id: int | None = None
+    errors: dict | None = None
+
+
+def report_submit_batch(*, actor, items: list[ReportInput | dict], channel: str = Channel.API) -> list[BatchResult]:
+    """Offline sync: store many reports, each answered individually (accepted / duplicate / rejected).
+
+    Invalid items are rejected with their reasons and do not stop the others. Accepted items are stored in one
+    bulk insert and one audit event; processing runs afterwards (inline for small batches, else a task)."""
+    results: list[BatchResult] = []
+    valid: list[tuple[int, ReportInput]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if isinstance(item, dict):  # already rejected by the caller's validation
+            results.append(BatchResult(i, str(item.get("key", "")), "rejected", errors=item.get("errors")))
+            continue
+        try:
+            item.validate()
+        except ValidationError as exc:
+            results.append(BatchResult(i, item.key, "rejected", errors=exc.message_dict))
+            continue
+        if item.key in seen:
+            results.append(BatchResult(i, item.key, "duplicate"))
+            continue
+        seen.add(item.key)
+        valid.append((i, item))
+    existing = dict(Report.objects.filter(idempotency_key__in=[v.key for _, v in valid])
+                    .values_list("idempotency_key", "id")) if valid else {}
+    fresh = [(i, v) for i, v in valid if v.key not in existing]
+    for i, v in valid:
+        if v.key in existing:
+            results.append(BatchResult(i, v.key, "duplicate", report_id=existing[v.key]))
+    if fresh:
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                objs = Report.objects.bulk_create([v.to_report(actor, now) for _, v in fresh], batch_size=2000)
+                ids = {o.idempotency_key: o.pk for o in objs}
+                if any(pk is None for pk in ids.values()):
+                    ids = dict(Report.objects.filter(idempotency_key__in=list(ids)).values_list("idempotency_key", "id"))
+                digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
+                audit_log(actor=actor, action="incident.report_batch_received", object_type="incidents.report",
+                          data={"channel": channel, "count": len(ids), "keys_sha256": digest,
+                                "first_id": min(ids.values()), "last_id": max(ids.values())})
+            for i, v in fresh:
+                results.append(BatchResult(i, v.key, "accepted", report_id=ids[v.key]))
+        except IntegrityError:
+            # A concurrent sync stored some of the same keys: fall back to one-by-one, which sorts it out.
+            for i, v in fresh:
+                report, created = report_submit(actor=actor, data=v, process=False)
+                results.append(BatchResult(i, v.key, "accepted" if created else "duplicate", report_id=report.pk))
+        accepted = [r.report_id for r in results if r.status == "accepted" and r.report_id]
+        if accepted:
+            if processing_mode() == "inline" and len(accepted) <= 200:
+                transaction.on_commit(lambda: [report_process(report_id=pk) for pk in accepted])
+            else:
+                from .tasks import process_pending_reports
+
+                transaction.on_commit(lambda: process_pending_reports.enqueue())
+    results.sort(key=lambda r: r.index)
+    return results
+
+
+def sms_receive(*, message_id: str, sender: str, text: str) -> tuple[Report, str]:
+    """Store an SMS (always, even when unreadable) and return the reply text for the gateway."""
+    text = (text or "")[:MAX_TEXT]
+    parsed = parse_sms(text, sms_aliases())
+    data = ReportInput(
+        key=f"sms:{message_id}"[:100], text=text or "(kosong)", channel=Channel.SMS, tps_code=parsed.tps_code,
+        place_text=parsed.place_text, category_hint=parsed.category_code, reporter_contact=sender[:120],
+        raw={"sms": {"from": sender, "id": message_id, "region_code": parsed.region_code,
+                     "tps_number": parsed.tps_number, "description": parsed.description,
+                     "problems": list(parsed.problems)}},
+    )
+    report, created = report_submit(actor=None, data=data, process=False)
+    if not created:
+        return report, report.reply_text
+    if parsed.ok:
+        reply = f"Laporan diterima (no. {report.pk}). Terima kasih."
+    else:
+        reply = f"Laporan no. {report.pk} tersimpan tetapi belum lengkap: {', '.join(parsed.problems)}. {HELP_TEXT}"
+    Report.objects.filter(pk=report.pk).update(reply_text=reply[:320])
+    report.reply_text = reply[:320]
+    if processing_mode() == "inline":
+        report_process(report_id=report.pk)
+    return report, reply
+
+
+# --------------------------------------------------------------------------- processing
+
+def _holidays() -> set[dt.date]:
+    return set(Holiday.objects.values_list("date", flat=True))
+
+
+def _spec(rule: DeadlineRule) -> DeadlineSpec:
+    return DeadlineSpec(code=rule.code, amount=rule.amount, unit=rule.unit, extension=rule.extension)
+
+
+def _local(ts: dt.datetime) -> dt.datetime:
+    return timezone.localtime(ts)
+
+
+def deadlines_start(incident: Incident, moment: str, at: dt.datetime) -> list[Deadline]:
+    """Start the incident's deadlines that count from `moment` (occurred/reported/verified/assigned)."""
+    rules = DeadlineRule.objects.filter(code__in=incident.category.deadline_codes, start=moment)
+    holidays = _holidays() if any(r.unit == DeadlineRule.Unit.WORKING_DAYS for r in rules) else set()
+    out = []
+    for rule in rules:
+        due = due_at(_spec(rule), _local(at), holidays=holidays)
+        obj, created = Deadline.objects.get_or_create(incident=incident, rule=rule,
+                                                      defaults={"starts_at": at, "due_at": due})
+        if created:
+            out.append(obj)
+    return out
+
+
+def _deadline_met(incident: Incident, codes: list[str], at: dt.datetime) -> None:
+    Deadline.objects.filter(incident=incident, rule__code__in=codes, met_at__isnull=True).update(met_at=at)
+
+
+def route(category: Category, region: Region | None) -> tuple[str, Unit | None, list[Unit]]:
+    """(agency, unit, units to share with) for a category at a place, by the most specific routing rule."""
+    code = region.code if region is not None else ""
+    rules = RoutingRule.objects.filter(Q(category=category) | Q(category__isnull=True), active=True)
+    best = None
+    for r in rules:
+        if r.region_prefix and not (code == r.region_prefix or code.startswith(r.region_prefix + ".")):
+            continue
+        rank = (len(r.region_prefix), r.category_id is not None)
+        if best is None or rank > best[0]:
+            best = (rank, r)
+    agency = best[1].agency_code if best else category.agency_code
+    unit = best[1].unit if best and best[1].unit_id else _unit_for(agency, region)
+    shared = [u for u in (_unit_for(a, region) for a in category.co_agencies if a != agency) if u is not None]
+    return agency, unit, shared
+
+
+def _unit_for(agency: str, region: Region | None) -> Unit | None:
+    """The unit of the agency whose jurisdiction holds the place at the deepest level (else its top unit)."""
+    if region is not None:
+        parts = region.code.split(".")
+        prefixes = [".".join(parts[: i + 1]) for i in range(len(parts))]
+        for prefix in reversed(prefixes):
+            unit = (Unit.objects.filter(agency__code=agency, jurisdiction__code=prefix)
+                    .exclude(level="special").order_by("-path").first())
+            if unit is not None:
+                return unit
+    return Unit.objects.filter(agency__code=agency, parent__isnull=True).order_by("path").first()
+
+
+def _candidates(category: Category, at: dt.datetime, res: location.Resolved) -> list[tuple[Candidate, Incident]]:
+    qs = Incident.objects.filter(category=category, occurred_at__gte=at - DEDUP.window,
+                                 occurred_at__lte=at + DEDUP.window, status__in=OPEN_STATUSES)
+    if res.lat is not None:
+        d = DEDUP.max_km / 100.0
+        near = Q(lat__range=(res.lat - d, res.lat + d), lng__range=(res.lng - d, res.lng + d))
+        qs = qs.filter(near | Q(region=res.region) if res.region is not None else near)
+    elif res.region is not None:
+        qs = qs.filter(region__code__startswith=res.region.code)
+    else:
+        return []
+    out = []
+    for inc in qs.select_related("tps")[:50]:
+        place = inc.tps.code if inc.tps_id else (inc.region_id or "")
+        out.append((Candidate(key=inc.pk, at=inc.occurred_at, category=category.code, text=inc.description,
+                              lat=inc.lat, lng=inc.lng, place=place), inc))
+    return out
+
+
+def report_process(*, report_id: int) -> Report | None:
+    """Locate, categorise, deduplicate and route one stored report. Idempotent: a processed report is skipped."""
+    with transaction.atomic():
+        report = (Report.objects.select_for_update().filter(pk=report_id, processing=ProcessingStatus.PENDING)
+                  .first())
+        if report is None:
+            return None
+        sms = report.raw.get("sms") if isinstance(report.raw, dict) else None
+        res = location.resolve(tps_code=report.tps_code, lat=report.lat, lng=report.lng, place_text=report.place_text,
+                               region_code=(sms or {}).get("region_code") or "",
+                               tps_number=(sms or {}).get("tps_number"))
+        description = (sms or {}).get("description") or report.text
+        suggested, prob = category_suggest(description)
+        category = Category.objects.filter(code=report.category_hint, active=True).first() if report.category_hint \
+            else None
+        category = category or suggested or Category.objects.get(code="other")
+        report.region, report.tps = res.region, res.tps
+        report.location_status, report.location_method = res.status, res.method
+        report.suggested_category, report.suggestion_probability = suggested, prob
+        report.category = category
+        if res.lat is not None and report.lat is None:
+            report.lat, report.lng = res.lat, res.lng
+        unreadable = bool(sms) and bool(sms.get("problems")) and not report.category_hint
+        at = report.occurred_at or report.received_at
+        cands = _candidates(category, at, res)
+        match = best_match(
+            Candidate(key=0, at=at, category=category.code, text=description, lat=report.lat, lng=report.lng,
+                      place=res.place_code),
+            [c for c, _ in cands], DEDUP)
+        if match is not None:
+            incident = next(i for c, i in cands if c.key == match.key)
+            Incident.objects.filter(pk=incident.pk).update(report_count=F("report_count") + 1,
+                                                           last_reported_at=report.received_at)
+            report.incident, report.dedup_score = incident, match.score
+            _timeline(incident, TimelineKind.CORROBORATED, note=report.text[:300],
+                      data={"report": report.pk, "channel": report.channel, "score": round(match.score, 3)})
+        else:
+            incident = _incident_from_report(report, category, res, description)
+            report.incident = incident
+        report.processing = ProcessingStatus.UNPARSED if unreadable else ProcessingStatus.DONE
+        if res.notes:
+            report.raw = {**(report.raw or {}), "location_notes": res.notes}
+        report.save()
+        audit_log(actor=None, action="incident.report_processed", obj=report,
+                  data={"incident": incident.pk, "merged": match is not None, "category": category.code,
+                        "suggested": suggested.code if suggested else None, "location": res.status})
+    transaction.on_commit(lambda: _broadcast_incident(incident.pk))
+    return report
+
+
+def _incident_from_report(report: Report, category: Category, res: location.Resolved, description: str
+                          ) -> Incident:
+    occurred = report.occurred_at or report.received_at
+    agency, unit, shared = route(category, res.region)
+    severity = report.severity_hint or category.default_severity
+    region = res.region
+    incident = Incident.objects.create(
+        category=category, severity=severity, title=description[:120] or category.name, description=description,
+        occurred_at=occurred, first_reported_at=report.received_at, last_reported_at=report.received_at,
+        lat=report.lat, lng=report.lng, region=region, tps=res.tps,
+        regency_code=region.code[:5] if region is not None and len(region.code) >= 5 else "",
+        location_status=res.status, agency_code=agency, assigned_unit=unit, report_count=1,
+    )
+    if shared:
+        incident.shared_units.add(*shared)
+    _timeline(incident, TimelineKind.REPORTED, note=report.text[:300],
+              data={"report": report.pk, "channel": report.channel, "agency": agency,
+                    "unit": unit.code if unit else None, "location": res.status, "location_notes": res.notes})
+    deadlines_start(incident, DeadlineRule.Start.OCCURRED, occurred)
+    deadlines_start(incident, DeadlineRule.Start.REPORTED, report.received_at)
+    # The report reached the system in time: the 7-day report window is met on arrival.
+    Deadline.objects.filter(incident=incident, rule__code="report_window", due_at__gte=report.received_at
+                            ).update(met_at=report.received_at)
+    audit_log(actor=None, action="incident.created", obj=incident,
+              data={"category": category.code, "agency": agency, "unit": unit.code if unit else None,
+                    "severity": severity})
+    if unit is not None:
+        notify(incident=incident, units=[unit, *shared], message=f"Insiden baru: {incident.title[:200]}")
+    return incident
+
+
+def process_pending(*, limit: int = 1000) -> int:
+    """Process reports still pending (deferred mode, or left by a failure). Returns how many were processed."""
+    ids = list(Report.objects.filter(processing=ProcessingStatus.PENDING).order_by("id")
+               .values_list("id", flat=True)[:limit])
+    done = 0
+    for pk in ids:
+        try:
+            if report_process(report_id=pk) is not None:
+                done += 1
+        except Exception:  # keep going; the report stays pending and is retried next run
+            log.exception("processing report %s failed", pk)
+    return done
+
+
+# --------------------------------------------------------------------------- workflow
+
+def _lock(incident: Incident) -> Incident:
+    return (Incident.objects.select_for_update(of=("self",)).select_related("category", "assigned_unit")
+            .get(pk=incident.pk))
+
+
+@transaction.atomic
+def incident_transition(*, actor, incident: Incident, to: str, note: str = "", unit: Unit | None = None
+                        ) -> Incident:
+    """Move an incident along the workflow; every step goes on the timeline with who and when."""
+    inc = _lock(incident)
+    if to not in TRANSITIONS.get(inc.status, set()):
+        raise ValidationError({"status": f"tidak bisa dari {inc.get_status_display()} ke {IncidentStatus(to).label}"})
+    now = timezone.now()
+    before = inc.status
+    inc.status = to
+    fields = ["status", "updated_at"]
+    if to == IncidentStatus.ASSIGNED:
+        target = unit or inc.assigned_unit
+        if target is None:
+            raise ValidationError({"unit": "satuan tujuan wajib"})
+        inc.assigned_unit, inc.agency_code = target, target.agency.code
+        inc.acknowledged_at, inc.acknowledged_by = None, None
+        fields += ["assigned_unit", "agency_code", "acknowledged_at", "acknowledged_by"]
+    inc.save(update_fields=fields)
+    _timeline(inc, TimelineKind.ASSIGNED if to == IncidentStatus.ASSIGNED else TimelineKind.STATUS, actor=actor,
+              note=note, data={"from": before, "to": to, "unit": inc.assigned_unit.code if inc.assigned_unit else None})
+    if to in (IncidentStatus.VERIFIED, IncidentStatus.REJECTED):
+        _deadline_met(inc, ["bawaslu_decision"], now)
+    if to == IncidentStatus.VERIFIED:
+        deadlines_start(inc, DeadlineRule.Start.VERIFIED, now)
+    if to == IncidentStatus.ASSIGNED:
+        _deadline_met(inc, ["crime_forward"], now)
+        Deadline.objects.filter(incident=inc, rule__code="ack").delete()  # a new assignment restarts the countdown
+        deadlines_start(inc, DeadlineRule.Start.ASSIGNED, now)
+        notify(incident=inc, units=[inc.assigned_unit], message=f"Insiden ditugaskan: {inc.title[:200]}")
+    if to == IncidentStatus.RESOLVED:
+        _deadline_met(inc, ["investigation"], now)
+    if to in (IncidentStatus.REJECTED, IncidentStatus.CLOSED):
+        Deadline.objects.filter(incident=inc, met_at__isnull=True).update(met_at=now)
+    audit_log(actor=actor, action=f"incident.{to}", obj=inc, data={"from": before, "note": note[:500]})
+    transaction.on_commit(lambda: _broadcast_incident(inc.pk))
+    return inc
+
+
+@transaction.atomic
+def incident_acknowledge(*, actor, incident: Incident) -> Incident:
+    inc = _lock(incident)
+    if inc.acknowledged_at is None:
+        inc.acknowledged_at, inc.acknowledged_by = timezone.now(), _user(actor)
+        inc.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
+        _deadline_met(inc, ["ack"], inc.acknowledged_at)
+        _timeline(inc, TimelineKind.ACKNOWLEDGED, actor=actor)
+        audit_log(actor=actor, action="incident.acknowledged", obj=inc)
+    return inc
+
+
+@transaction.atomic
+def incident_update(*, actor, incident: Incident, category: Category | None = None, severity: int | None = None,
+                    note: str = "") -> Incident:
+    """Staff confirm or change the category and severity."""
+    inc = _lock(incident)
+    changes = {}
+    if category is not None and category.pk != inc.category_id:
+        changes["category"] = [inc.category.code, category.code]
+        inc.category = category
+        _timeline(inc, TimelineKind.CATEGORY, actor=actor, note=note, data={"from": changes["category"][0],
+                                                                           "to": category.code})
+    if severity is not None and severity != inc.severity:
+        if not 1 <= severity <= 4:
+            raise ValidationError({"severity": "keparahan 1-4"})
+        changes["severity"] = [inc.severity, severity]
+        inc.severity = severity
+        _timeline(inc, TimelineKind.SEVERITY, actor=actor, note=note, data={"from": changes["severity"][0],
+                                                                           "to": severity})
+    if changes:
+        inc.save()
+        audit_log(actor=actor, action="incident.updated", obj=inc, data=changes)
+        transaction.on_commit(lambda: _broadcast_incident(inc.pk))
+    return inc
+
+
+@transaction.atomic
+def incident_note(*, actor, incident: Incident, note: str) -> TimelineEntry:
+    if not note.strip():
+        raise ValidationError({"note": "catatan kosong"})
+    entry = _timeline(incident, TimelineKind.NOTE, actor=actor, note=note)
+    audit_log(actor=actor, action="incident.noted", obj=incident)
+    return entry
+
+
+@transaction.atomic
+def incident_merge(*, actor, source: Incident, target: Incident) -> Incident:
+    """Fold `source` into `target`: its reports move, it stays as a 'merged' record pointing to the target."""
+    if source.pk == target.pk:
+        raise ValidationError({"target": "tidak bisa menggabung ke dirinya sendiri"})
+    src, tgt = _lock(source), _lock(target)
+    if src.status == IncidentStatus.MERGED or tgt.status == IncidentStatus.MERGED:
+        raise ValidationError({"target": "insiden sudah digabung"})
+    moved = list(Report.objects.filter(incident=src).values_list("id", flat=True))
+    Report.objects.filter(incident=src).update(incident=tgt)
+    tgt.report_count = Report.objects.filter(incident=tgt).count()
+    tgt.last_reported_at = max(tgt.last_reported_at, src.last_reported_at)
+    tgt.first_reported_at = min(tgt.first_reported_at, src.first_reported_at)
+    tgt.save()
+    src.status, src.merged_into, src.report_count = IncidentStatus.MERGED, tgt, 0
+    src.save()
+    _timeline(tgt, TimelineKind.MERGED, actor=actor, data={"from_incident": src.pk, "reports": moved})
+    _timeline(src, TimelineKind.MERGED, actor=actor, data={"into_incident": tgt.pk, "reports": moved})
+    audit_log(actor=actor, action="incident.merged", obj=tgt, data={"source": src.pk, "reports": moved})
+    transaction.on_commit(lambda: (_broadcast_incident(src.pk), _broadcast_incident(tgt.pk)))
+    return tgt
+
+
+@transaction.atomic
+def incident_split(*, actor, incident: Incident, report_ids: list[int]) -> Incident:
+    """Move some reports of an incident into a new incident (same category, routed again)."""
+    src = _lock(incident)
+    reports = list(Report.objects.filter(incident=src, pk__in=report_ids).order_by("received_at"))
+    if not reports or len(reports) >= src.reports.count():
+        raise ValidationError({"reports": "pilih sebagian laporan (bukan semua) dari insiden ini"})
+    first = reports[0]
+    res = location.Resolved(status=first.location_status, method=first.location_method, region=first.region,
+                            tps=first.tps, lat=first.lat, lng=first.lng)
+    new = _incident_from_report(first, src.category, res, first.text)
+    Report.objects.filter(pk__in=[r.pk for r in reports]).update(incident=new)
+    new.report_count = len(reports)
+    new.last_reported_at = reports[-1].received_at
+    new.save(update_fields=["report_count", "last_reported_at"])
+    src.report_count = Report.objects.filter(incident=src).count()
+    src.save(update_fields=["report_count", "updated_at"])
+    ids = [r.pk for r in reports]
+    _timeline(src, TimelineKind.SPLIT, actor=actor, data={"to_incident": new.pk, "reports": ids})
+    _timeline(new, TimelineKind.SPLIT, actor=actor, data={"from_incident": src.pk, "reports": ids})
+    audit_log(actor=actor, action="incident.split", obj=src, data={"new": new.pk, "reports": ids})
+    return new
+
+
+@transaction.atomic
+def incident_share(*, actor, incident: Incident, units: list[Unit]) -> Incident:
+    incident.shared_units.add(*units)
+    codes = [u.code for u in units]
+    _timeline(incident, TimelineKind.SHARED, actor=actor, data={"units": codes})
+    audit_log(actor=actor, action="incident.shared", obj=incident, data={"units": codes})
+    notify(incident=incident, units=units, message=f"Insiden dibagikan: {incident.title[:200]}")
+    return incident
+
+
+@transaction.atomic
+def deadline_extend(*, actor, deadline: Deadline) -> Deadline:
+    """Use a rule's extension (e.g. Bawaslu's +2 days when it asks for more information)."""
+    if deadline.extended or not deadline.rule.extension:
+        raise ValidationError({"deadline": "tenggat ini tidak bisa diperpanjang"})
+    deadline.due_at = due_at(_spec(deadline.rule), _local(deadline.starts_at), extended=True, holidays=_holidays())
+    deadline.extended = True
+    deadline.save(update_fields=["due_at", "extended"])
+    _timeline(deadline.incident, TimelineKind.DEADLINE, actor=actor,
+              data={"rule": deadline.rule.code, "extended_to": deadline.due_at.isoformat()})
+    audit_log(actor=actor, action="incident.deadline_extended", obj=deadline.incident,
+              data={"rule": deadline.rule.code})
+    return deadline
+
+
+def deadlines_escalate(*, now: dt.datetime | None = None) -> int:
+    """Escalate every overdue, unmet deadline once: the incident is shared with the next level up."""
+    now = now or timezone.now()
+    count = 0
+    for d in Deadline.objects.filter(due_at__lt=now, met_at__isnull=True, escalated_at__isnull=True
+                                     ).select_related("incident", "rule", "incident__assigned_unit"):
+        with transaction.atomic():
+            inc = _lock(d.incident)
+            parent = inc.assigned_unit.parent if inc.assigned_unit_id else None
+            Deadline.objects.filter(pk=d.pk).update(escalated_at=now)
+            inc.escalation_level += 1
+            inc.save(update_fields=["escalation_level", "updated_at"])
+            if parent is not None:
+                inc.shared_units.add(parent)
+            _timeline(inc, TimelineKind.ESCALATED, note=f"Lewat tenggat: {d.rule.name}",
+                      data={"rule": d.rule.code, "due_at": d.due_at.isoformat(),
+                            "to_unit": parent.code if parent else None})
+            audit_log(actor=None, action="incident.escalated", obj=inc,
+                      data={"rule": d.rule.code, "to_unit": parent.code if parent else None})
+            targets = [u for u in (parent, inc.assigned_unit) if u is not None]
+            if targets:
+                notify(incident=inc, units=targets, message=f"Lewat tenggat ({d.rule.name}): {inc.title[:150]}")
+            count += 1
+    return count
+
+
+# --------------------------------------------------------------------------- reporter identity, notifications
+
+def report_reporter_reveal(*, actor, report: Report) -> dict:
+    """The reporter's identity, for roles that need it; every view is audited."""
+    from .permissions import require
+
+    require(actor, "incident.view_reporter")
+    audit_log(actor=actor, action="incident.reporter_viewed", obj=report,
+              data={"incident": report.incident_id})
+    user = report.reporter_user
+    return {"name": report.reporter_name or (user.get_full_name() or user.username if user else ""),
+            "contact": report.reporter_contact, "anonymous": report.anonymous,
+            "user": user.username if user else None}
+
+
+def notify(*, incident: Incident, units: list[Unit], message: str) -> list[Notification]:
+    """In-app notice for each unit, plus e-mail and signed webhook where the unit has set them up."""
+    out = []
+    endpoints = {e.unit_id: e for e in NotificationEndpoint.objects.filter(unit__in=units, active=True)}
+    for unit in {u.pk: u for u in units}.values():
+        out.append(Notification.objects.create(unit=unit, incident=incident, channel=NotificationChannel.IN_APP,
+                                               message=message[:300]))
+        ep = endpoints.get(unit.pk)
+        if ep is None:
+            continue
+        for channel, on in ((NotificationChannel.EMAIL, ep.email), (NotificationChannel.WEBHOOK, ep.webhook_url)):
+            if on:
+                n = Notification.objects.create(unit=unit, incident=incident, channel=channel, message=message[:300])
+                out.append(n)
+                from .tasks import deliver_notification
+
+                transaction.on_commit(lambda pk=n.pk: deliver_notification.enqueue(pk))
+    return out
+
+
+def notification_mark_read(*, actor, notification: Notification) -> None:
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --------------------------------------------------------------------------- live updates
+
+def _broadcast(message: dict) -> None:
+    try:
+        from asgiref.sync import async_to_sync
+        from channels.layers import get_channel_layer
+    except ImportError:  # pragma: no cover
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)("incidents", {"type": "incident.event", **message})
+    except Exception:  # live updates are best-effort; the page also polls
+        log.warning("broadcast failed", exc_info=True)
+
+
+def _broadcast_incident(pk: int) -> None:
+    _broadcast({"incident": pk})
+
+
+def _broadcast_report(pk: int) -> None:
+    _broadcast({"report": pk})

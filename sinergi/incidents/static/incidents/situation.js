@@ -1,0 +1,37 @@
+// Situation room: Leaflet map of incidents + feed. Live via WebSocket (/ws/insiden/) when the server has
+// Channels wired; the feed also refreshes every few seconds through htmx, so nothing needs a reload.
+(function () {
+  var el = document.getElementById("sr-map");
+  if (!el || !window.L) return;
+  var map = L.map(el, { preferCanvas: true }).setView([-9.5, 122.5], 7);
+  var layer = L.layerGroup().addTo(map);
+  var colors = { 1: "#3182ce", 2: "#d69e2e", 3: "#dd6b20", 4: "#c53030" };
+  fetch(el.dataset.boundariesUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (g) { if (g) L.geoJSON(g, { style: { color: "#2c5282", weight: 1, fillOpacity: 0.05 } }).addTo(map); })
+    .catch(function () {});
+  function params() {
+    var f = document.getElementById("sr-filters");
+    return new URLSearchParams(new FormData(f)).toString();
+  }
+  function loadPoints() {
+    fetch(el.dataset.mapUrl + "?limit=5000&" + params(), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); }).then(function (d) {
+        layer.clearLayers();
+        (d.points || []).forEach(function (p) {
+          L.circleMarker([p[1], p[2]], { radius: 4 + p[4] * 2, color: colors[p[4]] || "#333", weight: 2, fillOpacity: 0.6 })
+            .bindPopup("<a href='../" + p[0] + "/'>#" + p[0] + "</a> " + String(p[6]).replace(/</g, "&lt;")).addTo(layer);
+        });
+      }).catch(function () {});
+  }
+  function refresh() { document.body.dispatchEvent(new Event("sr-refresh")); loadPoints(); }
+  document.getElementById("sr-filters").addEventListener("change", refresh);
+  loadPoints();
+  setInterval(loadPoints, 15000);
+  var status = document.getElementById("sr-live");
+  try {
+    var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/insiden/");
+    var timer = null;
+    ws.onopen = function () { status.textContent = status.textContent.replace(/.*/, "● live"); };
+    ws.onmessage = function () { clearTimeout(timer); timer = setTimeout(refresh, 200); };
+  } catch (e) { /* polling keeps the page current */ }
+})();

@@ -1,0 +1,273 @@
+"""Pages: staff and public report forms, incident list and detail with workflow actions, situation room,
+exports, and the SMS-gateway webhook."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from sinergi.accounts.models import Unit
+
+from . import exports, selectors, services
+from .choices import TRANSITIONS, Channel, IncidentStatus
+from .forms import PublicReportForm, StaffReportForm
+from .models import Category, Deadline, Report
+from .permissions import can, require
+
+PUBLIC_PER_HOUR = getattr(settings, "SINERGI_PUBLIC_REPORTS_PER_HOUR", 10)
+
+
+def _ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@login_required
+def report_new(request):
+    require(request.user, "incident.report")
+    form = StaffReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report, created = services.report_submit(actor=request.user, data=form.to_input(Channel.STAFF))
+        except ValidationError as exc:
+            form.add_error(None, "; ".join(exc.messages))
+        else:
+            messages.success(request, _("Laporan tersimpan (no. %(n)s).") % {"n": report.pk})
+            if report.incident_id and can(request.user, "incident.view"):
+                return redirect("incidents:detail", pk=report.incident_id)
+            return redirect("incidents:report_new")
+    return render(request, "incidents/report_form.html", {"form": form, "public": False},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+def report_public(request):
+    """Anyone may report (anonymously if they wish); limited per IP address with the cache."""
+    form = PublicReportForm(request.POST or None)
+    if request.method == "POST":
+        key = f"incidents:public:{_ip(request)}"
+        count = cache.get_or_set(key, 0, 3600)
+        if count >= PUBLIC_PER_HOUR:
+            return render(request, "incidents/report_form.html",
+                          {"form": form, "public": True, "limited": True}, status=429)
+        if form.is_valid():
+            try:
+                report, _created = services.report_submit(actor=None, data=form.to_input(Channel.PUBLIC))
+            except ValidationError as exc:
+                form.add_error(None, "; ".join(exc.messages))
+            else:
+                try:
+                    cache.incr(key)
+                except ValueError:
+                    cache.set(key, 1, 3600)
+                return render(request, "incidents/report_thanks.html", {"report": report})
+    return render(request, "incidents/report_form.html", {"form": form, "public": True},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+@login_required
+@require_GET
+def incident_list(request):
+    require(request.user, "incident.view")
+    qs = selectors.incident_filter(selectors.incident_list(user=request.user), request.GET)
+    page = Paginator(qs.select_related("category", "assigned_unit").order_by("-last_reported_at", "-id"), 50
+                     ).get_page(request.GET.get("page"))
+    return render(request, "incidents/list.html", {
+        "page": page, "categories": Category.objects.filter(active=True), "statuses": IncidentStatus.choices,
+        "params": request.GET, "triage": selectors.report_triage_list(user=request.user)[:20]})
+
+
+@login_required
+def incident_detail(request, pk: int):
+    require(request.user, "incident.view")
+    inc = selectors.incident_get(user=request.user, pk=pk)
+    if inc is None:
+        raise Http404
+    now = timezone.now()
+    deadlines = selectors.incident_deadlines(incident=inc)
+    for d in deadlines:
+        d.overdue = d.met_at is None and d.due_at < now
+        d.left = d.due_at - now
+    return render(request, "incidents/detail.html", {
+        "incident": inc, "timeline": selectors.incident_timeline(incident=inc),
+        "reports": selectors.incident_reports(user=request.user, incident=inc), "deadlines": deadlines,
+        "next_statuses": [(s, IncidentStatus(s).label) for s in TRANSITIONS.get(inc.status, ())],
+        "categories": Category.objects.filter(active=True),
+        "units": Unit.objects.select_related("agency").order_by("agency__code", "path"),
+        "can_triage": can(request.user, "incident.triage"), "can_work": can(request.user, "incident.work"),
+        "can_reporter": can(request.user, "incident.view_reporter"),
+        "is_assigned": bool(inc.assigned_unit_id and request.user.unit_id
+                            and inc.assigned_unit.is_within(request.user.unit)),
+    })
+
+
+@login_required
+@require_POST
+def incident_action(request, pk: int):
+    inc = selectors.incident_get(user=request.user, pk=pk)
+    if inc is None:
+        raise Http404
+    act = request.POST.get("action", "")
+    try:
+        if act == "transition":
+            to = request.POST.get("to", "")
+            require(request.user, "incident.close" if to == IncidentStatus.CLOSED else
+                    ("incident.work" if to in (IncidentStatus.IN_PROGRESS, IncidentStatus.RESOLVED)
+                     else "incident.triage"))
+            unit = Unit.objects.filter(code=request.POST.get("unit", "")).first()
+            services.incident_transition(actor=request.user, incident=inc, to=to, note=request.POST.get("note", ""),
+                                         unit=unit)
+        elif act == "acknowledge":
+            require(request.user, "incident.work")
+            services.incident_acknowledge(actor=request.user, incident=inc)
+        elif act == "update":
+            require(request.user, "incident.triage")
+            cat = Category.objects.filter(code=request.POST.get("category", "")).first()
+            sev = request.POST.get("severity")
+            services.incident_update(actor=request.user, incident=inc, category=cat,
+                                     severity=int(sev) if sev and sev.isdigit() else None,
+                                     note=request.POST.get("note", ""))
+        elif act == "note":
+            require(request.user, "incident.view")
+            services.incident_note(actor=request.user, incident=inc, note=request.POST.get("note", ""))
+        elif act == "merge":
+            require(request.user, "incident.triage")
+            target = selectors.incident_get(user=request.user, pk=int(request.POST.get("target") or 0))
+            if target is None:
+                raise ValidationError(_("Insiden tujuan tidak ditemukan."))
+            services.incident_merge(actor=request.user, source=inc, target=target)
+            return redirect("incidents:detail", pk=target.pk)
+        elif act == "split":
+            require(request.user, "incident.triage")
+            ids = [int(x) for x in request.POST.getlist("reports") if x.isdigit()]
+            new = services.incident_split(actor=request.user, incident=inc, report_ids=ids)
+            return redirect("incidents:detail", pk=new.pk)
+        elif act == "extend":
+            require(request.user, "incident.triage")
+            d = get_object_or_404(Deadline, pk=request.POST.get("deadline"), incident=inc)
+            services.deadline_extend(actor=request.user, deadline=d)
+        elif act == "share":
+            require(request.user, "incident.triage")
+            units = list(Unit.objects.filter(code__in=request.POST.getlist("units")))
+            services.incident_share(actor=request.user, incident=inc, units=units)
+        else:
+            return HttpResponse(status=400)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    except (ValueError, TypeError):
+        messages.error(request, _("Masukan tidak sah."))
+    return redirect("incidents:detail", pk=pk)
+
+
+@login_required
+@require_GET
+def reporter_reveal(request, pk: int):
+    """The reporter's identity (fragment); audited on every view."""
+    visible = selectors.incident_list(user=request.user).values("pk")
+    report = get_object_or_404(Report.objects.filter(incident__in=visible), pk=pk)
+    try:
+        who = services.report_reporter_reveal(actor=request.user, report=report)
+    except PermissionDenied:
+        return HttpResponse(_("Tidak berwenang."), status=403)
+    return render(request, "incidents/_reporter.html", {"who": who})
+
+
+@login_required
+@require_GET
+def situation_room(request):
+    require(request.user, "incident.view")
+    return render(request, "incidents/situation.html", {
+        "categories": Category.objects.filter(active=True), "statuses": IncidentStatus.choices,
+        "agencies": sorted({c.agency_code for c in Category.objects.all()}),
+        "ws_enabled": bool(getattr(settings, "CHANNEL_LAYERS", None)),
+    })
+
+
+@login_required
+@require_GET
+def situation_feed(request):
+    """The feed and counters fragment (htmx), reloaded on WebSocket events or every few seconds."""
+    require(request.user, "incident.view")
+    qs = selectors.incident_filter(selectors.incident_list(user=request.user), request.GET)
+    items = list(qs.select_related("category", "assigned_unit").order_by("-last_reported_at", "-id")[:50])
+    return render(request, "incidents/_feed.html", {
+        "items": items, "counters": selectors.counters(user=request.user, qs=qs), "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def notifications(request):
+    return render(request, "incidents/notifications.html",
+                  {"items": selectors.notification_list(user=request.user)[:100]})
+
+
+@login_required
+@require_GET
+def export(request, fmt: str):
+    require(request.user, "incident.export")
+    qs = selectors.incident_filter(selectors.incident_list(user=request.user), request.GET)
+    try:
+        return exports.response(fmt, qs, actor=request.user)
+    except KeyError:
+        raise Http404(fmt) from None
+
+
+@login_required
+@require_GET
+def cap_alert(request, pk: int):
+    require(request.user, "incident.export")
+    inc = selectors.incident_get(user=request.user, pk=pk)
+    if inc is None or inc.severity < 3:
+        raise Http404
+    return HttpResponse(exports.cap_xml(inc), content_type="application/cap+xml; charset=utf-8")
+
+
+# --------------------------------------------------------------------------- SMS gateway
+
+def _sms_secret() -> str:
+    return getattr(settings, "SINERGI_SMS_WEBHOOK_SECRET", "") or os.environ.get("SINERGI_SMS_WEBHOOK_SECRET", "")
+
+
+@csrf_exempt
+@require_POST
+def sms_webhook(request):
+    """Generic SMS-gateway webhook. Auth: header `X-Sinergi-Sms-Secret` equal to SINERGI_SMS_WEBHOOK_SECRET
+    (refused while that is unset). Body: JSON or form with `id`, `from`, `text` (aliases: message_id, sender,
+    message). Every message is stored; the reply text for the sender is returned as JSON `reply`."""
+    secret = _sms_secret()
+    if not secret:
+        return JsonResponse({"error": "SMS webhook disabled: SINERGI_SMS_WEBHOOK_SECRET is not set"}, status=503)
+    given = request.headers.get("X-Sinergi-Sms-Secret", "")
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        return JsonResponse({"error": "forbidden"}, status=403)
+    try:
+        if request.content_type == "application/json":
+            body = json.loads(request.body.decode("utf-8"))
+            if not isinstance(body, dict):
+                raise ValueError("object expected")
+        else:
+            body = request.POST
+        message_id = str(body.get("id") or body.get("message_id") or "").strip()
+        sender = str(body.get("from") or body.get("sender") or "").strip()
+        text = str(body.get("text") or body.get("message") or "")
+    except (UnicodeDecodeError, ValueError):
+        return JsonResponse({"error": "malformed body"}, status=400)
+    if not message_id or len(message_id) > 90:
+        return JsonResponse({"error": "id (message id from the gateway) is required, at most 90 characters"},
+                            status=400)
+    if len(text) > 5000:
+        return JsonResponse({"error": "text too long"}, status=413)
+    report, reply = services.sms_receive(message_id=message_id, sender=sender, text=text)
+    return JsonResponse({"report": report.pk, "reply": reply})
