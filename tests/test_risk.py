@@ -12,7 +12,7 @@ from sinergi.accounts.choices import AgencyKind, Role, UnitLevel
 from sinergi.core.models import AuditEvent, TaskRun
 from sinergi.elections.models import Election, PollingStation
 from sinergi.risk import importers, selectors, services
-from sinergi.risk.models import Assessment, Indicator, Observation, RegionAssessment, RiskModel
+from sinergi.risk.models import Assessment, Indicator, Observation, RegionAssessment
 from tests.factories import region, unit
 
 DAY = dt.date(2024, 11, 10)

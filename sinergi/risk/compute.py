@@ -20,13 +20,15 @@ from django.utils import timezone
 
 from sinergi.engine.risk import (
     IncidentParams,
-    Indicator as EngineIndicator,
     RiskModelSpec,
     TierScheme,
     assign_tiers,
     incident_pressure,
     region_scores,
     score,
+)
+from sinergi.engine.risk import (
+    Indicator as EngineIndicator,
 )
 
 from .choices import REGION_TIER_CODES, TPS_TIER_CODES, IndicatorScope, ValueType

@@ -117,6 +117,9 @@ class RiskInput(models.Model):
         verbose_name = _("masukan kerawanan TPS")
         verbose_name_plural = _("masukan kerawanan TPS")
 
+    def __str__(self) -> str:
+        return f"input TPS {self.polling_station_id}"
+
 
 class RiskModel(models.Model):
     """One version of the risk model of an election: weights, tiers, missing-data rule, incident influence.

@@ -1,0 +1,57 @@
+"""Exports of the current assessments: CSV, XLSX and GeoJSON. Demo data is labelled in every row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .choices import TpsTier
+
+COLUMNS = ["kode_tps", "desa", "kecamatan", "kabupaten_kota", "lintang", "bujur", "lokasi_perkiraan", "skor",
+           "tingkat", "cakupan_data", "data_kurang", "poin_insiden", "alasan", "model_versi", "dihitung", "data_demo"]
+TIER_LABEL = dict(TpsTier.choices)
+
+
+def rows(assessments, model, names: dict[str, str]):
+    for a in assessments.order_by("polling_station__code").values_list(
+            "polling_station__code", "polling_station__village__name", "polling_station__district_code",
+            "polling_station__regency_code", "polling_station__lat", "polling_station__lng",
+            "polling_station__location_estimated", "score", "tier", "coverage", "low_coverage", "incident_points",
+            "top", "computed_at", "is_demo"):
+        (code, desa, kec, kab, lat, lng, est, score, tier, cov, low, inc, top, when, demo) = a
+        yield [code, desa, names.get(kec, kec), names.get(kab, kab), lat, lng, "perkiraan" if est else "",
+               score, str(TIER_LABEL.get(tier, "belum dinilai")), round(cov, 3), "ya" if low else "",
+               inc, "; ".join(c for c, _p in (top or [])), model.version, when.isoformat(),
+               "data demo" if demo else ""]
+
+
+def to_csv(data) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(COLUMNS)
+    w.writerows(data)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(data, title: str) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31])
+    ws.append(COLUMNS)
+    for r in data:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_geojson(data) -> bytes:
+    features = []
+    for r in data:
+        if r[4] is None:
+            continue
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [r[5], r[4]]},
+                         "properties": dict(zip(COLUMNS, r, strict=True))})
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode("utf-8")
