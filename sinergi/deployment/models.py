@@ -120,6 +120,9 @@ class GuardAssignment(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plan", "polling_station"], name="uniq_plan_tps")]
 
+    def __str__(self) -> str:
+        return f"{self.group_id}:{self.polling_station_id}"
+
 
 class Reinforcement(models.Model):
     """Personnel moved (BKO) from a source to a Polres, with travel time and route."""
@@ -136,6 +139,9 @@ class Reinforcement(models.Model):
 
     class Meta:
         ordering = ["to_unit__code", "-count"]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} -> {self.to_unit_id}: {self.count}"
 
 
 class Reserve(models.Model):
@@ -155,3 +161,6 @@ class Reserve(models.Model):
 
     class Meta:
         ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name}"

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "deployment"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.plan_index, name="index"),
+    path("banding/", views.plan_compare, name="compare"),
+    path("<int:pk>/", views.plan_detail, name="detail"),
+    path("<int:pk>/cetak/", views.plan_print, name="print"),
+    path("<int:pk>/xlsx/", views.plan_xlsx, name="xlsx"),
+    path("<int:pk>/peta.json", views.plan_map_json, name="map_json"),
+]

@@ -1,0 +1,81 @@
+"""API v1: deployment plans (list, run, results scoped by unit)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from sinergi.regions.selectors import default_election
+
+from . import selectors
+from .choices import SCENARIOS
+from .permissions import can_run_plans, can_view_plans
+from .serializers import (
+    GuardGroupSerializer,
+    PlanRunSerializer,
+    PlanSerializer,
+    PlanUnitSerializer,
+    ReinforcementSerializer,
+    ReserveSerializer,
+)
+from .services import plan_run
+
+
+class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Deployment plans (scenarios). Rows of results are scoped: a Polres sees its own, Polda all."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = PlanSerializer
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        if not can_view_plans(self.request.user):
+            raise PermissionDenied
+        return selectors.plan_list(user=self.request.user)
+
+    @extend_schema(request=PlanRunSerializer, responses={202: PlanSerializer})
+    @action(detail=False, methods=["post"])
+    def run(self, request):
+        if not can_run_plans(request.user):
+            raise PermissionDenied
+        s = PlanRunSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        if s.validated_data["scenario"] not in SCENARIOS:
+            return Response({"scenario": ["unknown"]}, status=status.HTTP_400_BAD_REQUEST)
+        plan = plan_run(actor=request.user, election=default_election(), scenario=s.validated_data["scenario"],
+                        name=s.validated_data.get("name", ""), parameters=s.validated_data.get("parameters"))
+        return Response(PlanSerializer(plan).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=PlanUnitSerializer(many=True))
+    @action(detail=True)
+    def units(self, request, pk=None):
+        plan = self.get_object()
+        return Response(PlanUnitSerializer(selectors.plan_units(user=request.user, plan=plan), many=True).data)
+
+    @extend_schema(responses=GuardGroupSerializer(many=True))
+    @action(detail=True)
+    def groups(self, request, pk=None):
+        plan = self.get_object()
+        qs = self.paginate_queryset(selectors.plan_groups(user=request.user, plan=plan))
+        return self.get_paginated_response(GuardGroupSerializer(qs, many=True).data)
+
+    @extend_schema(responses=ReinforcementSerializer(many=True))
+    @action(detail=True)
+    def reinforcements(self, request, pk=None):
+        plan = self.get_object()
+        return Response(ReinforcementSerializer(selectors.plan_reinforcements(user=request.user, plan=plan),
+                                                many=True).data)
+
+    @extend_schema(responses=ReserveSerializer(many=True))
+    @action(detail=True)
+    def reserves(self, request, pk=None):
+        plan = self.get_object()
+        return Response(ReserveSerializer(selectors.plan_reserves(user=request.user, plan=plan), many=True).data)
+
+
+def register(router) -> None:
+    router.register("deployment/plans", PlanViewSet, basename="deployment-plan")

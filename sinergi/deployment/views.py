@@ -1,0 +1,142 @@
+"""Pages of the deployment planner: plan list and run form, plan page (map, tables, changes), comparison,
+exports. Views call services/selectors only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from sinergi.regions.selectors import default_election
+
+from . import exports, selectors
+from .forms import PlanRunForm
+from .models import Plan
+from .permissions import can_run_plans, can_view_plans, sees_whole_province
+from .services import PLACEHOLDER_LABEL, plan_run
+
+
+def _plan(request, pk: int) -> Plan:
+    if not can_view_plans(request.user):
+        raise PermissionDenied
+    try:
+        return selectors.plan_get(user=request.user, pk=pk)
+    except Plan.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_index(request):
+    if not can_view_plans(request.user):
+        raise PermissionDenied
+    form = PlanRunForm(request.POST or None)
+    if request.method == "POST":
+        if not can_run_plans(request.user):
+            raise PermissionDenied
+        election = default_election()
+        if form.is_valid() and election is not None:
+            d = form.cleaned_data
+            plan = plan_run(actor=request.user, election=election, scenario=d["scenario"], name=d["name"],
+                            parameters={"radius_min": d["radius_min"], "reserve_k": d["reserve_k"],
+                                        "cap_share": d["cap_share"]})
+            messages.success(request, _("Rencana dijadwalkan."))
+            return redirect("deployment:detail", pk=plan.pk)
+    plans = selectors.plan_list(user=request.user)[:50]
+    return render(request, "deployment/index.html", {
+        "plans": plans, "form": form, "can_run": can_run_plans(request.user)})
+
+
+def _context(request, plan: Plan) -> dict:
+    user = request.user
+    units = list(selectors.plan_units(user=user, plan=plan))
+    return {
+        "plan": plan, "m": plan.metrics, "units": units,
+        "placeholder": plan.tier_source == "placeholder", "placeholder_label": PLACEHOLDER_LABEL,
+        "changes": selectors.plan_changes(user=user, plan=plan),
+        "reinforcements": list(selectors.plan_reinforcements(user=user, plan=plan)),
+        "reserves": list(selectors.plan_reserves(user=user, plan=plan)),
+        "whole_province": sees_whole_province(user),
+        "others": selectors.plan_list(user=user).exclude(pk=plan.pk).filter(status="succeeded")[:20],
+        "totals": {
+            "required": sum(u.officers_required for u in units), "deployable": sum(u.deployable for u in units),
+            "groups": sum(u.groups for u in units), "bound": sum(u.groups_bound for u in units),
+            "lower": sum(u.groups_lower_bound for u in units), "shortfall": sum(u.shortfall for u in units),
+            "bko": sum(u.reinforcements_in for u in units), "manual": sum(u.officers_manual for u in units),
+        },
+    }
+
+
+@login_required
+def plan_detail(request, pk: int):
+    plan = _plan(request, pk)
+    return render(request, "deployment/detail.html", _context(request, plan))
+
+
+@login_required
+def plan_print(request, pk: int):
+    plan = _plan(request, pk)
+    ctx = _context(request, plan)
+    ctx["polsek_rows"] = _polsek_rows(request.user, plan)
+    html = render_to_string("deployment/print.html", ctx, request=request)
+    if request.GET.get("format") == "pdf":
+        pdf = exports.plan_pdf(html)
+        if pdf is not None:
+            resp = HttpResponse(pdf, content_type="application/pdf")
+            resp["Content-Disposition"] = f'attachment; filename="rencana-{plan.pk}.pdf"'
+            return resp
+        messages.warning(request, _("PDF belum tersedia (WeasyPrint tidak terpasang); gunakan cetak halaman ini."))
+        html = render_to_string("deployment/print.html", ctx, request=request)
+    return HttpResponse(html)
+
+
+def _polsek_rows(user, plan):
+    agg: dict = {}
+    for g in selectors.plan_groups(user=user, plan=plan):
+        key = (g.unit.name, g.polsek.name if g.polsek else g.district_code)
+        a = agg.setdefault(key, {"polres": key[0], "polsek": key[1], "groups": 0, "tps": 0, "officers": 0,
+                                 "linmas": 0})
+        a["groups"] += 1
+        a["tps"] += g.tps_count
+        a["officers"] += g.officers
+        a["linmas"] += g.linmas
+    return [agg[k] for k in sorted(agg)]
+
+
+@login_required
+def plan_xlsx(request, pk: int):
+    plan = _plan(request, pk)
+    resp = HttpResponse(exports.plan_xlsx(user=request.user, plan=plan),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="rencana-{plan.pk}.xlsx"'
+    return resp
+
+
+@login_required
+def plan_map_json(request, pk: int):
+    """Groups (posts with member count), reserves and BKO lines of a plan for the Leaflet map."""
+    plan = _plan(request, pk)
+    groups = [[g.post_lat, g.post_lng, g.tps_count, g.officers, g.tier, g.number, g.max_travel_min]
+              for g in selectors.plan_groups(user=request.user, plan=plan).select_related(None).only(
+                  "post_lat", "post_lng", "tps_count", "officers", "tier", "number", "max_travel_min", "unit")]
+    reserves = [{"lat": r.lat, "lng": r.lng, "name": r.name, "kind": r.kind, "max": r.max_minutes,
+                 "n": r.demand_count} for r in selectors.plan_reserves(user=request.user, plan=plan)]
+    return JsonResponse({"groups": groups, "reserves": reserves})
+
+
+@login_required
+def plan_compare(request):
+    if not can_view_plans(request.user):
+        raise PermissionDenied
+    try:
+        a = selectors.plan_get(user=request.user, pk=int(request.GET.get("a", 0)))
+        b = selectors.plan_get(user=request.user, pk=int(request.GET.get("b", 0)))
+    except (Plan.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    return render(request, "deployment/compare.html", {
+        "a": a, "b": b, "rows": selectors.plan_compare(user=request.user, a=a, b=b)})
