@@ -23,3 +23,5 @@ PASSWORD_HASHERS = [
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 WHITENOISE_AUTOREFRESH = True
 AXES_ENABLED = True
+# Tests that exercise two-factor sign-in turn it on with the `settings` fixture; others log in with passwords.
+SINERGI_OTP_REQUIRED_ROLES: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
+from django_otp import match_token
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -11,12 +12,16 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from sinergi.accounts.otp import otp_required_for
+
 from .services import token_issue, token_revoke
 
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(required=False, allow_blank=True,
+                                help_text="6-digit TOTP code; required for roles with two-factor sign-in")
 
 
 class TokenSerializer(serializers.Serializer):
@@ -48,6 +53,10 @@ class TokenObtainView(APIView):
                             status=status.HTTP_429_TOO_MANY_REQUESTS)
         if user is None or not user.is_active:
             return Response({"detail": _("Nama pengguna atau kata sandi salah.")},
+                            status=status.HTTP_400_BAD_REQUEST)
+        code = data.validated_data.get("otp", "").strip()
+        if otp_required_for(user) and (not code or match_token(user, code) is None):
+            return Response({"detail": _("Kode OTP diperlukan atau salah untuk peran ini.")},
                             status=status.HTTP_400_BAD_REQUEST)
         token = token_issue(user=user)
         return Response(TokenSerializer({"token": token.key}).data)

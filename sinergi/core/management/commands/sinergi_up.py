@@ -47,6 +47,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Masuk / log in: {url}accounts/login/")
         self.stdout.write(f"  {credentials}")
         self.stdout.write("  (Estimated data is marked 'perkiraan' in the app.)")
+        if settings.SINERGI_OTP_REQUIRED_ROLES:
+            self.stdout.write("  Admins and commanders enrol an authenticator app (TOTP) at their first sign-in.")
         if opts["no_serve"]:
             return
         self._serve(opts)
