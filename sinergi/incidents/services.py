@@ -172,7 +172,7 @@ def report_submit(*, actor, data: ReportInput, process: bool | None = None) -> t
             raise
         return existing, False
     if process if process is not None else processing_mode() == "inline":
-        report_process(report_id=report.pk)
+        report = report_process(report_id=report.pk) or report
     transaction.on_commit(lambda: _broadcast_report(report.pk))
     return report, True
 
@@ -266,7 +266,7 @@ def sms_receive(*, message_id: str, sender: str, text: str) -> tuple[Report, str
     Report.objects.filter(pk=report.pk).update(reply_text=reply[:320])
     report.reply_text = reply[:320]
     if processing_mode() == "inline":
-        report_process(report_id=report.pk)
+        report = report_process(report_id=report.pk) or report
     return report, reply
 
 
