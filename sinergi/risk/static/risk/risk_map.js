@@ -13,6 +13,7 @@
   var TPS = ["#2f855a", "#dd6b20", "#c53030"];
   var tierNames = [d.tTier0, d.tTier1, d.tTier2];
   var map = L.map(el, { zoomSnap: 0.5, minZoom: 4, maxZoom: 18, preferCanvas: true });
+  el.leafletMap = map;  // for tests and other scripts on the page
   map.attributionControl.setPrefix(false);
   map.setView([-8.9, 121.5], 7);
   function style(f) {
