@@ -21,12 +21,21 @@
           L.circleMarker([p[1], p[2]], { radius: 4 + p[4] * 2, color: colors[p[4]] || "#333", weight: 2, fillOpacity: 0.6 })
             .bindPopup("<a href='../" + p[0] + "/'>#" + p[0] + "</a> " + String(p[6]).replace(/</g, "&lt;")).addTo(layer);
         });
+        el.setAttribute("data-points", String((d.points || []).length));
       }).catch(function () {});
   }
   function refresh() { document.body.dispatchEvent(new Event("sr-refresh")); loadPoints(); }
   document.getElementById("sr-filters").addEventListener("change", refresh);
   loadPoints();
-  setInterval(loadPoints, 15000);
+  // The feed refreshes (WebSocket event or polling): redraw the points when the newest incident changed.
+  var newest = null;
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    if (!e.target || e.target.id !== "sr-feed") return;
+    var first = document.querySelector("#feed-list li[data-id]");
+    var id = first ? first.getAttribute("data-id") : null;
+    if (id !== newest) { newest = id; loadPoints(); }
+  });
+  setInterval(loadPoints, 30000);
   var status = document.getElementById("sr-live");
   try {
     var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/insiden/");
