@@ -7,8 +7,8 @@ The live server here is plain WSGI, so the page gets the update through its poll
 from __future__ import annotations
 
 import json
-from pathlib import Path
 import urllib.request
+from pathlib import Path
 
 import pytest
 from rest_framework.authtoken.models import Token
