@@ -10,13 +10,25 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from sinergi.regions.models import Region
 
+from . import permissions as coordination_permissions
 from . import selectors, serializers, services
 from .models import ActionItem, Decision, Meeting, SharedNote
+
+
+class CanWrite(BasePermission):
+    """Unsafe methods need a writer (observers and the public only read), checked before the payload."""
+
+    message = "Anda tidak berwenang melakukan aksi ini."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS or getattr(view, "action", None) == "mark_read":
+            return True
+        return coordination_permissions.can_write(request.user)
 
 
 def _call(fn, **kwargs):
@@ -50,7 +62,7 @@ class MarkingMixin:
 class MeetingViewSet(MarkingMixin, AuditedRetrieveMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Meetings the caller may see (summary-only ones carry only summary fields)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CanWrite]
     serializer_class = serializers.MeetingSerializer
     queryset_model = Meeting
     filterset_fields = ["status", "unit", "series"]
@@ -71,7 +83,7 @@ class MeetingViewSet(MarkingMixin, AuditedRetrieveMixin, mixins.CreateModelMixin
 
 
 class AgendaItemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CanWrite]
     serializer_class = serializers.AgendaItemSerializer
     filterset_fields = ["meeting", "kind"]
 
@@ -90,7 +102,7 @@ class AgendaItemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class DecisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CanWrite]
     serializer_class = serializers.DecisionSerializer
     filterset_fields = ["meeting"]
 
@@ -109,7 +121,7 @@ class DecisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ActionItemViewSet(MarkingMixin, AuditedRetrieveMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CanWrite]
     serializer_class = serializers.ActionItemSerializer
     queryset_model = ActionItem
     filterset_fields = ["status", "owner_unit", "meeting"]
@@ -137,7 +149,7 @@ class ActionItemViewSet(MarkingMixin, AuditedRetrieveMixin, mixins.CreateModelMi
 
 
 class ActionUpdateViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CanWrite]
     serializer_class = serializers.ActionUpdateSerializer
     filterset_fields = ["action_item"]
 
@@ -158,7 +170,7 @@ class ActionUpdateViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 class SharedNoteViewSet(MarkingMixin, AuditedRetrieveMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Shared notes; `?q=` searches title and summary (and the body where the caller may read it)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CanWrite]
     serializer_class = serializers.SharedNoteSerializer
     queryset_model = SharedNote
     ordering_fields = ["created_at", "id"]
@@ -192,7 +204,7 @@ class SharedNoteViewSet(MarkingMixin, AuditedRetrieveMixin, mixins.CreateModelMi
 
 
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, CanWrite]
     serializer_class = serializers.NotificationSerializer
     filterset_fields = ["kind"]
 
