@@ -86,6 +86,8 @@ def plan_changes(*, user, plan: Plan) -> list[dict]:
         extra = pu.groups - pu.groups_lower_bound
         if extra > 0:
             reasons.append(f"{extra} kelompok tambahan: TPS berjauhan lebih dari {radius:g} menit dari pos")
+        elif pu.officers_required > pu.officers_manual:
+            reasons.append("kelompok dibentuk per kecamatan dan tingkat: TPS beda kecamatan tidak digabung")
         deficit = max(0, pu.officers_required - pu.deployable)
         if deficit:
             reasons.append(f"kebutuhan melebihi 2/3 kekuatan ({pu.deployable}): kurang {deficit}")

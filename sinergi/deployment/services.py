@@ -44,7 +44,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "rawan_uplift": 0.0,
     "brimob_withdrawn": 0,
     "seed": 0,
-    "time_limit_s": 3.0,
+    "time_limit_s": 1.5,
 }
 
 
