@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from sinergi.incidents import services
@@ -80,3 +81,25 @@ def test_batch_and_singles_racing_on_same_keys_store_each_once(defaults_loaded):
     results, errors = _parallel(4, work)
     assert not errors, errors
     assert Report.objects.filter(idempotency_key__in=keys).count() == 20
+
+
+@TX
+def test_group_commit_answers_each_request_after_its_row_is_stored(defaults_loaded, settings):
+    from sinergi.incidents import groupcommit
+
+    settings.SINERGI_INCIDENT_PROCESSING = "deferred"
+
+    def submit(i):
+        key = "gc-same" if i < 10 else f"gc-{i}"
+        report, created = groupcommit.submit(actor=None, data=ReportInput(key=key, text="ribut di pasar",
+                                                                          channel=Channel.API))
+        assert Report.objects.filter(pk=report.pk).exists()  # visible to the caller once answered
+        return key, report.pk, created
+
+    results, errors = _parallel(20, submit)
+    assert not errors, errors
+    same = [r for r in results if r[0] == "gc-same"]
+    assert len({pk for _, pk, _ in same}) == 1 and sum(1 for *_, c in same if c) == 1
+    assert Report.objects.filter(idempotency_key__startswith="gc-").count() == 11
+    with pytest.raises(ValidationError):
+        groupcommit.submit(actor=None, data=ReportInput(key="gc-bad", text="", channel=Channel.API))

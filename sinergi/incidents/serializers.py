@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -121,3 +125,85 @@ class MergeSerializer(serializers.Serializer):
 
 class SplitSerializer(serializers.Serializer):
     reports = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+TPS_CODE_RE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}-\d{3}$")
+_STR_LIMITS = {"key": 100, "text": MAX_TEXT, "place": 255, "reporter_name": 120, "reporter_contact": 120,
+               "tps_code": 24}
+
+
+def batch_inputs(items: list, channel: str = Channel.API) -> list:
+    """Validate a sync batch item by item, with the same rules as ReportInSerializer but without building a
+    serializer per item (which costs ~1 ms each): returns a ReportInput, or {"key", "errors"}, per item.
+    TPS codes and categories of the whole batch are looked up in one query each."""
+    from sinergi.elections.models import PollingStation
+
+    from .location import default_election
+    from .models import Category
+
+    codes = {i.get("tps_code") for i in items if isinstance(i, dict) and isinstance(i.get("tps_code"), str)
+             and TPS_CODE_RE.match(i["tps_code"])}
+    known_tps = set()
+    if codes:
+        election = default_election()
+        known_tps = set(PollingStation.objects.filter(election=election, code__in=codes)
+                        .values_list("code", flat=True)) if election else set()
+    categories = set(Category.objects.filter(active=True).values_list("code", flat=True))
+    out: list = []
+    for raw in items:
+        if not isinstance(raw, dict):
+            out.append({"key": "", "errors": {"non_field_errors": ["objek diperlukan"]}})
+            continue
+        errors: dict[str, list[str]] = {}
+        vals: dict = {}
+        for name, limit in _STR_LIMITS.items():
+            v = raw.get(name)
+            if v is None or v == "":
+                if name in ("key", "text"):
+                    errors[name] = ["wajib diisi"]
+                vals[name] = ""
+                continue
+            if not isinstance(v, str):
+                errors[name] = ["harus teks"]
+            elif len(v) > limit:
+                errors[name] = [f"paling panjang {limit} karakter"]
+            elif name == "text" and not v.strip():
+                errors[name] = ["wajib diisi"]
+            vals[name] = v
+        if vals.get("tps_code") and "tps_code" not in errors:
+            if not TPS_CODE_RE.match(vals["tps_code"]):
+                errors["tps_code"] = ["format kode TPS salah"]
+            elif vals["tps_code"] not in known_tps:
+                errors["tps_code"] = ["kode TPS tidak dikenal"]
+        for name, lo, hi in (("lat", -90, 90), ("lng", -180, 180)):
+            v = raw.get(name)
+            if v is None:
+                vals[name] = None
+            elif isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+                errors[name] = ["koordinat tidak sah"]
+            else:
+                vals[name] = float(v)
+        if (vals.get("lat") is None) != (vals.get("lng") is None) and "lat" not in errors and "lng" not in errors:
+            errors["lat"] = ["lintang dan bujur harus diisi bersama"]
+        sev = raw.get("severity")
+        if sev is not None and (isinstance(sev, bool) or not isinstance(sev, int) or not 1 <= sev <= 4):
+            errors["severity"] = ["keparahan 1-4"]
+        cat = raw.get("category")
+        if cat not in (None, "") and cat not in categories:
+            errors["category"] = ["kategori tidak dikenal"]
+        occurred = None
+        if raw.get("occurred_at"):
+            try:
+                occurred = dt.datetime.fromisoformat(str(raw["occurred_at"]).replace("Z", "+00:00"))
+                if timezone.is_naive(occurred):
+                    occurred = timezone.make_aware(occurred)
+            except ValueError:
+                errors["occurred_at"] = ["format waktu salah"]
+        if errors:
+            out.append({"key": raw.get("key", "") if isinstance(raw.get("key"), str) else "", "errors": errors})
+            continue
+        out.append(ReportInput(key=vals["key"], text=vals["text"], channel=channel, occurred_at=occurred,
+                               lat=vals["lat"], lng=vals["lng"], tps_code=vals["tps_code"],
+                               place_text=vals["place"], category_hint=cat or "", severity_hint=sev,
+                               reporter_name=vals["reporter_name"], reporter_contact=vals["reporter_contact"]))
+    return out

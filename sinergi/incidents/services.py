@@ -241,6 +241,10 @@ def report_submit_batch(*, actor, items: list[ReportInput | dict], channel: str 
                 from .tasks import process_pending_reports
 
                 transaction.on_commit(lambda: process_pending_reports.enqueue())
+    by_key = {r.key: r.report_id for r in results if r.report_id}
+    for r in results:
+        if r.status == "duplicate" and r.report_id is None:
+            r.report_id = by_key.get(r.key)
     results.sort(key=lambda r: r.index)
     return results
 
