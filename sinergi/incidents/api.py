@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -125,7 +128,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
 
     @action(detail=False, methods=["get"])
     def map(self, request):
-        """Compact points for the map: newest first, at most `limit` (default 5,000), optional bbox."""
+        """Compact points for the map: newest first, at most `limit` (default 2,000, max 20,000), optional bbox."""
         qs = self.get_queryset().filter(lat__isnull=False)
         bbox = request.query_params.get("bbox")
         if bbox:
@@ -135,15 +138,18 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
                 raise ValidationError({"bbox": "w,s,e,n"}) from exc
             qs = qs.filter(lat__range=(s, n), lng__range=(w, e))
         try:
-            limit = max(1, min(int(request.query_params.get("limit", 5000)), 20000))
+            limit = max(1, min(int(request.query_params.get("limit", 2000)), 20000))
         except ValueError as exc:
             raise ValidationError({"limit": "angka"}) from exc
         rows = qs.order_by("-last_reported_at", "-id").values_list(
             "id", "lat", "lng", "category__code", "severity", "status", "title", "last_reported_at")[:limit]
-        return Response({"type": "points", "fields": ["id", "lat", "lng", "category", "severity", "status",
-                                                      "title", "last_reported_at"],
-                         "points": [[i, la, ln, c, sv, st, t[:80], ts.isoformat()] for i, la, ln, c, sv, st, t, ts
-                                    in rows]})
+        points = [[i, round(la, 5), round(ln, 5), c, sv, st, t[:60], int(ts.timestamp())]
+                  for i, la, ln, c, sv, st, t, ts in rows]
+        # Plain JSON (no renderer round-trip): thousands of points per call on the situation-room map.
+        body = json.dumps({"type": "points", "fields": ["id", "lat", "lng", "category", "severity", "status",
+                                                        "title", "last_reported_epoch"], "points": points},
+                          separators=(",", ":"))
+        return HttpResponse(body, content_type="application/json")
 
     def _incident(self, pk) -> Incident:
         return get_object_or_404(selectors.incident_list(user=self.request.user), pk=pk)

@@ -158,6 +158,7 @@ class Incident(models.Model):
             models.Index(fields=["-last_reported_at", "-id"], name="inc_recent"),
             models.Index(fields=["status", "-last_reported_at"], name="inc_status_recent"),
             models.Index(fields=["category", "occurred_at"], name="inc_cat_time"),
+            models.Index(fields=["category", "-last_reported_at"], name="inc_cat_recent"),
             models.Index(fields=["assigned_unit", "-last_reported_at"], name="inc_unit_recent"),
             models.Index(fields=["regency_code", "-last_reported_at"], name="inc_regency_recent"),
             models.Index(fields=["agency_code", "-last_reported_at"], name="inc_agency_recent"),

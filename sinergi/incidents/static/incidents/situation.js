@@ -14,7 +14,7 @@
     return new URLSearchParams(new FormData(f)).toString();
   }
   function loadPoints() {
-    fetch(el.dataset.mapUrl + "?limit=5000&" + params(), { credentials: "same-origin" })
+    fetch(el.dataset.mapUrl + "?limit=2000&" + params(), { credentials: "same-origin" })
       .then(function (r) { return r.json(); }).then(function (d) {
         layer.clearLayers();
         (d.points || []).forEach(function (p) {
