@@ -83,7 +83,10 @@ class Server:
     def __init__(self, database_url: str, workers: int, port: int, server: str = "auto", threads: int = 64,
                  **env_extra: str):
         self.port = port
-        env = server_env(database_url, **env_extra)
+        # Persistent connections in the server (CONN_MAX_AGE through the URL): a fresh PostgreSQL connection
+        # per request would cost more than the request itself.
+        sep = "&" if "?" in database_url else "?"
+        env = server_env(f"{database_url}{sep}conn_max_age=600", **env_extra)
         if server == "auto":
             try:
                 import gunicorn  # noqa: F401
