@@ -76,6 +76,13 @@ def test_scenarios_compare_pages_scoping_exports_and_api(ntt_dataset, make_user,
     assert x.status_code == 200 and x.content[:2] == b"PK"
     pr = client.get(reverse("deployment:print", args=[base.pk]))
     assert pr.status_code == 200 and "Per Polsek" in pr.content.decode()
+    pdf = client.get(reverse("deployment:print", args=[base.pk]), {"format": "pdf"})
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        assert pdf["Content-Type"].startswith("text/html")  # print view with a message instead
+    else:
+        assert pdf["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
     api = client.get(f"/api/v1/deployment/plans/{base.pk}/units/").json()
     assert len(api) == 22
 
