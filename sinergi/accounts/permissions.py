@@ -19,19 +19,30 @@ VIEW_ACTIONS = {
 
 #: role -> actions it may perform (besides the read actions every role has)
 MATRIX: dict[str, set[str]] = {
-    Role.OBSERVER: set(VIEW_ACTIONS),
-    Role.LIAISON: VIEW_ACTIONS | {"unit.view_strength", "taskrun.view"},
-    Role.OPERATOR: VIEW_ACTIONS | {"unit.view_strength", "taskrun.view", "tps.import"},
-    Role.ANALYST: VIEW_ACTIONS | {"unit.view_strength", "taskrun.view", "tps.import"},
-    Role.COMMANDER: VIEW_ACTIONS | {"unit.view_strength", "taskrun.view", "audit.view"},
+    Role.OBSERVER: VIEW_ACTIONS | {"plan.view"},
+    Role.LIAISON: VIEW_ACTIONS | {"unit.view_strength", "taskrun.view", "plan.view", "coordination.write"},
+    Role.OPERATOR: VIEW_ACTIONS
+    | {"unit.view_strength", "taskrun.view", "tps.import", "plan.view", "plan.run", "coordination.write"},
+    Role.ANALYST: VIEW_ACTIONS
+    | {"unit.view_strength", "taskrun.view", "tps.import", "plan.view", "plan.run", "coordination.write"},
+    Role.COMMANDER: VIEW_ACTIONS
+    | {"unit.view_strength", "taskrun.view", "audit.view", "plan.view", "plan.run", "coordination.write",
+       "coordination.marking_change"},
     Role.ADMIN: VIEW_ACTIONS
-    | {"unit.view_strength", "taskrun.view", "tps.import", "audit.view", "user.manage", "unit.manage"},
+    | {"unit.view_strength", "taskrun.view", "tps.import", "audit.view", "user.manage", "unit.manage",
+       "plan.view", "plan.run", "coordination.write", "coordination.marking_change"},
 }
 
 #: actions only some agencies may perform, whatever the role
 AGENCY_LIMITS: dict[str, set[str]] = {
     # The polling-station list belongs to KPU; Polri keeps a working copy for planning.
     "tps.import": {AgencyKind.KPU, AgencyKind.POLRI},
+    # Security deployment plans are Polri's (TNI serves as BKO under Polri's command).
+    "plan.view": {AgencyKind.POLRI},
+    "plan.run": {AgencyKind.POLRI},
+    # The public takes part through the public report form only.
+    "coordination.write": set(AgencyKind) - {AgencyKind.PUBLIC},
+    "coordination.marking_change": set(AgencyKind) - {AgencyKind.PUBLIC},
 }
 
 

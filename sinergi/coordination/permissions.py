@@ -1,4 +1,5 @@
-"""Who may do what in coordination, until the actions are added to sinergi.accounts.permissions.MATRIX.
+"""Who may do what in coordination. Role and agency come from sinergi.accounts.permissions.MATRIX
+(`coordination.write`, `coordination.marking_change`); these functions add the record-level rules.
 
 Reading is decided by markings (selectors.visible_q); these checks decide writing.
 """
@@ -8,11 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from sinergi.accounts.choices import AgencyKind, Role
-
-#: roles that may convene meetings, raise action items and share notes
-WRITER_ROLES = {Role.OPERATOR, Role.ANALYST, Role.COMMANDER, Role.LIAISON, Role.ADMIN}
-#: roles that may change the marking of a record raised in their unit subtree
-MARKING_ROLES = {Role.COMMANDER, Role.ADMIN}
+from sinergi.accounts.permissions import has_perm
 
 
 def _member(user) -> bool:
@@ -24,7 +21,7 @@ def _member(user) -> bool:
 
 def can_write(user) -> bool:
     """Convene meetings, add agenda/decisions/action items, share notes."""
-    return _member(user) and (user.is_superuser or user.role in WRITER_ROLES)
+    return _member(user) and has_perm(user, "coordination.write")
 
 
 def _within(user, unit) -> bool:
@@ -50,7 +47,7 @@ def can_change_marking(user, obj) -> bool:
         return False
     if obj.author_id == user.pk:
         return True
-    return user.role in MARKING_ROLES and _within(user, obj.unit)
+    return has_perm(user, "coordination.marking_change") and _within(user, obj.unit)
 
 
 def require(check: bool, action: str) -> None:

@@ -1,4 +1,4 @@
-"""Who may plan. Until the integrator adds deployment actions to accounts.permissions.MATRIX:
+"""Who may plan, from sinergi.accounts.permissions.MATRIX:
 
 * ``plan.view``: every Polri user with a unit (rows are scoped: a Polres sees its own, Polda all), admins;
 * ``plan.run``: Polri operators, analysts and commanders, admins.
@@ -9,8 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from sinergi.accounts.choices import AgencyKind, Role, UnitLevel
-
-PLANNER_ROLES = {Role.OPERATOR, Role.ANALYST, Role.COMMANDER}
+from sinergi.accounts.permissions import has_perm
 
 
 def _polri(user) -> bool:
@@ -18,15 +17,11 @@ def _polri(user) -> bool:
 
 
 def can_view_plans(user) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return bool(user.is_superuser or user.role == Role.ADMIN or _polri(user))
+    return has_perm(user, "plan.view")
 
 
 def can_run_plans(user) -> bool:
-    if not can_view_plans(user):
-        return False
-    return bool(user.is_superuser or user.role == Role.ADMIN or user.role in PLANNER_ROLES)
+    return has_perm(user, "plan.run")
 
 
 def sees_whole_province(user) -> bool:
