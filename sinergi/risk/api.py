@@ -31,8 +31,17 @@ from .serializers import (
 
 
 class CanViewRisk(BasePermission):
+    """Reads need risk.view; a write needs the view's `write_actions[action]` (default: refused)."""
+
+    message = "Anda tidak berwenang melakukan aksi ini (not allowed)."
+
     def has_permission(self, request, view) -> bool:
-        return can(request.user, "risk.view")
+        if not can(request.user, "risk.view"):
+            return False
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        needed = getattr(view, "write_actions", {}).get(getattr(view, "action", None))
+        return needed is not None and can(request.user, needed)
 
 
 def _call(fn, *args, **kwargs):
@@ -49,6 +58,8 @@ class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     """The indicator catalog. Analysts and admins add and edit indicators."""
 
     permission_classes = [IsAuthenticated, CanViewRisk]
+    write_actions = {"create": "risk.catalog.edit", "update": "risk.catalog.edit",
+                     "partial_update": "risk.catalog.edit"}
     serializer_class = IndicatorSerializer
     filterset_fields = ["scope", "group", "value_type", "is_active"]
     ordering = ["scope", "order", "code"]
@@ -71,6 +82,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     """Observations in the caller's jurisdiction. POST one observation, or POST a CSV/XLSX to `upload`."""
 
     permission_classes = [IsAuthenticated, CanViewRisk]
+    write_actions = {"create": "risk.observe", "upload": "risk.observe"}
     serializer_class = ObservationSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_fields = ["polling_station", "region", "indicator", "is_demo", "source"]
@@ -119,6 +131,8 @@ class RiskModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     publish. Published and retired versions never change."""
 
     permission_classes = [IsAuthenticated, CanViewRisk]
+    write_actions = {"create": "risk.model.edit", "partial_update": "risk.model.edit", "preview": "risk.model.edit",
+                     "publish": "risk.model.publish", "recompute": "risk.recompute"}
     serializer_class = RiskModelSerializer
     filterset_fields = ["status", "election"]
     ordering = ["-version"]

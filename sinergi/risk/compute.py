@@ -226,20 +226,25 @@ def recompute_store(model: RiskModel) -> dict:
     dim_l = res.dimensions.tolist()
     demo_l = table.is_demo.tolist()
     ids_l = table.ids.tolist()
-    dumps = json.dumps
-    rows = []
-    for i in range(n):
-        s = score_l[i]
-        top = [[codes[j], round(p, 2)] for j, p in zip(top_i[i], top_p[i], strict=True) if j >= 0]
-        drow = dim_l[i]
-        dim = {dims[k]: (None if drow[k] != drow[k] else round(drow[k], 1)) for k in range(len(dims))}
-        rows.append((model.pk, ids_l[i], None if s != s else round(s, 2), scored.tier_codes[i],
-                     round(cov_l[i], 4), low_l[i], round(inc_l[i], 2), dumps(top), dumps(dim), demo_l[i], now))
+    if connection.vendor == "postgresql":
+        rows = _copy_text(model.pk, table.ids, res, scored.tier_codes, codes, dims, table.is_demo, now)
+    else:
+        dumps = json.dumps
+        rows = []
+        for i in range(n):
+            s = score_l[i]
+            top = [[codes[j], round(p, 2)] for j, p in zip(top_i[i], top_p[i], strict=True) if j >= 0]
+            drow = dim_l[i]
+            dim = {dims[k]: (None if drow[k] != drow[k] else round(drow[k], 1)) for k in range(len(dims))}
+            rows.append((model.pk, ids_l[i], None if s != s else round(s, 2), scored.tier_codes[i],
+                         round(cov_l[i], 4), low_l[i], round(inc_l[i], 2), dumps(top), dumps(dim), demo_l[i], now))
     t2 = time.perf_counter()
     region_rows = _region_rows(model, specs, scored, now)
     t3 = time.perf_counter()
     with transaction.atomic():
-        Assessment.objects.filter(model=model).delete()
+        with connection.cursor() as cur:  # derived rows only: nothing else points at them
+            cur.execute(f"DELETE FROM {connection.ops.quote_name(Assessment._meta.db_table)} WHERE model_id = %s",
+                        [model.pk])
         _bulk_insert(Assessment._meta.db_table,
                      ["model_id", "polling_station_id", "score", "tier", "coverage", "low_coverage",
                       "incident_points", "top", "dimensions", "is_demo", "computed_at"], rows)
@@ -262,13 +267,49 @@ def recompute_store(model: RiskModel) -> dict:
     return summary
 
 
-def _bulk_insert(table: str, columns: list[str], rows: list[tuple]) -> None:
+def _copy_text(model_id: int, ids: np.ndarray, res, tiers: list[str], codes: list[str], dims: list[str],
+               is_demo: np.ndarray, now) -> list[str]:
+    """PostgreSQL COPY text lines of the assessments (plain %-formatting: numpy's char.mod is 3x slower)."""  # noqa: UP031
+    n = len(ids)
+    score_s = ["\\N" if v != v else "%.2f" % v for v in res.score.tolist()]  # noqa: UP031
+    cov_s = ["%.4f" % v for v in res.coverage.tolist()]  # noqa: UP031
+    inc_s = ["%.2f" % v for v in res.incident_points.tolist()]  # noqa: UP031
+    low_s = ["t" if v else "f" for v in res.low_coverage.tolist()]
+    demo_s = ["t" if v else "f" for v in is_demo.tolist()]
+    quoted = [f'["{c}",' for c in codes] + [""]
+    cols = []
+    for k in range(res.top_indices.shape[1]):
+        idx = res.top_indices[:, k].tolist()
+        pts = res.top_points[:, k].tolist()
+        cols.append(["" if j < 0 else quoted[j] + "%.2f]" % p for j, p in zip(idx, pts, strict=True)])  # noqa: UP031
+    if len(cols) == 3:  # the usual top 3: an empty slot is always after the filled ones
+        tops = [("[" + a + ("," + b if b else "") + ("," + c if c else "") + "]") for a, b, c in zip(*cols, strict=True)]
+    else:
+        tops = ["[" + ",".join(x for x in t if x) + "]" for t in zip(*cols, strict=True)] if cols else ["[]"] * n
+    if dims:
+        dim_fmt = "{" + ",".join(f'"{d}":%.1f' for d in dims) + "}"
+        dim_s = [(dim_fmt % tuple(r)).replace(":nan", ":null") for r in res.dimensions.tolist()]
+    else:
+        dim_s = ["{}"] * n
+    stamp = now.isoformat()
+    head = f"{model_id}\t"
+    return [f"{head}{pk}\t{s}\t{t}\t{c}\t{lo}\t{inc}\t{tp}\t{dm}\t{de}\t{stamp}\n"
+            for pk, s, t, c, lo, inc, tp, dm, de in zip(ids.tolist(), score_s, tiers, cov_s, low_s, inc_s, tops,
+                                                        dim_s, demo_s, strict=True)]
+
+
+def _bulk_insert(table: str, columns: list[str], rows: list) -> None:
+    """Insert many rows: tuples, or (PostgreSQL only) ready COPY text lines."""
     if not rows:
         return
     quote = connection.ops.quote_name
     cols = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and isinstance(rows[0], str):
+            with cur.cursor.copy(f"COPY {quote(table)} ({cols}) FROM STDIN") as copy:
+                for s in range(0, len(rows), 20000):
+                    copy.write("".join(rows[s:s + 20000]))
+        elif connection.vendor == "postgresql":
             raw = cur.cursor
             with raw.copy(f"COPY {quote(table)} ({cols}) FROM STDIN") as copy:
                 for row in rows:
