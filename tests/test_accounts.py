@@ -70,7 +70,7 @@ def test_permission_doc_matches_code():
     roles = ["observer", "liaison", "operator", "analyst", "commander", "admin"]
     rows = {}
     for line in doc.splitlines():
-        m = re.match(r"^\| ([a-z_]+\.[a-z_]+) \|(.*)\|$", line)
+        m = re.match(r"^\| ([a-z_]+(?:\.[a-z_]+)+) \|(.*)\|$", line)
         if m:
             cells = [c.strip() for c in m.group(2).split("|")]
             rows[m.group(1)] = {role for role, c in zip(roles, cells, strict=True) if c == "✓"}

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from .choices import AgencyKind, Role
 
 VIEW_ACTIONS = {
+    "risk.view",
     "region.view",
     "election.view",
     "tps.view",
@@ -32,6 +33,11 @@ MATRIX: dict[str, set[str]] = {
     | {"unit.view_strength", "taskrun.view", "tps.import", "audit.view", "user.manage", "unit.manage",
        "plan.view", "plan.run", "coordination.write", "coordination.marking_change"},
 }
+
+_RISK_EDIT = {"risk.catalog.edit", "risk.model.edit", "risk.model.publish", "risk.recompute"}
+MATRIX[Role.OPERATOR] |= {"risk.observe"}
+MATRIX[Role.ANALYST] |= {"risk.observe"} | _RISK_EDIT
+MATRIX[Role.ADMIN] |= {"risk.observe"} | _RISK_EDIT
 
 #: actions only some agencies may perform, whatever the role
 AGENCY_LIMITS: dict[str, set[str]] = {

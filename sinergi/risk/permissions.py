@@ -1,4 +1,4 @@
-"""Who may do what in vulnerability mapping (until the actions join the global MATRIX).
+"""Who may do what in vulnerability mapping (actions in sinergi.accounts.permissions.MATRIX).
 
 * everyone signed in reads tiers, scores, the map, rankings and exports (``risk.view``);
 * operators and analysts of any agency (and admins) enter observations (``risk.observe``), for TPS and regions
@@ -12,25 +12,11 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from sinergi.accounts.choices import Role
-
-ALL_ROLES = {Role.OBSERVER, Role.LIAISON, Role.OPERATOR, Role.ANALYST, Role.COMMANDER, Role.ADMIN}
-
-RISK_MATRIX: dict[str, set[str]] = {
-    "risk.view": set(ALL_ROLES),
-    "risk.observe": {Role.OPERATOR, Role.ANALYST, Role.ADMIN},
-    "risk.catalog.edit": {Role.ANALYST, Role.ADMIN},
-    "risk.model.edit": {Role.ANALYST, Role.ADMIN},
-    "risk.model.publish": {Role.ANALYST, Role.ADMIN},
-    "risk.recompute": {Role.ANALYST, Role.ADMIN},
-}
+from sinergi.accounts.permissions import has_perm
 
 
 def can(user, action: str) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return user.role in RISK_MATRIX.get(action, set())
+    return has_perm(user, action)
 
 
 def require(user, action: str) -> None:

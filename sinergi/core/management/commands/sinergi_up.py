@@ -40,6 +40,8 @@ class Command(BaseCommand):
             self.stdout.write("Dataset NTT Pilkada 2024 already loaded.")
         else:
             self.stdout.write(f"Loaded the NTT default dataset in {time.perf_counter() - t0:.1f} s.")
+        # Vulnerability mapping: catalog, default model, labelled demo observations, first assessment (idempotent).
+        call_command("risk_setup", "--demo", verbosity=0)
         credentials = self._ensure_admin()
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write("")
