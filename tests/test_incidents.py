@@ -15,7 +15,6 @@ from sinergi.incidents.choices import Channel, IncidentStatus, LocationStatus, P
 from sinergi.incidents.models import Category, Deadline, Incident, Notification, Report, TimelineEntry
 from sinergi.incidents.services import ReportInput
 from tests import factories
-from tests.web_data import build_small_dataset
 
 
 @dataclass
@@ -29,18 +28,42 @@ class World:
     bpbd: object
 
 
+def build_places() -> None:
+    """Province 99 (a test province, so the tests behave the same with or without the NTT dataset loaded):
+    one kota, one kecamatan, two desa with invented names, four TPS in the default election."""
+    from datetime import date
+
+    from sinergi.elections.models import Election, PollingStation
+    from sinergi.regions.selectors import default_election
+
+    factories.region("99", "Provinsi Uji", lat=-9.0, lng=122.0)
+    factories.region("99.71", "Kota Uji", lat=-14.17, lng=123.6)
+    factories.region("99.71.01", "Kecamatan Ujilak", lat=-14.17, lng=123.57)
+    factories.region("99.71.01.1001", "Ujiwatu", lat=-14.18, lng=123.56)
+    factories.region("99.71.01.1002", "Oelnasi Ujiraya", lat=-14.16, lng=123.57)
+    election = default_election() or Election.objects.get_or_create(
+        code="pilkada-2024", defaults={"name": "Pilkada Serentak 2024", "voting_date": date(2024, 11, 27)})[0]
+    for village, number, lat, lng in [("99.71.01.1001", 1, -14.181, 123.561), ("99.71.01.1001", 2, -14.182, 123.562),
+                                      ("99.71.01.1002", 1, -14.161, 123.571), ("99.71.01.1002", 2, -14.162, 123.572)]:
+        PollingStation.objects.get_or_create(
+            election=election, village_id=village, number=number,
+            defaults={"district_code": village[:8], "regency_code": village[:5],
+                      "code": PollingStation.make_code(village, number), "voters": 300, "lat": lat, "lng": lng,
+                      "location_source": "kpu", "source": "test"})
+
+
 def build_world() -> World:
     from sinergi.incidents.defaults import load
 
-    build_small_dataset()
+    build_places()
     load()
-    r53 = factories.region("53")
-    r5371 = factories.region("53.71")
+    r53 = factories.region("99")
+    r5371 = factories.region("99.71")
     polda = factories.unit(AgencyKind.POLRI, level=UnitLevel.PROVINCE, code="T-POLDA", jurisdiction=[r53])
-    polres = factories.unit(AgencyKind.POLRI, parent=polda, code="T-POLRES-53.71", jurisdiction=[r5371])
+    polres = factories.unit(AgencyKind.POLRI, parent=polda, code="T-POLRES-99.71", jurisdiction=[r5371])
     bawaslu = factories.unit(AgencyKind.BAWASLU, level=UnitLevel.PROVINCE, code="T-BAWASLU", jurisdiction=[r53])
-    bawaslu_kota = factories.unit(AgencyKind.BAWASLU, parent=bawaslu, code="T-BAWASLU-53.71", jurisdiction=[r5371])
-    kpu_kota = factories.unit(AgencyKind.KPU, code="T-KPU-53.71", jurisdiction=[r5371])
+    bawaslu_kota = factories.unit(AgencyKind.BAWASLU, parent=bawaslu, code="T-BAWASLU-99.71", jurisdiction=[r5371])
+    kpu_kota = factories.unit(AgencyKind.KPU, code="T-KPU-99.71", jurisdiction=[r5371])
     kejati = factories.unit(AgencyKind.KEJAKSAAN, level=UnitLevel.PROVINCE, code="T-KEJATI", jurisdiction=[r53])
     bpbd = factories.unit(AgencyKind.BPBD, level=UnitLevel.PROVINCE, code="T-BPBD", jurisdiction=[r53])
     return World(polda, polres, bawaslu, bawaslu_kota, kpu_kota, kejati, bpbd)
@@ -58,12 +81,12 @@ def submit(actor=None, key="k1", text="Massa bentrok saling lempar batu di depan
 
 def test_report_becomes_incident_routed_to_polres_with_timeline(world, make_user):
     officer = make_user(unit=world.polres, role=Role.OPERATOR)
-    report, created = submit(officer, tps_code="53.71.01.1001-001")
+    report, created = submit(officer, tps_code="99.71.01.1001-001")
     report.refresh_from_db()
     assert created and report.processing == ProcessingStatus.DONE
     inc = report.incident
     assert inc.category.code == "violence_clash" and inc.assigned_unit == world.polres
-    assert inc.tps.code == "53.71.01.1001-001" and inc.location_status == LocationStatus.RESOLVED
+    assert inc.tps.code == "99.71.01.1001-001" and inc.location_status == LocationStatus.RESOLVED
     assert inc.timeline.filter(kind="reported").exists()
     assert Notification.objects.filter(unit=world.polres, incident=inc).exists()
     assert AuditEvent.objects.filter(action="incident.report_received", object_id=str(report.pk)).exists()
@@ -77,9 +100,9 @@ def test_retry_with_same_key_stores_one_report(world):
 
 
 def test_reports_of_same_event_are_grouped_with_corroboration(world):
-    a, _ = submit(key="a", lat=-10.181, lng=123.561)
-    b, _ = submit(key="b", text="bentrok massa lempar batu dekat TPS Alak", lat=-10.183, lng=123.563)
-    c, _ = submit(key="c", text="Banjir merendam TPS", lat=-10.181, lng=123.561)
+    a, _ = submit(key="a", lat=-14.181, lng=123.561)
+    b, _ = submit(key="b", text="bentrok massa lempar batu dekat TPS Alak", lat=-14.183, lng=123.563)
+    c, _ = submit(key="c", text="Banjir merendam TPS", lat=-14.181, lng=123.561)
     a.refresh_from_db(), b.refresh_from_db(), c.refresh_from_db()
     assert a.incident_id == b.incident_id != c.incident_id
     inc = Incident.objects.get(pk=a.incident_id)
@@ -88,7 +111,7 @@ def test_reports_of_same_event_are_grouped_with_corroboration(world):
 
 def test_money_politics_goes_to_bawaslu_shared_with_gakkumdu_partners(world):
     r, _ = submit(key="mp", text="Tim sukses membagikan amplop berisi uang kepada warga",
-                  tps_code="53.71.01.1002-001")
+                  tps_code="99.71.01.1002-001")
     inc = Incident.objects.get(pk=Report.objects.get(pk=r.pk).incident_id)
     assert inc.category.code == "money_politics" and inc.assigned_unit == world.bawaslu_kota
     assert set(inc.shared_units.all()) >= {world.polres, world.kejati}
@@ -99,9 +122,9 @@ def test_money_politics_goes_to_bawaslu_shared_with_gakkumdu_partners(world):
 
 
 def test_place_name_with_spelling_variant_and_unresolved_place(world):
-    r, _ = submit(key="p1", text="ada intimidasi terhadap petugas kpps", place_text="Nunbaun Sabhu")
+    r, _ = submit(key="p1", text="ada intimidasi terhadap petugas kpps", place_text="desa Ulnasi Ujiraja")
     r.refresh_from_db()
-    assert r.region_id == "53.71.01.1002" and r.location_status == LocationStatus.APPROXIMATE
+    assert r.region_id == "99.71.01.1002" and r.location_status == LocationStatus.APPROXIMATE
     r2, _ = submit(key="p2", text="ada intimidasi terhadap petugas kpps", place_text="Kampung Antah Berantah")
     r2.refresh_from_db()
     assert r2.location_status == LocationStatus.UNRESOLVED and r2.region_id is None
@@ -110,7 +133,7 @@ def test_place_name_with_spelling_variant_and_unresolved_place(world):
 
 
 def test_bad_input_is_refused_and_stores_nothing(world):
-    for kw in ({"text": ""}, {"text": "x" * 5001}, {"lat": 95.0, "lng": 10.0}, {"lat": -10.0},
+    for kw in ({"text": ""}, {"text": "x" * 5001}, {"lat": 95.0, "lng": 10.0}, {"lat": -14.0},
                {"severity_hint": 9}):
         with pytest.raises(ValidationError):
             submit(key="bad", **{"text": "ribut", **kw})
@@ -120,7 +143,7 @@ def test_bad_input_is_refused_and_stores_nothing(world):
 def test_workflow_steps_are_on_timeline_with_deadlines(world, make_user):
     op = make_user(unit=world.polres, role=Role.OPERATOR)
     boss = make_user(unit=world.polres, role=Role.COMMANDER)
-    r, _ = submit(key="w1", tps_code="53.71.01.1001-001")
+    r, _ = submit(key="w1", tps_code="99.71.01.1001-001")
     inc = Report.objects.get(pk=r.pk).incident
     with pytest.raises(ValidationError):
         services.incident_transition(actor=op, incident=inc, to=IncidentStatus.RESOLVED)
@@ -142,7 +165,7 @@ def test_workflow_steps_are_on_timeline_with_deadlines(world, make_user):
 
 
 def test_overdue_deadline_escalates_to_next_level(world):
-    r, _ = submit(key="e1", tps_code="53.71.01.1001-001")
+    r, _ = submit(key="e1", tps_code="99.71.01.1001-001")
     inc = Report.objects.get(pk=r.pk).incident
     services.incident_transition(actor=None, incident=inc, to=IncidentStatus.VERIFIED)
     services.incident_transition(actor=None, incident=inc, to=IncidentStatus.ASSIGNED)
@@ -157,7 +180,7 @@ def test_overdue_deadline_escalates_to_next_level(world):
 
 def test_bawaslu_deadline_extension_adds_two_days(world):
     r, _ = submit(key="x1", text="Kepala desa terlibat aktif mengarahkan warga memilih pasangan calon",
-                  tps_code="53.71.01.1002-001", category_hint="neutrality")
+                  tps_code="99.71.01.1002-001", category_hint="neutrality")
     inc = Report.objects.get(pk=r.pk).incident
     d = inc.deadlines.get(rule__code="bawaslu_decision")
     before = d.due_at
@@ -168,8 +191,8 @@ def test_bawaslu_deadline_extension_adds_two_days(world):
 
 
 def test_merge_and_split_delete_nothing(world):
-    a, _ = submit(key="m1", lat=-10.181, lng=123.561)
-    b, _ = submit(key="m2", text="Banjir merendam TPS", lat=-10.2, lng=123.62)
+    a, _ = submit(key="m1", lat=-14.181, lng=123.561)
+    b, _ = submit(key="m2", text="Banjir merendam TPS", lat=-14.2, lng=123.62)
     ia, ib = Report.objects.get(pk=a.pk).incident, Report.objects.get(pk=b.pk).incident
     services.incident_merge(actor=None, source=ib, target=ia)
     ia.refresh_from_db(), ib.refresh_from_db()
@@ -184,8 +207,8 @@ def test_merge_and_split_delete_nothing(world):
 
 
 def test_agency_sees_what_is_routed_or_shared_to_it(world, make_user):
-    clash, _ = submit(key="s1", tps_code="53.71.01.1001-001")
-    money, _ = submit(key="s2", text="Tim sukses membagikan amplop berisi uang", tps_code="53.71.01.1002-001")
+    clash, _ = submit(key="s1", tps_code="99.71.01.1001-001")
+    money, _ = submit(key="s2", text="Tim sukses membagikan amplop berisi uang", tps_code="99.71.01.1002-001")
     from sinergi.incidents.selectors import incident_list
 
     kpu = make_user(unit=world.kpu_kota, role=Role.OPERATOR)
@@ -214,7 +237,7 @@ def test_reporter_identity_only_for_roles_that_need_it_and_audited(world, make_u
 
 
 def test_sms_parsed_and_unparseable_both_stored(world):
-    rep, reply = services.sms_receive(message_id="g-1", sender="+62812", text="LAPOR 53.71.01.1001-001 RUSUH massa lempar batu")
+    rep, reply = services.sms_receive(message_id="g-1", sender="+62812", text="LAPOR 99.71.01.1001-001 RUSUH massa lempar batu")
     rep.refresh_from_db()
     assert "diterima" in reply and rep.incident.category.code == "violence_clash" and rep.tps_id
     bad, reply2 = services.sms_receive(message_id="g-2", sender="+62813", text="pak tolong")
@@ -290,10 +313,10 @@ def test_signed_webhook_and_email_notifications(world):
     from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        submit(key="n1", tps_code="53.71.01.1001-001")
+        submit(key="n1", tps_code="99.71.01.1001-001")
     t.join(5)
     srv.server_close()
     assert got["sig"] == "sha256=" + hmac.new(b"s3", got["body"], hashlib.sha256).hexdigest()
-    assert json.loads(got["body"])["unit"] == "T-POLRES-53.71"
+    assert json.loads(got["body"])["unit"] == "T-POLRES-99.71"
     assert any("polres@example.test" in m.to for m in mail.outbox)
     assert Notification.objects.filter(unit=world.polres, channel="webhook", sent_at__isnull=False).exists()

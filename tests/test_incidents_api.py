@@ -40,14 +40,14 @@ def post_json(client, url, data, **kw):
 
 def test_api_single_report_is_idempotent(officer):
     c = token_client(officer)
-    body = {"key": "dev1-0001", "text": "Massa bentrok lempar batu", "tps_code": "53.71.01.1001-001",
+    body = {"key": "dev1-0001", "text": "Massa bentrok lempar batu", "tps_code": "99.71.01.1001-001",
             "severity": 3}
     r1 = post_json(c, API + "incident-reports/", body)
     r2 = post_json(c, API + "incident-reports/", body)
     assert r1.status_code == 201 and r1.json()["status"] == "accepted"
     assert r2.status_code == 200 and r2.json()["status"] == "duplicate" and r2.json()["id"] == r1.json()["id"]
     inc = c.get(API + f"incidents/{r1.json()['incident']}/").json()
-    assert inc["severity"] == 3 and inc["category"] == "violence_clash" and inc["tps"] == "53.71.01.1001-001"
+    assert inc["severity"] == 3 and inc["category"] == "violence_clash" and inc["tps"] == "99.71.01.1001-001"
     assert [e["kind"] for e in inc["timeline"]] == ["reported"]
     assert "reporter_name" not in json.dumps(inc) and "reporter_contact" not in json.dumps(inc)
 
@@ -55,8 +55,8 @@ def test_api_single_report_is_idempotent(officer):
 @pytest.mark.parametrize("payload, ctype", [
     (json.dumps({"key": "x", "text": "a" * 5001}), "application/json"),
     (json.dumps({"key": "x", "text": "ribut", "lat": 123.0, "lng": 10.0}), "application/json"),
-    (json.dumps({"key": "x", "text": "ribut", "lat": -10.0}), "application/json"),
-    (json.dumps({"key": "x", "text": "ribut", "tps_code": "53.71.01.1001-099"}), "application/json"),
+    (json.dumps({"key": "x", "text": "ribut", "lat": -14.0}), "application/json"),
+    (json.dumps({"key": "x", "text": "ribut", "tps_code": "99.71.01.1001-099"}), "application/json"),
     (json.dumps({"key": "x", "text": "ribut", "tps_code": "bukan kode"}), "application/json"),
     (json.dumps({"text": "tanpa kunci"}), "application/json"),
     ('{"key": "x", "text": ', "application/json"),
@@ -83,7 +83,7 @@ def test_api_batch_answers_each_item(officer):
              {"key": "n1", "text": "banjir merendam TPS"},
              {"key": "old", "text": "ribut"},
              {"key": "n2", "text": "ribut", "lat": 200, "lng": 1},
-             {"key": "n3", "text": "amplop dibagikan", "tps_code": "53.71.01.1002-001"}]
+             {"key": "n3", "text": "amplop dibagikan", "tps_code": "99.71.01.1002-001"}]
     r = post_json(c, API + "incident-reports/batch/", {"reports": items})
     assert r.status_code == 200
     body = r.json()
@@ -98,22 +98,23 @@ def test_api_list_map_filters_and_workflow(world, officer, make_user, django_ass
     c = token_client(officer)
     for i in range(5):
         post_json(c, API + "incident-reports/", {"key": f"l{i}", "text": "Banjir merendam TPS",
-                                                  "lat": -10.1 - i * 0.1, "lng": 123.5})
-    post_json(c, API + "incident-reports/", {"key": "l9", "text": "massa bentrok", "lat": -10.18, "lng": 123.56})
+                                                  "occurred_at": f"2024-11-2{i}T08:00:00+08:00",
+                                                  "lat": -14.1 - i * 0.1, "lng": 123.5})
+    post_json(c, API + "incident-reports/", {"key": "l9", "text": "massa bentrok", "lat": -14.18, "lng": 123.56})
     with django_assert_max_num_queries(8):
         r = c.get(API + "incidents/", {"category": "natural_hazard", "page_size": 2})
     assert r.status_code == 200 and len(r.json()["results"]) == 2 and r.json()["next"]
     assert all(x["category"] == "natural_hazard" for x in r.json()["results"])
     # natural hazards go to BPBD and are shared with Polri: the Polres operator sees them
-    m = c.get(API + "incidents/map/", {"bbox": "123,-10.35,124,-10"}).json()
-    assert m["fields"][0] == "id" and len(m["points"]) == 3
+    m = c.get(API + "incidents/map/", {"bbox": "123,-14.35,124,-14"}).json()
+    assert m["fields"][0] == "id" and len(m["points"]) == 4  # 3 floods + the clash inside the box
     assert c.get(API + "incidents/map/", {"bbox": "x"}).status_code == 400
     inc = Incident.objects.get(category__code="violence_clash")
     r = post_json(c, API + f"incidents/{inc.pk}/transition/", {"to": "verified"})
     assert r.status_code == 200 and r.json()["status"] == "verified"
     assert post_json(c, API + f"incidents/{inc.pk}/transition/", {"to": "closed"}).status_code in (400, 403)
-    r = post_json(c, API + f"incidents/{inc.pk}/transition/", {"to": "assigned", "unit": "T-POLRES-53.71"})
-    assert r.status_code == 200 and r.json()["assigned_unit"] == "T-POLRES-53.71"
+    r = post_json(c, API + f"incidents/{inc.pk}/transition/", {"to": "assigned", "unit": "T-POLRES-99.71"})
+    assert r.status_code == 200 and r.json()["assigned_unit"] == "T-POLRES-99.71"
     assert post_json(c, API + f"incidents/{inc.pk}/acknowledge/", {}).json()["acknowledged_at"]
     kpu = make_user(unit=world.kpu_kota, role=Role.OPERATOR)
     assert token_client(kpu).get(API + f"incidents/{inc.pk}/").status_code == 404
@@ -122,7 +123,7 @@ def test_api_list_map_filters_and_workflow(world, officer, make_user, django_ass
 def test_api_reporter_endpoint_is_role_limited_and_audited(world, officer, make_user):
     c = token_client(officer)
     rid = post_json(c, API + "incident-reports/", {"key": "r1", "text": "ribut", "reporter_name": "Yosef",
-                                                    "tps_code": "53.71.01.1001-001"}).json()["id"]
+                                                    "tps_code": "99.71.01.1001-001"}).json()["id"]
     assert c.get(API + f"incident-reports/{rid}/reporter/").status_code == 403
     boss = make_user(unit=world.polres, role=Role.COMMANDER)
     r = token_client(boss).get(API + f"incident-reports/{rid}/reporter/")
@@ -132,7 +133,7 @@ def test_api_reporter_endpoint_is_role_limited_and_audited(world, officer, make_
 
 def test_sms_webhook_requires_secret_and_stores_every_message(world, settings):
     url = "/insiden/sms/webhook/"
-    msg = {"id": "gw-77", "from": "+6281234", "text": "lapor 53.71.01.1001-001 demo massa di kantor kpu"}
+    msg = {"id": "gw-77", "from": "+6281234", "text": "lapor 99.71.01.1001-001 demo massa di kantor kpu"}
     settings.SINERGI_SMS_WEBHOOK_SECRET = ""
     assert post_json(Client(), url, msg).status_code == 503
     settings.SINERGI_SMS_WEBHOOK_SECRET = "rahasia-gateway"
@@ -156,9 +157,9 @@ def test_staff_form_is_light_and_creates_incident(officer, password):
     page = c.get("/insiden/lapor/")
     assert page.status_code == 200 and len(page.content) < 150_000
     key = page.context["form"].initial["key"]
-    r = c.post("/insiden/lapor/", {"key": key, "text": "Massa bentrok lempar batu", "tps_code": "53.71.01.1001-001"})
+    r = c.post("/insiden/lapor/", {"key": key, "text": "Massa bentrok lempar batu", "tps_code": "99.71.01.1001-001"})
     assert r.status_code == 302
-    c.post("/insiden/lapor/", {"key": key, "text": "Massa bentrok lempar batu", "tps_code": "53.71.01.1001-001"})
+    c.post("/insiden/lapor/", {"key": key, "text": "Massa bentrok lempar batu", "tps_code": "99.71.01.1001-001"})
     assert Report.objects.filter(channel="staff").count() == 1  # double submit stored once
     detail = c.get(r["Location"])
     assert b"Massa bentrok" in detail.content and b"timeline" in detail.content
@@ -187,7 +188,7 @@ def test_pages_list_detail_actions_situation(world, officer, make_user):
     c = Client()
     c.force_login(officer)
     post_json(token_client(officer), API + "incident-reports/", {"key": "v1", "text": "massa bentrok",
-                                                                   "tps_code": "53.71.01.1001-001"})
+                                                                   "tps_code": "99.71.01.1001-001"})
     inc = Incident.objects.get()
     assert b"massa bentrok" in c.get("/insiden/").content
     r = c.post(f"/insiden/{inc.pk}/aksi/", {"action": "transition", "to": "verified"})
@@ -215,7 +216,7 @@ def test_exports_csv_geojson_acled_and_cap(world, make_user):
     c = Client()
     c.force_login(analyst)
     post_json(token_client(analyst), API + "incident-reports/", {"key": "e1", "text": "Massa bentrok & lempar <batu>",
-                                                                   "tps_code": "53.71.01.1001-001", "severity": 4})
+                                                                   "tps_code": "99.71.01.1001-001", "severity": 4})
     post_json(token_client(analyst), API + "incident-reports/", {"key": "e2", "text": "DPT bermasalah",
                                                                    "place": "tempat entah", "severity": 1})
     csv_body = b"".join(c.get("/insiden/ekspor/csv/").streaming_content).decode()

@@ -45,7 +45,7 @@ def test_report_sent_through_api_appears_in_open_situation_room(room_data, live_
     page.evaluate("window.__marker = 'same page'")
 
     body = json.dumps({"key": "browser-1", "text": "Warga dua kampung bentrok di depan TPS",
-                       "tps_code": "53.71.01.1001-001", "severity": 3}).encode()
+                       "tps_code": "99.71.01.1001-001", "severity": 3}).encode()
     req = urllib.request.Request(f"{live_server.url}/api/v1/incident-reports/", data=body, method="POST",
                                  headers={"Content-Type": "application/json", "Authorization": f"Token {token.key}"})
     with urllib.request.urlopen(req, timeout=10) as resp:
