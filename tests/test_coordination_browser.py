@@ -3,9 +3,9 @@ separate browser context, sees it on the "what we owe" page."""
 
 from __future__ import annotations
 
-import pytest
-
 from pathlib import Path
+
+import pytest
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

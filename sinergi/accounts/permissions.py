@@ -39,6 +39,21 @@ MATRIX[Role.OPERATOR] |= {"risk.observe"}
 MATRIX[Role.ANALYST] |= {"risk.observe"} | _RISK_EDIT
 MATRIX[Role.ADMIN] |= {"risk.observe"} | _RISK_EDIT
 
+# Incidents: report (all but observers), view, triage, work the assigned incident, close, see the reporter,
+# export, configure routing/taxonomy.
+for _role, _actions in {
+    Role.OBSERVER: {"incident.view"},
+    Role.LIAISON: {"incident.report", "incident.view", "incident.work"},
+    Role.OPERATOR: {"incident.report", "incident.view", "incident.triage", "incident.work"},
+    Role.ANALYST: {"incident.report", "incident.view", "incident.triage", "incident.close",
+                   "incident.view_reporter", "incident.export"},
+    Role.COMMANDER: {"incident.report", "incident.view", "incident.triage", "incident.work", "incident.close",
+                     "incident.view_reporter", "incident.export"},
+    Role.ADMIN: {"incident.report", "incident.view", "incident.triage", "incident.work", "incident.close",
+                 "incident.view_reporter", "incident.export", "incident.configure"},
+}.items():
+    MATRIX[_role] |= _actions
+
 #: actions only some agencies may perform, whatever the role
 AGENCY_LIMITS: dict[str, set[str]] = {
     # The polling-station list belongs to KPU; Polri keeps a working copy for planning.
@@ -49,6 +64,8 @@ AGENCY_LIMITS: dict[str, set[str]] = {
     # The public takes part through the public report form only.
     "coordination.write": set(AgencyKind) - {AgencyKind.PUBLIC},
     "coordination.marking_change": set(AgencyKind) - {AgencyKind.PUBLIC},
+    # The reporter's identity: investigators and commanders of the enforcing agencies only.
+    "incident.view_reporter": {AgencyKind.POLRI, AgencyKind.BAWASLU, AgencyKind.KEJAKSAAN},
 }
 
 

@@ -493,7 +493,16 @@ def incident_transition(*, actor, incident: Incident, to: str, note: str = "", u
         Deadline.objects.filter(incident=inc, met_at__isnull=True).update(met_at=now)
     audit_log(actor=actor, action=f"incident.{to}", obj=inc, data={"from": before, "note": note[:500]})
     transaction.on_commit(lambda: _broadcast_incident(inc.pk))
+    if to in (IncidentStatus.VERIFIED, IncidentStatus.REJECTED) or before == IncidentStatus.REJECTED:
+        # Verified incidents raise nearby TPS scores: ask for a (debounced) vulnerability recompute.
+        transaction.on_commit(lambda: _risk_recompute(actor, f"insiden #{inc.pk} {to}"))
     return inc
+
+
+def _risk_recompute(actor, reason: str) -> None:
+    from sinergi.risk.services import risk_recompute_request
+
+    risk_recompute_request(election=None, actor=actor, reason=reason)
 
 
 @transaction.atomic

@@ -481,6 +481,9 @@ def _incident_points(election, now: dt.datetime | None = None) -> tuple[np.ndarr
     if not {"lat", "lng", "occurred_at"} <= names:
         return empty
     qs = Incident.objects.filter(lat__isnull=False, lng__isnull=False, occurred_at__isnull=False)
+    if "status" in names:
+        # Only incidents staff have verified count: unverified, rejected and merged-away ones do not.
+        qs = qs.exclude(status__in=["reported", "rejected", "merged"])
     if "election" in names and election is not None:
         qs = qs.filter(election=election)
     fields = ["lat", "lng", "occurred_at"] + (["severity"] if "severity" in names else [])

@@ -77,6 +77,9 @@ class Command(BaseCommand):
         procs = []
         if not opts["no_worker"]:
             procs.append(subprocess.Popen([sys.executable, "-m", "sinergi.cli", "manage", "db_worker"], env=env))
+            # Deferred report processing and deadline escalation for incidents.
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "sinergi.cli", "manage", "incidents_process", "--loop", "2"], env=env))
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", opts["host"],
              "--port", str(opts["port"]), "--no-access-log"], env=env))
