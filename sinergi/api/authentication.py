@@ -14,3 +14,13 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if otp_required_for(user) and not user.is_verified():
             return None
         return result
+
+
+try:  # describe it in the OpenAPI schema like Django's session auth
+    from drf_spectacular.authentication import SessionScheme
+
+    class VerifiedSessionScheme(SessionScheme):
+        target_class = "sinergi.api.authentication.VerifiedSessionAuthentication"
+        name = "cookieAuth"
+except ImportError:  # pragma: no cover
+    pass
