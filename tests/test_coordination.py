@@ -363,3 +363,27 @@ def test_meeting_status_and_notifications_page(world, client):
     services.meeting_minutes_set(actor=world.users["author"], meeting=meeting, minutes="Selesai")
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.HELD
+
+
+@pytest.mark.django_db
+def test_convenor_moves_a_meeting_through_the_page_and_invitees_get_the_update(world, client):
+    meeting = world.meeting("AMBER", title="Rakor pergeseran", starts_at=wita(2030, 11, 21, 9))
+    client.force_login(world.users["shared_unit"])
+    assert client.get(f"/koordinasi/rapat/{meeting.pk}/ubah/").status_code == 403  # invited, not convenor
+    client.force_login(world.users["author"])
+    page = client.get(f"/koordinasi/rapat/{meeting.pk}/").content.decode()
+    assert 'data-testid="edit-meeting"' in page
+    r = client.post(f"/koordinasi/rapat/{meeting.pk}/ubah/", {
+        "title": "Rakor pergeseran", "starts_at": "2030-11-21T13:00", "ends_at": "2030-11-21T15:00",
+        "place": "Aula Rupatama", "online_url": "", "series": ""})
+    assert r.status_code == 302
+    client.force_login(world.users["shared_unit"])
+    cal, ev = _only_event(client.get(f"/koordinasi/rapat/{meeting.pk}/undangan.ics").content)
+    assert ev["DTSTART"].dt.hour == 13 and int(ev["SEQUENCE"]) == 1 and "Aula Rupatama" in str(ev["LOCATION"])
+    bad = client.post(f"/koordinasi/rapat/{meeting.pk}/ubah/", {"title": "x", "starts_at": "2030-11-21T13:00",
+                                                                 "ends_at": "2030-11-21T12:00"})
+    assert bad.status_code == 403
+    client.force_login(world.users["author"])
+    bad = client.post(f"/koordinasi/rapat/{meeting.pk}/ubah/", {"title": "x", "starts_at": "2030-11-21T13:00",
+                                                                 "ends_at": "2030-11-21T12:00"})
+    assert bad.status_code == 200 and "setelah waktu mulai" in bad.content.decode()

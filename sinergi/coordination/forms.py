@@ -67,6 +67,19 @@ class MeetingForm(MarkingFields):
         self.fields["share_agencies"].label = _("Instansi yang diundang")
 
 
+class MeetingEditForm(forms.Form):
+    """Change the time, place or link of a meeting; invitees get an updated invitation (higher SEQUENCE)."""
+
+    title = forms.CharField(label=_("Judul rapat"), max_length=200)
+    starts_at = forms.DateTimeField(label=_("Mulai (WITA)"), widget=DateTimeInput(),
+                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    ends_at = forms.DateTimeField(label=_("Selesai (WITA)"), widget=DateTimeInput(),
+                                  input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    place = forms.CharField(label=_("Tempat"), required=False, max_length=200)
+    online_url = forms.URLField(label=_("Tautan daring"), required=False, assume_scheme="https")
+    series = forms.CharField(label=_("Seri rapat"), required=False, max_length=80)
+
+
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label=_("Agenda"), max_length=300)
     description = forms.CharField(label=_("Uraian"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.meeting_list, name="meeting_list"),
     path("rapat/baru/", views.meeting_create, name="meeting_create"),
     path("rapat/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("rapat/<int:pk>/ubah/", views.meeting_edit, name="meeting_edit"),
     path("rapat/<int:pk>/tambah/<slug:part>/", views.meeting_part_add, name="meeting_part_add"),
     path("rapat/<int:pk>/lampiran/<int:attachment_pk>/", views.attachment_download, name="attachment_download"),
     path("rapat/<int:pk>/undangan.ics", views.meeting_ics, name="meeting_ics"),

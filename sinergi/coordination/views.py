@@ -86,6 +86,28 @@ def meeting_create(request):
     return render(request, "coordination/meeting_form.html", {"form": form})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, pk):
+    meeting = _get(selectors.meeting_list(user=request.user), pk)
+    if not meeting.full_access or not permissions.can_edit_meeting(request.user, meeting):
+        raise PermissionDenied
+    local = timezone.localtime
+    initial = {"title": meeting.title, "starts_at": local(meeting.starts_at).strftime("%Y-%m-%dT%H:%M"),
+               "ends_at": local(meeting.ends_at).strftime("%Y-%m-%dT%H:%M"), "place": meeting.place,
+               "online_url": meeting.online_url, "series": meeting.series}
+    form = forms.MeetingEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Rapat diperbarui; undangan yang diperbarui dikirim ke peserta."))
+            return redirect("coordination:meeting_detail", pk=meeting.pk)
+    return render(request, "coordination/meeting_edit.html", {"form": form, "meeting": meeting})
+
+
 def _meeting_context(request, meeting):
     user = request.user
     full = meeting.full_access
