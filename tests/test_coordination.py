@@ -307,7 +307,7 @@ def test_meeting_pack_and_minutes_pdf(world, client):
     for heading in ("Paket Rapat", "Agenda", "Tindak Lanjut Terbuka", "TLP:AMBER"):
         assert heading in text, heading
     assert "Pemetaan TPS rawan" in text and "Paparan Kapolda" in text
-    if selectors_has_risk_data():
+    if selectors_has_risk_data(world.users["author"]):
         assert "Ringkasan Kerawanan" in text
     else:
         assert "Ringkasan Kerawanan" not in text
@@ -318,10 +318,10 @@ def test_meeting_pack_and_minutes_pdf(world, client):
         assert heading in text, heading
 
 
-def selectors_has_risk_data() -> bool:
+def selectors_has_risk_data(user) -> bool:
     from sinergi.coordination.documents import risk_summary
 
-    return risk_summary() is not None
+    return risk_summary(user) is not None
 
 
 # --- notes ----------------------------------------------------------------------------------------------------

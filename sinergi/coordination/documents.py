@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Count
@@ -89,32 +88,35 @@ def meetings_feed(meetings, *, name: str) -> bytes:
 
 # --- summaries from other apps (only when those apps and data exist) ---------------------------------------
 
-def _count_by(model_label: str, field_names: tuple[str, ...]) -> dict | None:
-    try:
-        model = apps.get_model(model_label)
-    except (LookupError, ValueError):
-        return None
-    fields = {f.name for f in model._meta.get_fields()}
+def _count_by(qs, field_names: tuple[str, ...]) -> dict | None:
+    fields = {f.name for f in qs.model._meta.get_fields()}
     field = next((f for f in field_names if f in fields), None)
     try:
-        total = model.objects.count()
+        total = qs.count()
         if not total:
             return None
-        rows = (list(model.objects.values_list(field).annotate(n=Count("pk")).order_by(field))
-                if field else [])
+        rows = list(qs.order_by().values_list(field).annotate(n=Count("pk")).order_by(field)) if field else []
     except DatabaseError:
         return None
     return {"total": total, "field": field, "rows": [(str(k), n) for k, n in rows]}
 
 
-def risk_summary() -> dict | None:
-    """Counts of assessments by tier, when the risk app has stored any (aggregates only, no records)."""
-    return _count_by("risk.Assessment", ("tier", "level"))
+def risk_summary(user) -> dict | None:
+    """Tier counts of the published model's current assessments, as the reader may see them (aggregates only)."""
+    try:
+        from sinergi.risk.selectors import assessment_list
+    except ImportError:  # pragma: no cover - app not installed
+        return None
+    return _count_by(assessment_list(user=user), ("tier",))
 
 
-def incident_summary() -> dict | None:
-    """Counts of incidents by status/severity, when the incidents app has any (aggregates only)."""
-    return _count_by("incidents.Incident", ("status", "severity", "category"))
+def incident_summary(user) -> dict | None:
+    """Counts of the incidents the reader may see, by status (aggregates only)."""
+    try:
+        from sinergi.incidents.selectors import incident_list
+    except ImportError:  # pragma: no cover - app not installed
+        return None
+    return _count_by(incident_list(user=user), ("status", "severity", "category"))
 
 
 # --- PDFs ---------------------------------------------------------------------------------------------------

@@ -263,7 +263,7 @@ def meeting_pack_pdf(request, pk):
     body = documents.render_pdf("coordination/pdf/meeting_pack.html", {
         "meeting": meeting, "agenda": selectors.agenda_item_list(user=user).filter(meeting=meeting),
         "open_items": open_items.distinct().order_by("due_date", "id"),
-        "risk": documents.risk_summary(), "incidents": documents.incident_summary(),
+        "risk": documents.risk_summary(user), "incidents": documents.incident_summary(user),
         "generated_at": timezone.now(), "generated_by": user,
     })
     return _pdf_response(body, f"paket-rapat-{meeting.pk}.pdf")
