@@ -15,6 +15,12 @@ COMMITTED = Path(settings.BASE_DIR) / "docs" / "api" / "openapi.yaml"
 
 
 def test_committed_schema_matches_code(tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        # Integer bounds in the schema come from the database backend (PositiveSmallIntegerField's maximum);
+        # the committed schema is generated on the embedded default, and the SQLite pass checks drift.
+        pytest.skip("schema drift is checked in the SQLite run")
     generated = tmp_path / "openapi.yaml"
     # Same command and language as scripts/update_openapi.sh (field titles are translated).
     with translation.override(settings.LANGUAGE_CODE):
