@@ -11,3 +11,20 @@ class PlanRunForm(forms.Form):
     reserve_k = forms.IntegerField(label=_("Jumlah lokasi cadangan"), initial=10, min_value=0, max_value=200)
     cap_share = forms.FloatField(label=_("Bagian kekuatan yang boleh dikerahkan"), initial=round(2 / 3, 4),
                                  min_value=0.05, max_value=1)
+
+
+class PatternForm(forms.Form):
+    """A Polres' own A-B-C pattern for one tier: A officers guard B TPS with C Linmas."""
+
+    unit = forms.ChoiceField(label=_("Polres"))
+    tier = forms.ChoiceField(label=_("Tingkat kerawanan"))
+    officers = forms.IntegerField(label=_("Personel (A)"), min_value=1, max_value=50)
+    tps = forms.IntegerField(label=_("TPS (B)"), min_value=1, max_value=50)
+    linmas = forms.IntegerField(label=_("Linmas (C)"), min_value=0, max_value=200)
+    pairs = forms.BooleanField(label=_("Minimal berpasangan"), required=False, initial=True)
+    source = forms.CharField(label=_("Dasar/sumber"), max_length=255, required=False)
+
+    def __init__(self, *args, units=(), tiers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [(u.pk, u.name) for u in units]
+        self.fields["tier"].choices = list(tiers)

@@ -121,3 +121,17 @@ def plan_compare(*, user, a: Plan, b: Plan) -> list[dict]:
                         f"kurang {x.shortfall}", "b": f"butuh {ub.officers_required}, BKO {ub.reinforcements_in}, "
                         f"kurang {ub.shortfall}", "diff": None})
     return out
+
+
+def pattern_units(*, user) -> list[Unit]:
+    """Polres whose patterns the user may see: all for Polda and admins, else the user's own Polres."""
+    from sinergi.accounts.choices import AgencyKind, UnitLevel
+
+    if not can_view_plans(user):
+        return []
+    qs = Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.REGENCY,
+                             code__startswith="POLRES-").order_by("code")
+    if sees_whole_province(user):
+        return list(qs)
+    polres = _own_polres(user)
+    return [polres] if polres is not None else []

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
@@ -29,6 +30,7 @@ from sinergi.regions.models import Region
 from . import geo
 from .choices import SCENARIOS, PlanStatus, ReserveKind, TierSource
 from .models import GuardAssignment, GuardGroup, Plan, PlanUnit, Reinforcement, Reserve, SecurityPattern
+from .permissions import can_run_plans
 
 PLAN_KIND = "deployment.plan"
 PLACEHOLDER_LABEL = "tingkat kerawanan sementara (belum ada penilaian)"
@@ -59,9 +61,19 @@ def scenario_parameters(scenario: str, overrides: dict | None = None) -> dict[st
 @transaction.atomic
 def pattern_set(*, actor, unit: Unit, tier: str, officers: int, tps: int, linmas: int, pairs: bool = True,
                 source: str = "") -> SecurityPattern:
-    """Set a Polres' own pattern for a tier (overrides the shipped default)."""
-    if tier not in TIERS or officers < 1 or tps < 1:
+    """Set a Polres' own pattern for a tier (overrides the shipped default).
+
+    Planners (plan.run) set patterns for their own Polres; Polda planners and admins for any Polres.
+    `actor=None` is the system (data loading)."""
+    if actor is not None:
+        from .selectors import pattern_units
+
+        if not can_run_plans(actor) or unit not in pattern_units(user=actor):
+            raise PermissionDenied("not allowed: deployment.pattern.set")
+    if tier not in TIERS or officers < 1 or tps < 1 or linmas < 0:
         raise ValueError("pola tidak valid")
+    if pairs and officers < 2:
+        raise ValueError("pola berpasangan butuh paling sedikit 2 personel (officers in pairs: at least 2)")
     obj, _ = SecurityPattern.objects.update_or_create(
         unit=unit, tier=tier, defaults={"officers": officers, "tps": tps, "linmas": linmas, "pairs": pairs,
                                         "source": source})

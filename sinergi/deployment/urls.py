@@ -7,6 +7,7 @@ app_name = "deployment"
 urlpatterns = [
     path("", views.plan_index, name="index"),
     path("banding/", views.plan_compare, name="compare"),
+    path("pola/", views.patterns, name="patterns"),
     path("<int:pk>/", views.plan_detail, name="detail"),
     path("<int:pk>/cetak/", views.plan_print, name="print"),
     path("<int:pk>/xlsx/", views.plan_xlsx, name="xlsx"),

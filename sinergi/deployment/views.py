@@ -15,10 +15,11 @@ from django.views.decorators.http import require_http_methods
 from sinergi.regions.selectors import default_election
 
 from . import exports, selectors
-from .forms import PlanRunForm
+from .choices import Tier
+from .forms import PatternForm, PlanRunForm
 from .models import Plan
 from .permissions import can_run_plans, can_view_plans, sees_whole_province
-from .services import PLACEHOLDER_LABEL, plan_run
+from .services import PLACEHOLDER_LABEL, TIERS, effective_patterns, pattern_set, plan_run
 
 
 def _plan(request, pk: int) -> Plan:
@@ -140,3 +141,32 @@ def plan_compare(request):
         raise Http404 from exc
     return render(request, "deployment/compare.html", {
         "a": a, "b": b, "rows": selectors.plan_compare(user=request.user, a=a, b=b)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def patterns(request):
+    """Security patterns (A-B-C) per Polres and tier: the shipped default or the Polres' own override."""
+    if not can_view_plans(request.user):
+        raise PermissionDenied
+    units = selectors.pattern_units(user=request.user)
+    editable = can_run_plans(request.user) and bool(units)
+    form = PatternForm(request.POST or None, units=units, tiers=Tier.choices)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            unit = next(u for u in units if str(u.pk) == d["unit"])
+            try:
+                pattern_set(actor=request.user, unit=unit, tier=d["tier"], officers=d["officers"], tps=d["tps"],
+                            linmas=d["linmas"], pairs=d["pairs"], source=d["source"] or _("pola Polres"))
+            except ValueError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Pola disimpan; berlaku untuk rencana berikutnya."))
+                return redirect("deployment:patterns")
+    labels = effective_patterns(units)[1]
+    rows = [{"unit": u, "cells": [labels[u.code][t] for t in TIERS]} for u in units]
+    return render(request, "deployment/patterns.html", {
+        "rows": rows, "tiers": [Tier(t).label for t in TIERS], "form": form, "editable": editable})
