@@ -9,50 +9,52 @@ from django.core.exceptions import PermissionDenied
 
 from .choices import AgencyKind, Role
 
-VIEW_ACTIONS = {
-    "risk.view",
-    "region.view",
-    "election.view",
-    "tps.view",
-    "unit.view",
-    "map.view",
+_ALL = frozenset(Role)
+_OP, _AN, _CO, _LI, _AD = Role.OPERATOR, Role.ANALYST, Role.COMMANDER, Role.LIAISON, Role.ADMIN
+
+#: action -> roles that may perform it; one row per line of the table in docs/permissions.md
+ACTION_ROLES: dict[str, set[str]] = {
+    # reference data and maps: every role
+    "region.view": set(_ALL),
+    "election.view": set(_ALL),
+    "tps.view": set(_ALL),
+    "unit.view": set(_ALL),
+    "map.view": set(_ALL),
+    # foundation
+    "unit.view_strength": {_LI, _OP, _AN, _CO, _AD},
+    "taskrun.view": {_LI, _OP, _AN, _CO, _AD},
+    "tps.import": {_OP, _AN, _AD},
+    "audit.view": {_CO, _AD},
+    "user.manage": {_AD},
+    "unit.manage": {_AD},
+    # security deployment plans
+    "plan.view": set(_ALL),
+    "plan.run": {_OP, _AN, _CO, _AD},
+    # coordination
+    "coordination.write": {_LI, _OP, _AN, _CO, _AD},
+    "coordination.marking_change": {_CO, _AD},
+    # vulnerability mapping
+    "risk.view": set(_ALL),
+    "risk.observe": {_OP, _AN, _AD},
+    "risk.catalog.edit": {_AN, _AD},
+    "risk.model.edit": {_AN, _AD},
+    "risk.model.publish": {_AN, _AD},
+    "risk.recompute": {_AN, _AD},
+    # incidents: report, view, triage, work the assigned incident, close, see the reporter, export, configure
+    "incident.report": {_LI, _OP, _AN, _CO, _AD},
+    "incident.view": set(_ALL),
+    "incident.triage": {_OP, _AN, _CO, _AD},
+    "incident.work": {_LI, _OP, _CO, _AD},
+    "incident.close": {_AN, _CO, _AD},
+    "incident.view_reporter": {_AN, _CO, _AD},
+    "incident.export": {_AN, _CO, _AD},
+    "incident.configure": {_AD},
 }
 
-#: role -> actions it may perform (besides the read actions every role has)
+#: role -> actions it may perform (derived from ACTION_ROLES)
 MATRIX: dict[str, set[str]] = {
-    Role.OBSERVER: VIEW_ACTIONS | {"plan.view"},
-    Role.LIAISON: VIEW_ACTIONS | {"unit.view_strength", "taskrun.view", "plan.view", "coordination.write"},
-    Role.OPERATOR: VIEW_ACTIONS
-    | {"unit.view_strength", "taskrun.view", "tps.import", "plan.view", "plan.run", "coordination.write"},
-    Role.ANALYST: VIEW_ACTIONS
-    | {"unit.view_strength", "taskrun.view", "tps.import", "plan.view", "plan.run", "coordination.write"},
-    Role.COMMANDER: VIEW_ACTIONS
-    | {"unit.view_strength", "taskrun.view", "audit.view", "plan.view", "plan.run", "coordination.write",
-       "coordination.marking_change"},
-    Role.ADMIN: VIEW_ACTIONS
-    | {"unit.view_strength", "taskrun.view", "tps.import", "audit.view", "user.manage", "unit.manage",
-       "plan.view", "plan.run", "coordination.write", "coordination.marking_change"},
+    role: {action for action, roles in ACTION_ROLES.items() if role in roles} for role in Role
 }
-
-_RISK_EDIT = {"risk.catalog.edit", "risk.model.edit", "risk.model.publish", "risk.recompute"}
-MATRIX[Role.OPERATOR] |= {"risk.observe"}
-MATRIX[Role.ANALYST] |= {"risk.observe"} | _RISK_EDIT
-MATRIX[Role.ADMIN] |= {"risk.observe"} | _RISK_EDIT
-
-# Incidents: report (all but observers), view, triage, work the assigned incident, close, see the reporter,
-# export, configure routing/taxonomy.
-for _role, _actions in {
-    Role.OBSERVER: {"incident.view"},
-    Role.LIAISON: {"incident.report", "incident.view", "incident.work"},
-    Role.OPERATOR: {"incident.report", "incident.view", "incident.triage", "incident.work"},
-    Role.ANALYST: {"incident.report", "incident.view", "incident.triage", "incident.close",
-                   "incident.view_reporter", "incident.export"},
-    Role.COMMANDER: {"incident.report", "incident.view", "incident.triage", "incident.work", "incident.close",
-                     "incident.view_reporter", "incident.export"},
-    Role.ADMIN: {"incident.report", "incident.view", "incident.triage", "incident.work", "incident.close",
-                 "incident.view_reporter", "incident.export", "incident.configure"},
-}.items():
-    MATRIX[_role] |= _actions
 
 #: actions only some agencies may perform, whatever the role
 AGENCY_LIMITS: dict[str, set[str]] = {
