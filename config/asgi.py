@@ -12,8 +12,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from sinergi.incidents.routing import websocket_urlpatterns as incident_ws  # noqa: E402
+from sinergi.operations.routing import websocket_urlpatterns as ops_ws  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([*incident_ws]))),
+    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([*incident_ws, *ops_ws]))),
 })

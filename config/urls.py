@@ -13,6 +13,9 @@ urlpatterns = [
     path("pengamanan/", include("sinergi.deployment.urls")),
     path("insiden/", include("sinergi.incidents.urls")),
     path("koordinasi/", include("sinergi.coordination.urls")),
+    path("operasi/", include("sinergi.operations.urls")),
+    path("logistik/", include("sinergi.logistics.urls")),
+    path("laporan-situasi/", include("sinergi.sitrep.urls")),
     path("", include("sinergi.core.urls")),
 ]
 

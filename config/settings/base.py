@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "sinergi.deployment",
     "sinergi.incidents",
     "sinergi.coordination",
+    "sinergi.operations",
+    "sinergi.logistics",
+    "sinergi.sitrep",
     "sinergi.api",
 ]
 

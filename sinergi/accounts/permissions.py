@@ -49,6 +49,19 @@ ACTION_ROLES: dict[str, set[str]] = {
     "incident.view_reporter": {_AN, _CO, _AD},
     "incident.export": {_AN, _CO, _AD},
     "incident.configure": {_AD},
+    # election-day operations: check-ins, alerts, the command dashboard
+    "ops.view": {_LI, _OP, _AN, _CO, _AD},
+    "checkin.submit": {_OP, _CO, _AD},
+    "ops.alert.ack": {_OP, _CO, _AD},
+    "ops.configure": {_AN, _AD},
+    # logistics escorts (KPU movements escorted by Polri/TNI) and their chain of custody
+    "escort.view": {_LI, _OP, _AN, _CO, _AD},
+    "escort.manage": {_OP, _CO, _AD},
+    "escort.handover": {_LI, _OP, _CO, _AD},
+    # daily situation report
+    "sitrep.view": {_LI, _OP, _AN, _CO, _AD},
+    "sitrep.generate": {_AN, _CO, _AD},
+    "sitrep.subscribe": {_LI, _OP, _AN, _CO, _AD},
 }
 
 #: role -> actions it may perform (derived from ACTION_ROLES)
@@ -68,6 +81,15 @@ AGENCY_LIMITS: dict[str, set[str]] = {
     "coordination.marking_change": set(AgencyKind) - {AgencyKind.PUBLIC},
     # The reporter's identity: investigators and commanders of the enforcing agencies only.
     "incident.view_reporter": {AgencyKind.POLRI, AgencyKind.BAWASLU, AgencyKind.KEJAKSAAN},
+    # TPS check-ins come from the officers assigned to the TPS (Polri, TNI under BKO).
+    "checkin.submit": {AgencyKind.POLRI, AgencyKind.TNI},
+    # KPU owns the logistics movements; Polri plans their escort.
+    "escort.manage": {AgencyKind.KPU, AgencyKind.POLRI},
+    "escort.handover": {AgencyKind.KPU, AgencyKind.POLRI, AgencyKind.TNI},
+    "escort.view": set(AgencyKind) - {AgencyKind.PUBLIC},
+    "ops.view": set(AgencyKind) - {AgencyKind.PUBLIC},
+    "sitrep.view": set(AgencyKind) - {AgencyKind.PUBLIC},
+    "sitrep.subscribe": set(AgencyKind) - {AgencyKind.PUBLIC},
 }
 
 

@@ -16,6 +16,9 @@ API_MODULES = [
     "sinergi.deployment.api",
     "sinergi.incidents.api",
     "sinergi.coordination.api",
+    "sinergi.operations.api",
+    "sinergi.logistics.api",
+    "sinergi.sitrep.api",
 ]
 
 for _name in API_MODULES:

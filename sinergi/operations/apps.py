@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OperationsConfig(AppConfig):
+    name = "sinergi.operations"
+    label = "operations"
+    verbose_name = "Operasi hari pemungutan suara"

@@ -1,0 +1,3 @@
+"""WebSocket routes of election-day operations; config/asgi.py includes them."""
+
+websocket_urlpatterns: list = []
