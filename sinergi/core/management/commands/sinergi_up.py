@@ -80,6 +80,9 @@ class Command(BaseCommand):
             # Deferred report processing and deadline escalation for incidents.
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "sinergi.cli", "manage", "incidents_process", "--loop", "2"], env=env))
+            # Periodic jobs: missing check-in alerts, late escorts, the daily situation report.
+            procs.append(subprocess.Popen(
+                [sys.executable, "-m", "sinergi.cli", "manage", "sinergi_tick", "--loop", "30"], env=env))
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", opts["host"],
              "--port", str(opts["port"]), "--no-access-log"], env=env))
