@@ -15,7 +15,7 @@ urlpatterns = [
     path("koordinasi/", include("sinergi.coordination.urls")),
     path("operasi/", include("sinergi.operations.urls")),
     path("logistik/", include("sinergi.logistics.urls")),
-    path("laporan-situasi/", include("sinergi.sitrep.urls")),
+    path("laporan-situasi/", include("sinergi.reports.urls")),
     path("", include("sinergi.core.urls")),
 ]
 

@@ -41,7 +41,7 @@ INSTALLED_APPS = [
     "sinergi.coordination",
     "sinergi.operations",
     "sinergi.logistics",
-    "sinergi.sitrep",
+    "sinergi.reports",
     "sinergi.api",
 ]
 

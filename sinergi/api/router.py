@@ -18,7 +18,7 @@ API_MODULES = [
     "sinergi.coordination.api",
     "sinergi.operations.api",
     "sinergi.logistics.api",
-    "sinergi.sitrep.api",
+    "sinergi.reports.api",
 ]
 
 for _name in API_MODULES:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
-JOB_MODULES = ["sinergi.operations.jobs", "sinergi.logistics.jobs", "sinergi.sitrep.jobs"]
+JOB_MODULES = ["sinergi.operations.jobs", "sinergi.logistics.jobs", "sinergi.reports.jobs"]
 
 
 def run_jobs(now: dt.datetime | None = None) -> dict[str, object]:

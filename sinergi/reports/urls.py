@@ -1,5 +1,5 @@
 from django.urls import path  # noqa: F401
 
-app_name = "sitrep"
+app_name = "reports"
 
 urlpatterns: list = []
