@@ -177,6 +177,8 @@ SINERGI_INCIDENT_PROCESSING = env.str("SINERGI_INCIDENT_PROCESSING", default="in
 SINERGI_INCIDENT_GROUP_COMMIT = env.bool("SINERGI_INCIDENT_GROUP_COMMIT", default=False)
 SINERGI_PUBLIC_REPORTS_PER_HOUR = env.int("SINERGI_PUBLIC_REPORTS_PER_HOUR", default=10)
 RISK_RECOMPUTE_DELAY_S = env.int("SINERGI_RISK_RECOMPUTE_DELAY_S", default=10)
+# Daily situation report (Laporan Situasi Harian): generated automatically at this local (WITA) time.
+SINERGI_SITREP_TIME = env.str("SINERGI_SITREP_TIME", default="06:00")
 
 LOGGING = {
     "version": 1,
