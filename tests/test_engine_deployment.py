@@ -155,3 +155,61 @@ def test_lagrangian_bound_never_exceeds_lp_bound():
     lag = _pmedian_lagrangian(C, 3, upper=lp * 1.2, time_limit_s=2.0)
     assert lag <= lp + 1e-6
     assert lag >= 0.9 * lp
+
+
+# -- ferry schedules: expected wait for a departure (half the headway) ---------------------------------------
+def _model(ntt, wait_factor, cancelled=frozenset()):
+    from sinergi.deployment.geo import travel_model
+
+    lm, _ = ntt
+    return travel_model(lm, cancelled=cancelled, wait_factor=wait_factor)
+
+
+def _hours_with(ntt, model, a, b):
+    lm, _ = ntt
+    ia, ib = (int(x) for x in lm.assign([a[0], b[0]], [a[1], b[1]]))
+    return model.hours(a[0], a[1], ia, b[0], b[1], ib), model.route_legs(a[0], a[1], ia, b[0], b[1], ib)
+
+
+def test_sea_links_carry_departures_per_week_from_the_route_table():
+    from sinergi.deployment.geo import default_wait_factor, sea_links
+
+    links = {link.label: link for link in sea_links()}
+    assert links["Kupang–Ba'a"].departures_per_week == 7  # daily morning fast boat
+    assert links["Kupang–Seba"].departures_per_week == 6  # daily except Saturday
+    assert links["Kupang–Kalabahi"].departures_per_week == 1  # weekly-ish ferry
+    assert links["Kupang–Lewoleba"].departures_per_week == 2  # Tue and Fri
+    assert all(link.departures_per_week and link.departures_per_week > 0 for link in links.values())
+    assert default_wait_factor() == 0.5
+
+
+def test_kupang_to_kalabahi_waits_half_a_week_for_the_weekly_ferry(ntt):
+    plain, _ = _hours_with(ntt, _model(ntt, 0.0), KUPANG, KALABAHI)
+    waited, legs = _hours_with(ntt, _model(ntt, 0.5), KUPANG, KALABAHI)
+    assert 14.0 <= plain <= 16.0  # crossing ~14 h + port access + a short drive to Bolok
+    assert waited == pytest.approx(plain + 84.0, abs=0.01)  # + half of a 168 h headway
+    sea = [leg for leg in legs if leg.mode == "laut"]
+    assert [leg.label for leg in sea] == ["Kupang–Kalabahi"] and sea[0].wait_h == 84.0
+    assert [leg.mode for leg in legs] == ["darat", "laut", "darat"]
+    assert legs[0].points[0] == KUPANG and legs[-1].points[-1] == KALABAHI
+
+
+def test_kupang_to_baa_waits_half_a_day_for_the_daily_fast_boat(ntt):
+    plain, _ = _hours_with(ntt, _model(ntt, 0.0), KUPANG, BAA)
+    waited, legs = _hours_with(ntt, _model(ntt, 0.5), KUPANG, BAA)
+    assert 2.0 <= plain <= 3.5
+    assert waited == pytest.approx(plain + 12.0, abs=0.01)  # daily: 24 h headway / 2
+    assert [leg.label for leg in legs if leg.mode == "laut"] == ["Kupang–Ba'a"]
+
+
+def test_waiting_never_shortens_a_trip_and_the_same_island_does_not_wait(ntt):
+    for b in (BAA, KALABAHI, SOE):
+        plain, _ = _hours_with(ntt, _model(ntt, 0.0), KUPANG, b)
+        waited, _ = _hours_with(ntt, _model(ntt, 0.5), KUPANG, b)
+        assert waited >= plain
+    plain, legs = _hours_with(ntt, _model(ntt, 0.5), KUPANG, SOE)
+    assert [leg.mode for leg in legs] == ["darat"] and plain == pytest.approx(_hours(ntt, KUPANG, SOE))
+    # With the ferry cancelled, the weekly alternative via Atapupu is no faster.
+    c, legs = _hours_with(ntt, _model(ntt, 0.5, frozenset({"Kupang–Kalabahi"})), KUPANG, KALABAHI)
+    n, _ = _hours_with(ntt, _model(ntt, 0.5), KUPANG, KALABAHI)
+    assert c > n and "Kupang–Kalabahi" not in [leg.label for leg in legs]

@@ -76,7 +76,8 @@ def ports(lm: LandMasses) -> list[Port]:
 
 def sea_links() -> list[SeaLink]:
     return [
-        SeaLink(r["a"], r["b"], float(r["hours"]), r["mode"], r["label"], assumed=r["assumed"] == "1")
+        SeaLink(r["a"], r["b"], float(r["hours"]), r["mode"], r["label"], assumed=r["assumed"] == "1",
+                departures_per_week=float(r["departures_per_week"]) if r.get("departures_per_week") else None)
         for r in _read_csv(DEPLOY / "sea_links.csv")
     ]
 
@@ -85,18 +86,25 @@ def sea_link_labels() -> list[str]:
     return [link.label for link in sea_links()]
 
 
-def travel_assumptions() -> TravelAssumptions:
+def travel_assumptions(wait_factor: float = 0.0) -> TravelAssumptions:
     a = assumptions()
     return TravelAssumptions(detour=float(a["detour"]), speed_kmh=float(a["default_speed_kmh"]),
                              port_access_h=float(a["port_access_h"]), local_boat_kmh=float(a["local_boat_kmh"]),
-                             sea_detour=float(a["sea_detour"]))
+                             sea_detour=float(a["sea_detour"]), wait_factor=float(wait_factor))
 
 
-def travel_model(lm: LandMasses, *, cancelled: frozenset[str] = frozenset()) -> TravelModel:
-    """The road + sea model over the land masses ``lm`` (cached per land-mass set and cancellations)."""
-    key = (id(lm), cancelled)
+def default_wait_factor() -> float:
+    """Expected wait for a scheduled departure as a share of the headway (travel_assumptions.yaml)."""
+    return float(assumptions().get("schedule_wait_factor", 0.5))
+
+
+def travel_model(lm: LandMasses, *, cancelled: frozenset[str] = frozenset(), wait_factor: float = 0.0) -> TravelModel:
+    """The road + sea model over the land masses ``lm`` (cached per land-mass set, cancellations and wait
+    factor). ``wait_factor`` 0 ignores sailing schedules (crossing + port access only); 0.5 adds the expected
+    wait for a departure (half the headway, see ``TravelModel.wait_hours``)."""
+    key = (id(lm), cancelled, float(wait_factor))
     if key not in _MODELS:
-        ta = travel_assumptions()
+        ta = travel_assumptions(wait_factor)
         ps = ports(lm)
         landing, local = landing_points_for(lm.representative_points(), ps, ta)
         speeds = assumptions().get("speed_kmh", {})
@@ -106,7 +114,7 @@ def travel_model(lm: LandMasses, *, cancelled: frozenset[str] = frozenset()) -> 
     return _MODELS[key]
 
 
-_MODELS: dict[tuple[int, frozenset[str]], TravelModel] = {}
+_MODELS: dict[tuple[int, frozenset[str], float], TravelModel] = {}
 
 
 def default_patterns() -> dict[tuple[str, str], tuple[Pattern, str]]:

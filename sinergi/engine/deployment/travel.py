@@ -52,6 +52,7 @@ class TravelAssumptions:
     port_access_h: float = 1.0  # boarding, waiting, loading per sea leg
     local_boat_kmh: float = 15.0  # local boat to a landing point of an island without a port
     sea_detour: float = 1.2  # for local-boat legs drawn as straight lines
+    wait_factor: float = 0.0  # expected wait for a departure = wait_factor x headway (0.5: random arrival)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,17 @@ class SeaLink:
     mode: str
     label: str
     assumed: bool = False
+    departures_per_week: float | None = None  # None: no schedule known / on demand (no waiting modelled)
+
+
+@dataclass(frozen=True)
+class RouteLeg:
+    """One leg of a route for drawing: ``darat`` (road on a land mass) or ``laut`` (sea link)."""
+
+    mode: str
+    points: tuple[tuple[float, float], ...]  # (lat, lng)
+    label: str
+    wait_h: float
 
 
 def haversine_km(lat1: FloatArray | float, lng1: FloatArray | float, lat2: FloatArray | float,
@@ -112,7 +124,7 @@ class TravelModel:
             if link.label in self.cancelled or link.a not in self._index or link.b not in self._index:
                 continue
             i, j = self._index[link.a], self._index[link.b]
-            w = link.hours + self.assumptions.port_access_h
+            w = self.link_hours(link)
             rows += [i, j]
             cols += [j, i]
             vals += [w, w]
@@ -133,6 +145,27 @@ class TravelModel:
                                                   dtype=np.float64)
                                        if n else np.zeros((0, 0)))
         self._pair_cache: dict[tuple[int, int], tuple[IntArray, IntArray, FloatArray]] = {}
+
+    # -- schedules ----------------------------------------------------------------------------------------
+    def wait_hours(self, link: SeaLink) -> float:
+        """Expected wait for a departure of ``link``: ``wait_factor`` x headway (168 h / departures per
+        week). With departures at regular intervals and an arrival at a random moment the expected wait is
+        half the headway (``wait_factor`` 0.5, the default); 0 ignores schedules. Links with no known
+        schedule (``departures_per_week`` None, e.g. a chartered local boat) wait nothing.
+
+        >>> m = TravelModel(ports=[], links=[], assumptions=TravelAssumptions(wait_factor=0.5))
+        >>> m.wait_hours(SeaLink("A", "B", 14.0, "ferry", "A-B", departures_per_week=1.0))
+        84.0
+        >>> m.wait_hours(SeaLink("A", "B", 2.0, "fast boat", "A-B", departures_per_week=7.0))
+        12.0
+        """
+        if not link.departures_per_week or link.departures_per_week <= 0:
+            return 0.0
+        return self.assumptions.wait_factor * 168.0 / link.departures_per_week
+
+    def link_hours(self, link: SeaLink) -> float:
+        """Time charged for one sea leg: crossing + port access + expected wait for a departure."""
+        return link.hours + self.assumptions.port_access_h + self.wait_hours(link)
 
     # -- land ---------------------------------------------------------------------------------------------
     def speed(self, island: int) -> float:
@@ -190,10 +223,9 @@ class TravelModel:
                         np.array([lat2]), np.array([lng2]), np.array([isl2]))
         return float(m[0, 0])
 
-    def route(self, lat1: float, lng1: float, isl1: int, lat2: float, lng2: float, isl2: int) -> list[str]:
-        """Human-readable legs of the fastest route (port names and link labels)."""
-        if isl1 == isl2:
-            return ["darat"]
+    def _port_sequence(self, lat1: float, lng1: float, isl1: int, lat2: float, lng2: float,
+                       isl2: int) -> list[int]:
+        """Port indices along the fastest route between two land masses (empty if none)."""
         pa, pb, pd = self._island_pair(isl1, isl2)
         if len(pa) == 0 or len(pb) == 0:
             return []
@@ -209,8 +241,54 @@ class TravelModel:
         seq = [int(pb[j])]
         while seq[-1] != int(pa[i]) and pred[0, seq[-1]] >= 0:
             seq.append(int(pred[0, seq[-1]]))
-        names = [self._ports[k].name for k in reversed(seq)]
-        return ["darat", *names, "darat"]
+        return list(reversed(seq))
+
+    def route(self, lat1: float, lng1: float, isl1: int, lat2: float, lng2: float, isl2: int) -> list[str]:
+        """Human-readable legs of the fastest route (port names and link labels)."""
+        if isl1 == isl2:
+            return ["darat"]
+        seq = self._port_sequence(lat1, lng1, isl1, lat2, lng2, isl2)
+        if not seq:
+            return []
+        return ["darat", *[self._ports[k].name for k in seq], "darat"]
+
+    def route_legs(self, lat1: float, lng1: float, isl1: int, lat2: float, lng2: float,
+                   isl2: int) -> list[RouteLeg]:
+        """The fastest route as drawable legs: road legs on a land mass, sea legs between ports (straight
+        lines between the two ports; the real sailing line is not in the data). Empty if unreachable.
+
+        >>> m = TravelModel(ports=[Port("A", 0.0, 0.1, 0), Port("B", 0.0, 0.8, 1)],
+        ...                 links=[SeaLink("A", "B", 5.0, "ferry", "A-B")])
+        >>> [(leg.mode, leg.label) for leg in m.route_legs(0.0, 0.0, 0, 0.0, 0.9, 1)]
+        [('darat', ''), ('laut', 'A-B'), ('darat', '')]
+        """
+        if isl1 == isl2:
+            return [RouteLeg("darat", ((lat1, lng1), (lat2, lng2)), "", 0.0)]
+        seq = self._port_sequence(lat1, lng1, isl1, lat2, lng2, isl2)
+        if not seq:
+            return []
+        legs: list[RouteLeg] = []
+        first = self._ports[seq[0]]
+        legs.append(RouteLeg("darat", ((lat1, lng1), (first.lat, first.lng)), "", 0.0))
+        for a, b in zip(seq, seq[1:], strict=False):
+            pa, pb = self._ports[a], self._ports[b]
+            link = self._link_between(pa.name, pb.name)
+            if pa.island == pb.island and link is None:
+                legs.append(RouteLeg("darat", ((pa.lat, pa.lng), (pb.lat, pb.lng)), "", 0.0))
+            else:
+                legs.append(RouteLeg("laut", ((pa.lat, pa.lng), (pb.lat, pb.lng)),
+                                     link.label if link else f"{pa.name}–{pb.name}",
+                                     self.wait_hours(link) if link else 0.0))
+        last = self._ports[seq[-1]]
+        legs.append(RouteLeg("darat", ((last.lat, last.lng), (lat2, lng2)), "", 0.0))
+        return legs
+
+    def _link_between(self, a: str, b: str) -> SeaLink | None:
+        best: SeaLink | None = None
+        for link in self.active_links:
+            if {link.a, link.b} == {a, b} and (best is None or self.link_hours(link) < self.link_hours(best)):
+                best = link
+        return best
 
     def _graph_for_route(self) -> csr_matrix:
         if not hasattr(self, "_route_graph"):
@@ -222,7 +300,7 @@ class TravelModel:
             vals: list[float] = []
             for link in self.active_links:
                 i, j = self._index[link.a], self._index[link.b]
-                w = link.hours + self.assumptions.port_access_h
+                w = self.link_hours(link)
                 rows += [i, j]
                 cols += [j, i]
                 vals += [w, w]
