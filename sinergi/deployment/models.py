@@ -116,6 +116,9 @@ class GuardAssignment(models.Model):
     group = models.ForeignKey(GuardGroup, on_delete=models.CASCADE, related_name="assignments")
     polling_station = models.ForeignKey("elections.PollingStation", on_delete=models.CASCADE, related_name="+")
     tier = models.CharField(max_length=20, choices=Tier.choices)
+    reserve = models.ForeignKey("Reserve", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                verbose_name=_("cadangan terdekat"))
+    reserve_minutes = models.FloatField(_("waktu tanggap cadangan (menit, perkiraan)"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plan", "polling_station"], name="uniq_plan_tps")]
@@ -136,6 +139,8 @@ class Reinforcement(models.Model):
     count = models.PositiveIntegerField()
     minutes = models.FloatField()
     route = models.CharField(max_length=255, blank=True)
+    path = models.JSONField(_("jalur"), default=list, blank=True,
+                            help_text="legs [{mode: darat|laut, points: [[lat, lng], ...], label, wait_h}]")
 
     class Meta:
         ordering = ["to_unit__code", "-count"]

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db.models import Q, QuerySet
 
 from sinergi.accounts.models import Unit
+from sinergi.regions.models import Region
 
 from .models import GuardAssignment, GuardGroup, Plan, PlanUnit, Reinforcement, Reserve
 from .permissions import can_view_plans, sees_whole_province
@@ -112,6 +115,29 @@ def plan_compare(*, user, a: Plan, b: Plan) -> list[dict]:
         va, vb = a.metrics.get(k), b.metrics.get(k)
         diff = (vb - va) if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
         out.append({"key": k, "a": va, "b": vb, "diff": round(diff, 4) if diff is not None else None})
+    # BKO by source kind (rows the user may see) and what each source could give.
+    from django.db.models import Sum
+
+    kinds = {"brimob": "BKO dari Brimob", "polda": "BKO dari Mapolda", "polres": "BKO dari surplus Polres lain",
+             "tni": "BKO dari TNI"}
+
+    def by_kind(plan: Plan) -> dict[str, int]:
+        return dict(plan_reinforcements(user=user, plan=plan).order_by().values("source_kind")
+                    .annotate(s=Sum("count")).values_list("source_kind", "s"))
+
+    ka, kb = by_kind(a), by_kind(b)
+    for kind, label in kinds.items():
+        va, vb = ka.get(kind, 0), kb.get(kind, 0)
+        out.append({"key": label, "a": va, "b": vb, "diff": vb - va})
+
+    def avail(plan: Plan, kind: str) -> int | None:
+        vals = [x.get("available", 0) for x in plan.metrics.get("sources", []) if x.get("kind") == kind]
+        return sum(vals) if vals else None
+
+    for kind, label in (("brimob", "Brimob tersedia"), ("polda", "Mapolda tersedia (2/3)")):
+        va, vb = avail(a, kind), avail(b, kind)
+        out.append({"key": label, "a": va, "b": vb,
+                    "diff": vb - va if va is not None and vb is not None else None})
     ua = {u.unit_id: u for u in plan_units(user=user, plan=a)}
     for ub in plan_units(user=user, plan=b):
         x = ua.get(ub.unit_id)
@@ -135,3 +161,109 @@ def pattern_units(*, user) -> list[Unit]:
         return list(qs)
     polres = _own_polres(user)
     return [polres] if polres is not None else []
+
+
+def plan_group_outlines(*, user, plan: Plan, polres_id: int | None = None) -> dict:
+    """Guard groups as outlines (GeoJSON FeatureCollection), scoped like :func:`plan_groups`.
+
+    Each group's outline is the convex hull of its TPS and post, buffered by ~300 m (so groups of one or two
+    TPS are visible) and simplified; coordinates rounded to 4 decimals (~10 m) to keep the payload small.
+    TPS locations are estimated in the default dataset, so the outlines are too (``estimated`` property).
+    ``polres_id`` narrows to one Polres (the map loads Polres by Polres when zoomed in).
+    """
+    import numpy as np
+    import shapely
+
+    groups = plan_groups(user=user, plan=plan)
+    if polres_id is not None:
+        groups = groups.filter(unit_id=polres_id)
+    rows = list(groups.values_list("id", "number", "tier", "tps_count", "officers", "linmas", "max_travel_min",
+                                   "post_lat", "post_lng", "unit__name", "polsek__name", "district_code"))
+    if not rows:
+        return {"type": "FeatureCollection", "features": []}
+    index = {r[0]: i for i, r in enumerate(rows)}
+    pts = GuardAssignment.objects.filter(plan=plan, group_id__in=groups.values("id")).values_list(
+        "group_id", "polling_station__lat", "polling_station__lng", "polling_station__location_estimated")
+    gi: list[int] = []
+    xy: list[tuple[float, float]] = []
+    estimated = np.zeros(len(rows), dtype=bool)
+    for gid, lat, lng, est in pts:
+        if lat is None or lng is None:
+            continue
+        i = index[gid]
+        gi.append(i)
+        xy.append((lng, lat))
+        estimated[i] |= bool(est)
+    for i, r in enumerate(rows):  # the post belongs to its group
+        gi.append(i)
+        xy.append((r[8], r[7]))
+    order = np.argsort(np.array(gi, dtype=np.int64), kind="stable")
+    hulls = shapely.multipoints(np.array(xy, dtype=np.float64)[order], indices=np.array(gi, dtype=np.int64)[order])
+    shapes = shapely.buffer(shapely.convex_hull(hulls), 0.003, quad_segs=2)
+    shapes = shapely.set_precision(shapely.simplify(shapes, 0.0005), 1e-4)
+    features = []
+    for r, geom, est in zip(rows, shapely.to_geojson(shapes), estimated, strict=True):
+        features.append({"type": "Feature", "geometry": json.loads(geom), "properties": {
+            "number": r[1], "tier": r[2], "tps": r[3], "officers": r[4], "linmas": r[5], "max_min": r[6],
+            "polres": r[9], "polsek": r[10] or r[11], "estimated": bool(est)}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def plan_table(*, user, plan: Plan, polres: str = "", polsek: str = "", district: str = "",
+               tier: str = "") -> QuerySet[GuardAssignment]:
+    """Per-TPS deployment rows (TPS, group, officers, Linmas, nearest reserve and its response time), scoped
+    like :func:`plan_assignments`, filtered by Polres / Polsek (unit id), kecamatan (district code) and tier."""
+    qs = plan_assignments(user=user, plan=plan).select_related("group__unit", "reserve", "polling_station__village")
+    if polres.isdigit():
+        qs = qs.filter(group__unit_id=int(polres))
+    if polsek.isdigit():
+        qs = qs.filter(group__polsek_id=int(polsek))
+    if district:
+        qs = qs.filter(group__district_code=district)
+    if tier:
+        qs = qs.filter(tier=tier)
+    return qs.order_by("group__unit__code", "group__district_code", "polling_station__code")
+
+
+def plan_polsek_rows(*, user, plan: Plan, polres: str = "", polsek: str = "", district: str = "",
+                     tier: str = "") -> list[dict]:
+    """Per Polsek (kecamatan) totals under the same scope and filters: groups, TPS, officers, Linmas and the
+    worst / mean estimated response time of the nearest reserve team."""
+    from django.db.models import Avg, Count, Max, Sum
+
+    groups = plan_groups(user=user, plan=plan)
+    rows_q = plan_table(user=user, plan=plan, polres=polres, polsek=polsek, district=district, tier=tier)
+    if polres.isdigit():
+        groups = groups.filter(unit_id=int(polres))
+    if polsek.isdigit():
+        groups = groups.filter(polsek_id=int(polsek))
+    if district:
+        groups = groups.filter(district_code=district)
+    if tier:
+        groups = groups.filter(tier=tier)
+    agg = {(r["unit__name"], r["district_code"]): r for r in groups.values(
+        "unit__name", "district_code", "polsek__name").annotate(
+        n_groups=Count("id"), tps=Sum("tps_count"), officers=Sum("officers"), linmas=Sum("linmas")
+    ).order_by("unit__name", "district_code")}
+    res = {(r["group__unit__name"], r["group__district_code"]): r for r in rows_q.order_by().values(
+        "group__unit__name", "group__district_code").annotate(
+        res_max=Max("reserve_minutes"), res_mean=Avg("reserve_minutes"))}
+    names = dict(Region.objects.filter(code__in=[k[1] for k in agg]).values_list("code", "name"))
+    out = []
+    for key, r in agg.items():
+        x = res.get(key, {})
+        out.append({"polres": key[0], "district_code": key[1], "kecamatan": names.get(key[1], key[1]),
+                    "polsek": r["polsek__name"] or "", "groups": r["n_groups"], "tps": r["tps"],
+                    "officers": r["officers"], "linmas": r["linmas"], "reserve_max": x.get("res_max"),
+                    "reserve_mean": x.get("res_mean")})
+    return out
+
+
+def plan_table_filters(*, user, plan: Plan) -> dict:
+    """Choices for the table filters, limited to what the user may see."""
+    groups = plan_groups(user=user, plan=plan).order_by()
+    polres = sorted(set(groups.values_list("unit_id", "unit__name")), key=lambda x: x[1])
+    polsek = sorted({(i, n) for i, n in groups.values_list("polsek_id", "polsek__name") if i}, key=lambda x: x[1])
+    codes = set(groups.values_list("district_code", flat=True))
+    kec = sorted(Region.objects.filter(code__in=codes).values_list("code", "name"), key=lambda x: x[1])
+    return {"polres": polres, "polsek": polsek, "kecamatan": kec}

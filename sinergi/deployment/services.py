@@ -47,6 +47,11 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "brimob_withdrawn": 0,
     "seed": 0,
     "time_limit_s": 1.5,
+    # Expected wait for sailings: None = travel_assumptions.yaml (0.5 = half the headway of each sea link).
+    "schedule_wait_factor": None,
+    # Policy order of BKO sources, as minutes per person added in the flow: TNI only where Polri sources
+    # cannot cover (TNI acts as BKO on Polri's request); at equal travel time Brimob before Polda HQ staff.
+    "source_penalty_min": {"brimob": 0, "polda": 1, "polres": 0, "tni": 10000},
 }
 
 
@@ -227,7 +232,9 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     lng = np.array([r[3] if r[3] is not None else regions[r[4]].lng for r in rows], dtype=np.float64)
     lm = _land_masses(province)
     cancelled = frozenset(params.get("cancelled_links") or [])
-    model = geo.travel_model(lm, cancelled=cancelled)
+    wait = params.get("schedule_wait_factor")
+    model = geo.travel_model(lm, cancelled=cancelled,
+                             wait_factor=geo.default_wait_factor() if wait is None else float(wait))
     districts = sorted({r[4] for r in rows})
     d_index = {d: i for i, d in enumerate(districts)}
     tier_index = {t: i for i, t in enumerate(TIERS)}
@@ -242,6 +249,7 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     unit_strength = np.array([polri.get(u.id, 0) for u in polres], dtype=np.int64)
 
     cap = float(params["cap_share"])
+    penalty = {**DEFAULT_PARAMETERS["source_penalty_min"], **(params.get("source_penalty_min") or {})}
     sources: list[Source] = []
     source_units: list[Unit | None] = []
     hq_place = place_of("53.71" if "53.71" in regions else sorted(polres_of_regency)[0])
@@ -250,12 +258,14 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     if brimob:
         b = _strength([brimob], "brimob").get(brimob.id, 0)
         b = max(0, b - int(params.get("brimob_withdrawn") or 0))
-        sources.append(Source(brimob.name, "brimob", hq_place, int(math.floor(b * 1.0))))
+        sources.append(Source(brimob.name, "brimob", hq_place, int(math.floor(b * 1.0)),
+                              float(penalty["brimob"])))
         source_units.append(brimob)
     polda = Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.PROVINCE).first()
     if polda:
         s = _strength([polda], "polri").get(polda.id, 0)
-        sources.append(Source(f"{polda.name} (Mapolda)", "polda", hq_place, int(math.floor(s * cap + 1e-9))))
+        sources.append(Source(f"{polda.name} (Mapolda)", "polda", hq_place, int(math.floor(s * cap + 1e-9)),
+                              float(penalty["polda"])))
         source_units.append(polda)
     kodim = list(Unit.objects.filter(agency__code=AgencyKind.TNI, level=UnitLevel.REGENCY).order_by("code"))
     tni = _strength(kodim, "tni")
@@ -264,7 +274,8 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
         if not codes_k or not tni.get(k.id):
             continue
         sources.append(Source(f"{k.name} (BKO TNI)", "tni", place_of(codes_k[0]),
-                              int(math.floor(tni[k.id] * float(params["tni_share"]) + 1e-9))))
+                              int(math.floor(tni[k.id] * float(params["tni_share"]) + 1e-9)),
+                              float(penalty["tni"])))
         source_units.append(k)
 
     sites = [regions[d] for d in districts if regions.get(d) is not None and regions[d].lat is not None]
@@ -358,12 +369,6 @@ def _store(plan: Plan, data: Inputs, out: PlanOutput) -> dict[str, Any]:
         for k in range(len(g.post))
     ]
     GuardGroup.objects.bulk_create(groups, batch_size=2000)
-    ids = list(GuardGroup.objects.filter(plan=plan).order_by("number").values_list("id", flat=True))
-    GuardAssignment.objects.bulk_create([
-        GuardAssignment(plan=plan, group_id=ids[int(g.group[i])], polling_station_id=int(data.tps_ids[i]),
-                        tier=tier_names[int(inp.tps_tier[i])])
-        for i in range(len(data.tps_ids))
-    ], batch_size=2000)
     # Reinforcements.
     src_units = data.source_units + list(polres)
     places = [s.place for s in data.sources] + list(inp.unit_places)
@@ -373,10 +378,14 @@ def _store(plan: Plan, data: Inputs, out: PlanOutput) -> dict[str, Any]:
     for s, u in zip(*np.nonzero(out.flow.flow), strict=True):
         a, b = places[s], inp.unit_places[u]
         legs = data.model.route(a.lat, a.lng, a.island, b.lat, b.lng, b.island)
+        path = [{"mode": leg.mode, "points": [[round(p[0], 4), round(p[1], 4)] for p in leg.points],
+                 "label": leg.label, "wait_h": round(leg.wait_h, 1)}
+                for leg in data.model.route_legs(a.lat, a.lng, a.island, b.lat, b.lng, b.island)]
         rein.append(Reinforcement(plan=plan, source_name=names[s], source_kind=kinds[s], source_unit=src_units[s],
                                   to_unit=polres[int(u)], count=int(out.flow.flow[s, u]),
                                   minutes=round(float(out.flow_minutes[s, u]), 1),
-                                  route=" → ".join(x for x in legs if not x.startswith("landing-"))[:255]))
+                                  route=" → ".join(x for x in legs if not x.startswith("landing-"))[:255],
+                                  path=path))
     Reinforcement.objects.bulk_create(rein)
     # Reserves.
     res_rows = []
@@ -399,6 +408,25 @@ def _store(plan: Plan, data: Inputs, out: PlanOutput) -> dict[str, Any]:
                 demand_count=int(mine.sum()), max_minutes=round(float(t.max()) * 60, 1) if len(t) else 0.0,
                 mean_minutes=round(float(t.mean()) * 60, 1) if len(t) else 0.0))
     Reserve.objects.bulk_create(res_rows)
+    ids = list(GuardGroup.objects.filter(plan=plan).order_by("number").values_list("id", flat=True))
+    # Nearest reserve team (the p-median sites, else p-center) and its estimated response time, per TPS.
+    near_res: list[Reserve | None] = [None] * len(data.tps_ids)
+    near_min = np.full(len(data.tps_ids), np.nan)
+    primary = [r for r in res_rows if r.kind == ReserveKind.MEDIAN] or [r for r in res_rows
+                                                                         if r.kind == ReserveKind.CENTER]
+    if primary and len(data.tps_ids):
+        r_isl = data.lm.assign([r.lat for r in primary], [r.lng for r in primary])
+        C = data.model.matrix(np.array([r.lat for r in primary]), np.array([r.lng for r in primary]),
+                              np.asarray(r_isl, dtype=np.int64), inp.tps_lat, inp.tps_lng, inp.tps_island)
+        best = np.argmin(C, axis=0)
+        near_min = C[best, np.arange(C.shape[1])] * 60.0
+        near_res = [primary[int(k)] for k in best]
+    GuardAssignment.objects.bulk_create([
+        GuardAssignment(plan=plan, group_id=ids[int(g.group[i])], polling_station_id=int(data.tps_ids[i]),
+                        tier=tier_names[int(inp.tps_tier[i])], reserve=near_res[i],
+                        reserve_minutes=round(float(near_min[i]), 1) if np.isfinite(near_min[i]) else None)
+        for i in range(len(data.tps_ids))
+    ], batch_size=2000)
     metrics: dict[str, Any] = dict(out.metrics())
     metrics["tier_source"] = data.tier_source
     metrics["tier_counts"] = {t: int(tier_counts[:, j].sum()) for j, t in enumerate(tier_names)}

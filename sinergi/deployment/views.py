@@ -6,9 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -110,6 +113,26 @@ def _polsek_rows(user, plan):
 
 
 @login_required
+def plan_table(request, pk: int):
+    """Deployment table per Polsek and per TPS (group, officers, Linmas, nearest reserve and its response
+    time), filtered by Polres / Polsek / kecamatan / tier, paginated, scoped to the user's Polres."""
+    plan = _plan(request, pk)
+    f = {k: request.GET.get(k, "").strip() for k in ("polres", "polsek", "kecamatan", "tingkat")}
+    if f["tingkat"] and f["tingkat"] not in Tier.values:
+        f["tingkat"] = ""
+    args = {"polres": f["polres"], "polsek": f["polsek"], "district": f["kecamatan"], "tier": f["tingkat"]}
+    page = Paginator(selectors.plan_table(user=request.user, plan=plan, **args), 100).get_page(
+        request.GET.get("halaman"))
+    query = urlencode({k: v for k, v in f.items() if v})
+    return render(request, "deployment/table.html", {
+        "plan": plan, "page": page, "f": f, "query": query, "tiers": Tier.choices,
+        "options": selectors.plan_table_filters(user=request.user, plan=plan),
+        "polsek_rows": selectors.plan_polsek_rows(user=request.user, plan=plan, **args),
+        "placeholder": plan.tier_source == "placeholder", "placeholder_label": PLACEHOLDER_LABEL,
+        "whole_province": sees_whole_province(request.user)})
+
+
+@login_required
 def plan_xlsx(request, pk: int):
     plan = _plan(request, pk)
     resp = HttpResponse(exports.plan_xlsx(user=request.user, plan=plan),
@@ -127,7 +150,24 @@ def plan_map_json(request, pk: int):
                   "post_lat", "post_lng", "tps_count", "officers", "tier", "number", "max_travel_min", "unit")]
     reserves = [{"lat": r.lat, "lng": r.lng, "name": r.name, "kind": r.kind, "max": r.max_minutes,
                  "n": r.demand_count} for r in selectors.plan_reserves(user=request.user, plan=plan)]
-    return JsonResponse({"groups": groups, "reserves": reserves})
+    routes = [{"from": r.source_name, "to": r.to_unit.name, "count": r.count, "minutes": r.minutes,
+               "route": r.route, "legs": r.path}
+              for r in selectors.plan_reinforcements(user=request.user, plan=plan) if r.path]
+    return JsonResponse({"groups": groups, "reserves": reserves, "routes": routes,
+                         "outlines_url": reverse("deployment:groups_geojson", args=[plan.pk])})
+
+
+@login_required
+def plan_groups_geojson(request, pk: int):
+    """Guard-group outlines (GeoJSON), scoped: a Polres user gets only its own groups; ``?polres=<id>``
+    narrows to one Polres."""
+    plan = _plan(request, pk)
+    try:
+        polres = int(request.GET["polres"]) if request.GET.get("polres") else None
+    except ValueError as exc:
+        raise Http404 from exc
+    return JsonResponse(selectors.plan_group_outlines(user=request.user, plan=plan, polres_id=polres),
+                        json_dumps_params={"separators": (",", ":")})
 
 
 @login_required

@@ -39,8 +39,18 @@ class FlowResult:
         return 0.0
 
 
-def reinforce(supply: IntArray, demand: IntArray, minutes: FloatArray) -> FlowResult:
-    """Exact min-cost assignment of reinforcements (see module docstring)."""
+def reinforce(supply: IntArray, demand: IntArray, minutes: FloatArray,
+              penalty: FloatArray | None = None) -> FlowResult:
+    """Exact min-cost assignment of reinforcements (see module docstring).
+
+    ``penalty[s]`` (minutes per person, default 0) is added to every arc of source ``s`` to express a policy
+    order, e.g. TNI only when Polri sources cannot cover; the reported ``cost`` is travel person-minutes
+    without penalties.
+
+    >>> r = reinforce(np.array([5, 5]), np.array([3]), np.array([[60.0], [10.0]]), penalty=np.array([0, 1e4]))
+    >>> r.flow.tolist(), r.cost
+    ([[3], [0]], 180.0)
+    """
     from ortools.graph.python import min_cost_flow
 
     supply = np.asarray(supply, dtype=np.int64)
@@ -51,7 +61,9 @@ def reinforce(supply: IntArray, demand: IntArray, minutes: FloatArray) -> FlowRe
     if total_demand == 0 or S == 0:
         return FlowResult(flow, 0.0, demand.copy(), 0.0)
     finite = np.isfinite(minutes)
-    big = int(np.nanmax(np.where(finite, minutes, 0))) * 10 + 10_000 if finite.any() else 10_000
+    pen = np.zeros(S) if penalty is None else np.asarray(penalty, dtype=np.float64)
+    charged = np.where(finite, minutes, 0) + pen[:, None]
+    big = int(np.nanmax(charged)) * 10 + 10_000 if finite.any() else 10_000
     smcf = min_cost_flow.SimpleMinCostFlow()
     # Nodes: sources 0..S-1, units S..S+U-1, dummy source S+U, sink S+U+1.
     dummy, sink = S + U, S + U + 1
@@ -68,7 +80,7 @@ def reinforce(supply: IntArray, demand: IntArray, minutes: FloatArray) -> FlowRe
                 tails.append(s)
                 heads.append(S + u)
                 caps.append(int(min(supply[s], demand[u])))
-                costs.append(int(round(minutes[s, u])))
+                costs.append(int(round(charged[s, u])))
                 arc_of.append((s, u))
     n_real = len(tails)
     for u in range(U):

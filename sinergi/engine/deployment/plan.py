@@ -46,6 +46,7 @@ class Source:
     kind: str  # polda | brimob | tni | polres
     place: Place
     available: int
+    penalty_min: float = 0.0  # policy order in the flow (minutes per person added to its cost)
 
 
 @dataclass
@@ -220,7 +221,9 @@ def run_plan(inp: PlanInput, model: TravelModel) -> PlanOutput:
     u_lng = np.array([pl.lng for pl in inp.unit_places])
     u_isl = np.array([pl.island for pl in inp.unit_places], dtype=np.int64)
     minutes = model.matrix(a_lat, a_lng, a_isl, u_lat, u_lng, u_isl) * 60.0
-    flow = reinforce(supply, deficit, minutes)
+    penalty = np.concatenate([np.array([s.penalty_min for s in inp.sources], dtype=np.float64),
+                              np.zeros(n_units)])
+    flow = reinforce(supply, deficit, minutes, penalty)
     reinforced = flow.flow.sum(axis=0).astype(np.int64)
     timings["reinforcements"] = time.perf_counter() - t
 
