@@ -64,12 +64,36 @@ def test_plan_page_in_chromium(plan_data, chromium, audit_rows_flushable, live_s
     assert int(page.get_attribute("#plan-map", "data-loaded")) >= 1
     assert page.locator("#plan-map canvas").count() >= 1  # guard-group posts (canvas renderer)
     assert page.locator("#plan-map .leaflet-marker-icon").count() >= 1  # reserve sites
+    page.wait_for_selector("#plan-map[data-outlines]", timeout=15_000)  # guard-group outlines (GeoJSON)
+    assert int(page.get_attribute("#plan-map", "data-outlines")) == int(page.get_attribute("#plan-map",
+                                                                                          "data-loaded"))
+    assert page.locator(".leaflet-control-layers").count() == 1
+    assert "Batas kelompok" in page.inner_text(".leaflet-control-layers")
+    assert "rute BKO" in page.inner_text("[data-testid=plan-map-status]")
+    if small:  # BKO to Kota Kupang drawn as a route line
+        assert int(page.get_attribute("#plan-map", "data-routes")) >= 1
     units = page.inner_text("[data-testid=unit-table]")
     assert "Polresta Kupang Kota" in units and "Polres Kupang" in units
     assert "Polresta Kupang Kota" in page.inner_text("[data-testid=changes]")
     if small:  # Kota Kupang needs more officers than 2/3 of its 3, so BKO comes to it
         assert "Polresta Kupang Kota" in page.inner_text("[data-testid=bko-table]")
     page.screenshot(path=str(ARTIFACTS / "browser_plan.png"), full_page=True)
+
+    # The per-Polsek / per-TPS table page, linked from the plan page, with a tier filter.
+    page.click("[data-testid=table-link]")
+    page.wait_for_selector("[data-testid=tps-table]")
+    assert "TPS" in page.inner_text("[data-testid=tps-count]")
+    assert page.locator("[data-testid=tps-table] tbody tr").count() >= 1
+    assert "Polres Kupang" in page.inner_text("[data-testid=polsek-table]") or \
+        "Polresta Kupang Kota" in page.inner_text("[data-testid=polsek-table]")
+    page.select_option("select[name=tingkat]", "kurang_rawan")
+    page.click("[data-testid=table-filter] button[type=submit]")
+    page.wait_for_url("**tingkat=kurang_rawan**")
+    rows = page.inner_text("[data-testid=tps-table] tbody")
+    assert "Kurang rawan" in rows and "Sangat rawan" not in rows
+    page.screenshot(path=str(ARTIFACTS / "browser_plan_table.png"), full_page=True)
+    page.go_back()
+    page.go_back()
 
     page.goto(f"{live_server.url}/pengamanan/")
     page.select_option("#id_scenario", "rawan-plus-20")
