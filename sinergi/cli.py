@@ -6,6 +6,7 @@
     sinergi audit verify                             check the audit hash chain
     sinergi load-dataset [--force]                   load the NTT default dataset
     sinergi bench NAME                               run a benchmark (see benchmarks/README)
+    sinergi replay [--setup] [--url U] [--speed 10]  replay an election day against a server (docs/replay.md)
     sinergi manage ARGS...                           any Django management command
 """
 
@@ -57,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
             print("usage: sinergi audit verify [--json]", file=sys.stderr)
             return 2
         return _call("audit_verify", *rest[1:])
+    if cmd == "replay":
+        from sinergi.replay.cli import main as replay_main
+
+        return replay_main(rest)
     if cmd == "manage":
         from django.core.management import execute_from_command_line
 

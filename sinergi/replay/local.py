@@ -1,0 +1,167 @@
+"""The replay's reads and writes of the local database: the TPS list, the demo accounts, the read-back.
+
+Demo accounts: `replay_setup` creates one *demo* operator per Polres (username ``replay-polres-53.01``) and one
+at Polda level (``replay-polda``), with unusable passwords (API token only), through the accounts and API
+services, so every creation and token issue is in the audit log. They exist to drive replays and load tests;
+delete or deactivate them on a production system.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from .scenario import Station
+
+DEFAULT_ELECTION_CODE = "pilkada-2024"
+DEMO_PREFIX = "replay-"
+
+
+def default_election(code: str | None = None):
+    from sinergi.elections.models import Election
+
+    if code:
+        return Election.objects.get(code=code)
+    return Election.objects.filter(code=DEFAULT_ELECTION_CODE).first() or Election.objects.order_by("pk").first()
+
+
+def polres_by_regency() -> dict[str, Any]:
+    """Regency code -> the Polri unit at regency level whose jurisdiction holds it (the Polres)."""
+    from sinergi.accounts.models import Unit
+
+    out: dict[str, Any] = {}
+    units = (Unit.objects.filter(agency__code="POLRI", level="regency").prefetch_related("jurisdiction")
+             .order_by("code"))
+    for unit in units:
+        for region in unit.jurisdiction.all():
+            out.setdefault(region.code, unit)
+    return out
+
+
+def _province_unit():
+    from sinergi.accounts.models import Unit
+
+    return Unit.objects.filter(agency__code="POLRI", level="province").order_by("path").first()
+
+
+def _assigned_polsek(election) -> dict[int, str]:
+    """TPS id -> Polsek code from the election's latest deployment plan, when there is one."""
+    try:
+        from sinergi.deployment.models import GuardAssignment, Plan
+    except ImportError:  # pragma: no cover
+        return {}
+    plan = Plan.objects.filter(election=election, status="done").order_by("-pk").first()
+    if plan is None:
+        return {}
+    rows = (GuardAssignment.objects.filter(plan=plan, group__polsek__isnull=False)
+            .values_list("polling_station_id", "group__polsek__code"))
+    return dict(rows.iterator(chunk_size=5000))
+
+
+def load_stations(election, *, limit: int | None = None) -> list[Station]:
+    """The election's TPS sorted by code; `limit` takes that many spread evenly over the list (so a small
+    replay still touches every Polres)."""
+    from sinergi.elections.models import PollingStation
+
+    polres = polres_by_regency()
+    polsek = _assigned_polsek(election)
+    fallback = _province_unit()
+    rows = list(PollingStation.objects.filter(election=election).order_by("code")
+                .values_list("pk", "code", "regency_code", "lat", "lng", "voters"))
+    if limit is not None and 0 < limit < len(rows):
+        step = len(rows) / limit
+        rows = [rows[int(i * step)] for i in range(limit)]
+    out = []
+    for pk, code, regency, lat, lng, voters in rows:
+        unit = polres.get(regency) or fallback
+        out.append(Station(code=code, unit=unit.code if unit else "default", lat=lat, lng=lng,
+                           voters=voters or 300, polsek=polsek.get(pk, "")))
+    return out
+
+
+def units_for_setup() -> list[Any]:
+    from sinergi.accounts.models import Unit
+
+    ids = {u.pk for u in polres_by_regency().values()}
+    return list(Unit.objects.filter(pk__in=ids).order_by("code"))
+
+
+def username_for(unit_code: str) -> str:
+    return f"{DEMO_PREFIX}{unit_code.lower()}"[:150]
+
+
+def setup_accounts(*, actor=None, units: Iterable[Any] | None = None) -> dict[str, str]:
+    """Create (once) a demo operator per Polres and one at Polda, each with an API token. Returns
+    {unit code: token, "default": Polda operator's token}. Idempotent; audited through the services."""
+    from sinergi.accounts.models import User
+    from sinergi.accounts.services import user_create
+    from sinergi.api.services import token_issue
+
+    targets = list(units) if units is not None else units_for_setup()
+    province = _province_unit()
+    tokens: dict[str, str] = {}
+    with transaction.atomic():
+        for unit, key in [*((u, u.code) for u in targets), *([(province, "default")] if province else [])]:
+            name = username_for("polda" if key == "default" else unit.code)
+            user = User.objects.filter(username=name).first()
+            if user is None:
+                user = user_create(actor=actor, username=name, password=None, unit=unit, role="operator",
+                                   first_name=f"Demo replay {unit.name}"[:150])
+            tokens[key] = token_issue(user=user).key
+    return tokens
+
+
+def default_tokens_file() -> Path:
+    return Path(settings.DATA_DIR) / "replay_tokens.json"
+
+
+def write_tokens(tokens: dict[str, str], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(tokens, fh, indent=1, sort_keys=True)
+
+
+def read_tokens(path: Path) -> dict[str, str]:
+    data = json.loads(Path(path).read_text())
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object of unit code -> token")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+# Where each channel's records keep the client's idempotency key: (model label, key field).
+STORES: dict[str, tuple[str, str]] = {
+    "incident": ("incidents.Report", "idempotency_key"),
+    "checkin": ("operations.CheckIn", "key"),
+}
+
+
+def stored_keys(channel: str, keys: list[str]) -> int:
+    """How many of `keys` are stored (each counted once)."""
+    from django.apps import apps
+
+    label, field = STORES[channel]
+    model = apps.get_model(label)
+    n = 0
+    for i in range(0, len(keys), 2000):
+        chunk = keys[i:i + 2000]
+        n += model.objects.filter(**{f"{field}__in": chunk}).values(field).distinct().count()
+    return n
+
+
+def verify_db(result) -> dict[str, dict[str, int]]:
+    """Every key the server answered accepted or duplicate must be stored: lost = answered - stored."""
+    out = {}
+    for channel in sorted({e.channel for e in result.events}):
+        if channel not in STORES:
+            continue
+        keys = result.keys_with(channel)
+        stored = stored_keys(channel, keys)
+        out[channel] = {"answered": len(keys), "stored": stored, "lost": len(keys) - stored}
+    return out
