@@ -1,5 +1,161 @@
-"""API v1 of election-day operations; sinergi/api/router.py calls register(router)."""
+"""API v1 of election-day operations; sinergi/api/router.py calls register(router).
+
+POST /api/v1/checkins/ {"key", "tps", "kind", "at"?, "note"?, "lat"?, "lng"?} -> 201 {"id", "status": "accepted"}
+or 200 {"id", "status": "duplicate"}; 400 naming the field; 403 outside the officer's area.
+POST /api/v1/checkins/batch/ {"items": [...]} (<= 5,000) -> 200 {"results": [{"index", "key", "status", "id"?,
+"error"?}], "accepted", "duplicate", "rejected"}.
+GET /api/v1/checkins/ (scoped; filters tps, kind, since, until), /api/v1/checkins/{id}/,
+GET /api/v1/checkins/coverage/ (per Polres), GET /api/v1/ops-alerts/ (open, scoped), POST .../{id}/acknowledge/.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from sinergi.accounts.permissions import has_perm
+from sinergi.regions.selectors import default_election
+
+from . import selectors, services
+from .models import Alert, CheckIn
+
+
+class CanOps(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        act = getattr(view, "required_actions", {}).get(getattr(view, "action", None), "ops.view")
+        return has_perm(request.user, act)
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    tps = serializers.CharField(source="polling_station.code", read_only=True)
+    officer = serializers.CharField(source="officer.username", read_only=True, default=None)
+    polres = serializers.CharField(source="polres.code", read_only=True, default=None)
+
+    class Meta:
+        model = CheckIn
+        fields = ["id", "key", "tps", "kind", "at", "received_at", "channel", "officer", "polres", "note", "lat",
+                  "lng", "flags", "report"]
+
+
+class CheckInInSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=100)
+    tps = serializers.CharField(max_length=24)
+    kind = serializers.ChoiceField(choices=["opened", "voting", "closed", "counted", "handed_over", "problem"])
+    at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    lat = serializers.FloatField(required=False)
+    lng = serializers.FloatField(required=False)
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    tps = serializers.CharField(source="polling_station.code", read_only=True, default=None)
+    unit = serializers.CharField(source="unit.code", read_only=True, default=None)
+
+    class Meta:
+        model = Alert
+        fields = ["id", "key", "kind", "severity", "message", "unit", "tps", "raised_at", "due_at",
+                  "acknowledged_at", "resolved_at", "data"]
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-at", "-id")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def _call(fn, **kw):
+    try:
+        return fn(**kw)
+    except DjangoValidationError as exc:
+        raise ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages}) from exc
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """TPS check-ins: submit (idempotent by `key`), batch, list and read (scoped), coverage per Polres."""
+
+    permission_classes = [IsAuthenticated, CanOps]
+    required_actions = {"create": "checkin.submit", "batch": "checkin.submit"}
+    serializer_class = CheckInSerializer
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        qs = selectors.checkin_list(self.request.user).select_related("polling_station", "officer", "polres")
+        p = self.request.query_params
+        if p.get("tps"):
+            qs = qs.filter(polling_station__code=p["tps"])
+        if p.get("kind"):
+            qs = qs.filter(kind=p["kind"])
+        if p.get("since"):
+            qs = qs.filter(at__gte=p["since"])
+        if p.get("until"):
+            qs = qs.filter(at__lt=p["until"])
+        return qs
+
+    @extend_schema(request=CheckInInSerializer, responses={201: inline_serializer(
+        "CheckInAccepted", {"id": serializers.IntegerField(), "status": serializers.CharField()})})
+    def create(self, request, *args, **kwargs):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": "objek JSON diharapkan"})
+        checkin, created = _call(services.checkin_submit, actor=request.user, data=dict(request.data.items()))
+        return Response({"id": checkin.pk, "status": "accepted" if created else "duplicate"},
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=inline_serializer("CheckInBatch", {"items": CheckInInSerializer(many=True)}),
+                   responses={200: inline_serializer("CheckInBatchResults", {
+                       "results": serializers.ListField(child=serializers.DictField())})})
+    @action(detail=False, methods=["post"])
+    def batch(self, request, *args, **kwargs):
+        """Up to 5,000 check-ins; each answered accepted, duplicate or rejected (with the field and reason)."""
+        items = request.data.get("items") if isinstance(request.data, dict) else None
+        if not isinstance(items, list) or not items or len(items) > services.MAX_BATCH:
+            raise ValidationError({"items": f"daftar 1-{services.MAX_BATCH} laporan"})
+        results = _call(services.checkin_submit_batch, actor=request.user, items=items)
+        summary = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
+        return Response({**summary, "results": [r.as_dict() for r in results]})
+
+    @extend_schema(responses={200: inline_serializer("Coverage", {
+        "results": serializers.ListField(child=serializers.DictField())})})
+    @action(detail=False, methods=["get"])
+    def coverage(self, request, *args, **kwargs):
+        """Coverage per Polres in the caller's scope (TPS total, opened, voting, closed, counted, handed over,
+        problems, missing)."""
+        election = default_election()
+        rows = selectors.coverage_by_polres(request.user, election=election) if election else []
+        return Response({"results": rows,
+                         "totals": selectors.checkin_totals(request.user, election=election) if election else {}})
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Open alerts in the caller's scope (`?all=1` includes resolved ones); acknowledge."""
+
+    permission_classes = [IsAuthenticated, CanOps]
+    required_actions = {"acknowledge": "ops.alert.ack"}
+    serializer_class = AlertSerializer
+
+    def get_queryset(self):
+        open_only = self.request.query_params.get("all") not in ("1", "true")
+        qs = selectors.alerts_for(self.request.user, open_only=open_only)
+        if self.request.query_params.get("kind"):
+            qs = qs.filter(kind=self.request.query_params["kind"])
+        return qs
+
+    @extend_schema(request=None, responses={200: AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = _call(services.alert_acknowledge, actor=request.user, alert=self.get_object())
+        return Response(AlertSerializer(alert).data)
 
 
 def register(router) -> None:
-    pass
+    router.register("checkins", CheckInViewSet, basename="checkin")
+    router.register("ops-alerts", AlertViewSet, basename="ops-alert")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
+from sinergi.accounts.choices import AgencyKind, UnitLevel
+from sinergi.accounts.models import Unit
 from sinergi.accounts.permissions import has_perm
 from sinergi.accounts.selectors import is_global, scope_units
+from sinergi.elections.models import PollingStation
 
-from .models import Alert
+from .models import KIND_ORDER, Alert, AlertKind, CheckIn, CheckInKind, TpsStatus
+from .scope import read_scope
 
 
 def alerts_for(user, *, election=None, open_only: bool = True) -> QuerySet[Alert]:
@@ -23,3 +28,107 @@ def alerts_for(user, *, election=None, open_only: bool = True) -> QuerySet[Alert
         return qs
     units = scope_units(user)
     return qs.filter(Q(unit__in=units))
+
+
+# --------------------------------------------------------------------------- check-ins and coverage
+
+def checkin_list(user, *, election=None) -> QuerySet[CheckIn]:
+    """Check-ins of TPS in the user's read scope (ops.view)."""
+    scope = read_scope(user)
+    qs = CheckIn.objects.filter(scope.q()) if (scope.everything or scope.prefixes) else CheckIn.objects.none()
+    if election is not None:
+        qs = qs.filter(election=election)
+    return qs
+
+
+def tps_status_list(user, *, election) -> QuerySet[TpsStatus]:
+    scope = read_scope(user)
+    if not (scope.everything or scope.prefixes):
+        return TpsStatus.objects.none()
+    return TpsStatus.objects.filter(scope.q(), election=election)
+
+
+def visible_polres(user) -> list[Unit]:
+    """The Polres whose coverage row the user sees: those whose regency is in the user's read scope."""
+    scope = read_scope(user)
+    if not (scope.everything or scope.prefixes):
+        return []
+    rows = (Unit.jurisdiction.through.objects
+            .filter(unit__agency__code=AgencyKind.POLRI, unit__level=UnitLevel.REGENCY)
+            .select_related("unit").order_by("unit__code"))
+    out: dict[int, Unit] = {}
+    for r in rows:
+        if scope.everything or scope.covers(r.region_id + ".00"):
+            out.setdefault(r.unit_id, r.unit)
+            out[r.unit_id].regency_codes = [*getattr(out[r.unit_id], "regency_codes", []), r.region_id]
+    return list(out.values())
+
+
+def coverage_by_polres(user, *, election, at=None) -> list[dict]:
+    """Per Polres in the user's scope: TPS total and how many reported each step by `at` (default now), problem
+    check-ins, open missing-check-in alerts. Reads the per-TPS status rows (one row per TPS)."""
+    at = at or timezone.now()
+    units = visible_polres(user)
+    if not units:
+        return []
+    regency_of = {code: u.pk for u in units for code in u.regency_codes}
+    totals: dict[int, int] = {u.pk: 0 for u in units}
+    for code, n in (PollingStation.objects.filter(election=election, regency_code__in=list(regency_of))
+                    .values_list("regency_code").annotate(n=Count("pk"))):
+        totals[regency_of[code]] += n
+    counts: dict[int, dict[str, int]] = {u.pk: dict.fromkeys(KIND_ORDER, 0) for u in units}
+    aggregates = {k: Count("pk", filter=Q(**{f"{k}_at__lte": at})) for k in KIND_ORDER}
+    for row in (TpsStatus.objects.filter(election=election, regency_code__in=list(regency_of))
+                .values("regency_code").annotate(**aggregates)):
+        for k in KIND_ORDER:
+            counts[regency_of[row["regency_code"]]][k] += row[k]
+    problems: dict[int, int] = dict.fromkeys(totals, 0)
+    for code, n in (CheckIn.objects.filter(election=election, kind=CheckInKind.PROBLEM, at__lte=at,
+                                           regency_code__in=list(regency_of))
+                    .values_list("regency_code").annotate(n=Count("pk"))):
+        problems[regency_of[code]] += n
+    missing: dict[int, int] = dict.fromkeys(totals, 0)
+    for unit_id, n in (Alert.objects.filter(election=election, kind=AlertKind.CHECKIN_MISSING, raised_at__lte=at,
+                                            unit_id__in=list(totals))
+                       .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=at))
+                       .values_list("unit_id").annotate(n=Count("pk"))):
+        missing[unit_id] = n
+    out = []
+    for u in units:
+        total = totals[u.pk]
+        c = counts[u.pk]
+        out.append({"unit_id": u.pk, "unit_code": u.code, "unit_name": u.name, "tps_total": total, **c,
+                    "problems": problems[u.pk], "missing": missing[u.pk],
+                    "opened_pct": round(100 * c["opened"] / total, 1) if total else 0.0,
+                    "closed_pct": round(100 * c["closed"] / total, 1) if total else 0.0,
+                    "handed_over_pct": round(100 * c["handed_over"] / total, 1) if total else 0.0})
+    return out
+
+
+def checkin_totals(user, *, election, since=None, until=None) -> dict[str, int]:
+    """Check-ins by kind in the user's scope, received with event time in [since, until)."""
+    qs = checkin_list(user, election=election)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
+    if until is not None:
+        qs = qs.filter(at__lt=until)
+    out = dict.fromkeys((k.value for k in CheckInKind), 0)
+    for kind, n in qs.values_list("kind").annotate(n=Count("pk")).order_by():
+        out[kind] = n
+    return out
+
+
+def tps_points(user, *, election, limit: int = 500_000) -> list[list]:
+    """Compact map points: [tps id, lat, lng, state, problem_count, flagged, code] for every TPS in scope, the
+    state '' when nothing was reported (left join on the status rows)."""
+    scope = read_scope(user)
+    if not (scope.everything or scope.prefixes):
+        return []
+    status = {pk: (st, pc, fl) for pk, st, pc, fl in tps_status_list(user, election=election)
+              .values_list("polling_station_id", "state", "problem_count", "flagged")}
+    out = []
+    for pk, lat, lng, code in (PollingStation.objects.filter(scope.q(), election=election, lat__isnull=False)
+                               .values_list("pk", "lat", "lng", "code")[:limit]):
+        st, pc, fl = status.get(pk, ("", 0, 0))
+        out.append([pk, round(lat, 5), round(lng, 5), st, pc, fl, code])
+    return out

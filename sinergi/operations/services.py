@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sinergi.accounts.permissions import require_perm
+from sinergi.accounts.permissions import has_perm, require_perm
 from sinergi.core.services import audit_log
+from sinergi.elections.models import PollingStation
 
-from . import live
-from .models import Alert
+from . import live, stages
+from .models import (
+    KIND_ORDER,
+    Alert,
+    AlertKind,
+    CheckIn,
+    CheckInChannel,
+    CheckInKind,
+    OfficerPhone,
+    TpsStatus,
+)
+from .scope import checkin_scope, planned_tps_ids, polres_by_regency
 
 
 def alert_raise(*, election, key: str, kind: str, message: str, severity: int = 2, unit=None,
@@ -71,3 +85,434 @@ def alert_acknowledge(*, actor, alert: Alert) -> Alert:
             audit_log(actor=actor, action="ops.alert.acknowledge", obj=alert)
     live.broadcast("alert", id=alert.pk)
     return alert
+
+
+def alert_resolve_many(*, alerts: list[Alert], reason: str = "", at: dt.datetime | None = None) -> int:
+    """Resolve many open alerts at once (system actor): one update, one audit event naming their ids."""
+    ids = [a.pk for a in alerts if a.resolved_at is None]
+    if not ids:
+        return 0
+    with transaction.atomic():
+        n = Alert.objects.filter(pk__in=ids, resolved_at__isnull=True).update(resolved_at=at or timezone.now())
+        audit_log(actor=None, action="ops.alert.resolve_batch", object_type="operations.alert",
+                  data={"ids": ids, "count": n, "reason": reason})
+    live.broadcast("alert", count=n)
+    return n
+
+
+# --------------------------------------------------------------------------- check-ins
+
+MAX_BATCH = 5000
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)
+KIND_VALUES = {k.value for k in CheckInKind}
+
+
+@dataclass
+class CheckInInput:
+    """Validated fields of one check-in (the API, the web page and the SMS path build this)."""
+
+    key: str
+    tps: str
+    kind: str
+    at: dt.datetime | None = None
+    note: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    channel: str = CheckInChannel.API
+
+    @classmethod
+    def parse(cls, data, *, channel: str = CheckInChannel.API) -> CheckInInput:
+        """From a JSON-like dict; raises ValidationError naming each bad field."""
+        if isinstance(data, CheckInInput):
+            return data
+        if not isinstance(data, dict):
+            raise ValidationError({"item": "objek JSON diharapkan"})
+        errors: dict[str, str] = {}
+        key = data.get("key")
+        if not isinstance(key, str) or not key.strip() or len(key) > 100:
+            errors["key"] = "kunci idempotensi wajib (teks), paling panjang 100 karakter"
+        tps = data.get("tps")
+        if not isinstance(tps, str) or not tps.strip() or len(tps) > 24:
+            errors["tps"] = "kode TPS wajib, mis. 53.71.01.1001-003"
+        kind = data.get("kind")
+        if kind not in KIND_VALUES:
+            errors["kind"] = "jenis harus salah satu dari: " + "|".join(k.value for k in CheckInKind)
+        at = data.get("at")
+        if at in (None, ""):
+            at = None
+        elif isinstance(at, dt.datetime):
+            pass
+        elif isinstance(at, str):
+            try:
+                at = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+            except ValueError:
+                errors["at"] = "waktu ISO 8601, mis. 2024-11-27T07:05:00+08:00"
+                at = None
+        else:
+            errors["at"] = "waktu ISO 8601, mis. 2024-11-27T07:05:00+08:00"
+            at = None
+        if at is not None and timezone.is_naive(at):
+            at = timezone.make_aware(at)
+        note = data.get("note") or ""
+        if not isinstance(note, str) or len(note) > 1000:
+            errors["note"] = "catatan teks, paling panjang 1000 karakter"
+            note = ""
+        lat, lng = data.get("lat"), data.get("lng")
+        try:
+            lat = None if lat in (None, "") else float(lat)
+            lng = None if lng in (None, "") else float(lng)
+        except (TypeError, ValueError):
+            errors["lat"] = "koordinat tidak sah"
+            lat = lng = None
+        if (lat is None) != (lng is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180)):
+            errors["lat"] = "koordinat tidak sah (lat dan lng keduanya)"
+        if errors:
+            raise ValidationError(errors)
+        return cls(key=key.strip(), tps=tps.strip(), kind=kind, at=at, note=note.strip(), lat=lat, lng=lng,
+                   channel=channel)
+
+
+@dataclass
+class BatchResult:
+    index: int
+    key: str
+    status: str  # accepted | duplicate | rejected
+    id: int | None = None
+    error: dict | None = None
+
+    def as_dict(self) -> dict:
+        out: dict = {"index": self.index, "key": self.key, "status": self.status}
+        if self.id is not None:
+            out["id"] = self.id
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def _satisfied(status: TpsStatus | None, kind: str) -> bool:
+    """A kind counts as done when it, or any later kind of the day, was reported."""
+    if status is None or kind not in KIND_ORDER:
+        return False
+    return any(getattr(status, f"{k}_at") is not None for k in KIND_ORDER[KIND_ORDER.index(kind):])
+
+
+def _merge(status: TpsStatus, kind: str, at: dt.datetime) -> list[str]:
+    """Apply one check-in to the status row (in memory); return its flags."""
+    flags: list[str] = []
+    status.checkin_count += 1
+    status.last_at = at if status.last_at is None or at > status.last_at else status.last_at
+    if kind == CheckInKind.PROBLEM:
+        status.problem_count += 1
+        if status.last_problem_at is None or at > status.last_problem_at:
+            status.last_problem_at = at
+        return flags
+    idx = KIND_ORDER.index(kind)
+    field = f"{kind}_at"
+    if getattr(status, field) is not None:
+        flags.append("repeat")
+    if any(getattr(status, f"{k}_at") is None for k in KIND_ORDER[:idx]):
+        flags.append("out_of_order")  # e.g. closed before opened: accepted but flagged
+    elif any(getattr(status, f"{k}_at") is not None and getattr(status, f"{k}_at") > at
+             for k in KIND_ORDER[:idx]):
+        flags.append("out_of_order")  # earlier step reported with a later time
+    current = getattr(status, field)
+    if current is None or at < current:
+        setattr(status, field, at)
+    if not status.state or status.state == CheckInKind.PROBLEM or KIND_ORDER.index(status.state) <= idx:
+        status.state = kind
+    if "out_of_order" in flags:
+        status.flagged += 1
+    return flags
+
+
+def _missing_keys(ps_id: int, kind: str) -> list[str]:
+    """Missing-check-in alert keys a check-in of `kind` satisfies (its own kind and every earlier one)."""
+    if kind not in KIND_ORDER:
+        return []
+    return [missing_key(k, ps_id) for k in KIND_ORDER[:KIND_ORDER.index(kind) + 1]]
+
+
+def missing_key(kind: str, ps_id: int) -> str:
+    return f"checkin_missing:{kind}:{ps_id}"
+
+
+class _Context:
+    """What a submitter may do, computed once per call (single) or per batch."""
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.scope = checkin_scope(actor)
+        self.stages: dict[int, tuple] = {}
+
+    def stages_for(self, election):
+        if election.pk not in self.stages:
+            self.stages[election.pk] = stages.stages_of(election)
+        return self.stages[election.pk]
+
+
+def _election(data_election=None):
+    from sinergi.regions.selectors import default_election
+
+    return data_election or default_election()
+
+
+def _lock_statuses(polling_stations, polres: dict) -> dict[int, TpsStatus]:
+    """Create missing status rows and lock them (in pk order, so concurrent writers never deadlock)."""
+    ids = sorted({p.pk for p in polling_stations})
+    existing = set(TpsStatus.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    fresh = [TpsStatus(polling_station_id=p.pk, election_id=p.election_id, polres=polres.get(p.regency_code),
+                       regency_code=p.regency_code, district_code=p.district_code)
+             for p in {p.pk: p for p in polling_stations}.values() if p.pk not in existing]
+    if fresh:
+        TpsStatus.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=2000)
+    rows = TpsStatus.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {r.pk: r for r in rows}
+
+
+def _check(ctx: _Context, item: CheckInInput, ps, now: dt.datetime, planned: set[int] | None = None) -> None:
+    """Scope and time rules; raises PermissionDenied / ValidationError with a clear reason."""
+    if not ctx.scope.covers(ps.district_code) and ps.pk not in (
+            planned if planned is not None else planned_tps_ids(ctx.actor, [ps.pk])):
+        raise PermissionDenied(f"TPS {ps.code} di luar wilayah satuan Anda")
+    at = item.at or now
+    if at > now + FUTURE_TOLERANCE:
+        raise ValidationError({"at": "waktu di masa depan"})
+    reason = stages.check_time(ps.election, item.kind, at, stages.tz_for(ps.district_code),
+                               ctx.stages_for(ps.election))
+    if reason:
+        raise ValidationError({"at": reason})
+
+
+def _new_checkin(actor, item: CheckInInput, ps, polres, now: dt.datetime, flags: list[str]) -> CheckIn:
+    return CheckIn(
+        election_id=ps.election_id, polling_station=ps, kind=item.kind, at=item.at or now, received_at=now,
+        officer=actor if getattr(actor, "is_authenticated", False) else None,
+        unit_id=getattr(actor, "unit_id", None), polres=polres, regency_code=ps.regency_code,
+        district_code=ps.district_code, channel=item.channel, key=item.key, note=item.note[:1000],
+        lat=item.lat, lng=item.lng, flags=flags)
+
+
+def _problem_report(actor, checkin: CheckIn, ps) -> None:
+    """A "problem" check-in becomes an incident report at the TPS (incidents intake), linked both ways."""
+    from sinergi.incidents.choices import Channel
+    from sinergi.incidents.services import ReportInput, report_submit
+
+    channel = {"sms": Channel.SMS, "web": Channel.STAFF}.get(checkin.channel, Channel.API)
+    text = checkin.note or f"Masalah dilaporkan dari TPS {ps.code} (laporan TPS tanpa uraian)"
+    report, _created = report_submit(actor=actor, data=ReportInput(
+        key=f"checkin:{checkin.key}"[:100], text=text, channel=channel, occurred_at=min(checkin.at, timezone.now()),
+        tps_code=ps.code, lat=checkin.lat, lng=checkin.lng, raw={"checkin": checkin.pk}))
+    CheckIn.objects.filter(pk=checkin.pk).update(report=report)
+    checkin.report = report
+    alert_raise(election=ps.election, key=f"checkin_problem:{checkin.pk}", kind=AlertKind.CHECKIN_PROBLEM,
+                message=f"Masalah di TPS {ps.code}: {text[:200]}", severity=3, unit=checkin.polres,
+                polling_station=ps, subject=checkin, at=checkin.at, data={"report": report.pk})
+
+
+def checkin_submit(*, actor, data, election=None) -> tuple[CheckIn, bool]:
+    """Store one check-in exactly once per key. Returns (check-in, created).
+
+    Rules: `checkin.submit` and the TPS in the actor's check-in scope (sinergi.operations.scope); the time within
+    the kind's window and stage (stages.check_time); order oddities accepted but flagged. The status row, the
+    missing-check-in alerts and the audit event change in the same transaction; a "problem" becomes an incident
+    report. Raises PermissionDenied or ValidationError (field -> reason)."""
+    require_perm(actor, "checkin.submit")
+    item = CheckInInput.parse(data)
+    existing = CheckIn.objects.filter(key=item.key).first()
+    if existing is not None:
+        return existing, False
+    election = _election(election)
+    ps = PollingStation.objects.filter(election=election, code=item.tps).select_related("election").first()
+    if ps is None:
+        raise ValidationError({"tps": f"TPS {item.tps} tidak dikenal"})
+    ctx = _Context(actor)
+    now = timezone.now()
+    _check(ctx, item, ps, now)
+    polres = polres_by_regency([ps.regency_code]).get(ps.regency_code)
+    try:
+        with transaction.atomic():
+            status = _lock_statuses([ps], {ps.regency_code: polres})[ps.pk]
+            flags = _merge(status, item.kind, item.at or now)
+            checkin = _new_checkin(actor, item, ps, polres, now, flags)
+            checkin.save(force_insert=True)
+            status.save()
+            audit_log(actor=actor, action="ops.checkin", obj=checkin,
+                      data={"key": item.key, "tps": ps.code, "kind": item.kind, "channel": item.channel,
+                            "flags": flags})
+            keys = _missing_keys(ps.pk, item.kind)
+            if keys:
+                alert_resolve_many(alerts=list(Alert.objects.filter(key__in=keys, resolved_at__isnull=True)),
+                                   reason=f"checkin {checkin.pk}")
+    except IntegrityError:
+        existing = CheckIn.objects.filter(key=item.key).first()
+        if existing is None:
+            raise
+        return existing, False
+    if item.kind == CheckInKind.PROBLEM:
+        _problem_report(actor, checkin, ps)
+    transaction.on_commit(lambda: live.broadcast("checkin", id=checkin.pk))
+    return checkin, True
+
+
+def checkin_submit_batch(*, actor, items: list, election=None) -> list[BatchResult]:
+    """Offline sync and bulk load: up to 5,000 check-ins, each answered accepted / duplicate / rejected (with the
+    field and reason). Accepted non-problem items are stored with one bulk insert, the status rows updated in
+    bulk, and one audit event names the ids; "problem" items go through checkin_submit one by one (each becomes
+    an incident report)."""
+    require_perm(actor, "checkin.submit")
+    if len(items) > MAX_BATCH:
+        raise ValidationError({"items": f"paling banyak {MAX_BATCH} butir"})
+    election = _election(election)
+    ctx = _Context(actor)
+    now = timezone.now()
+    results: list[BatchResult] = []
+    parsed: list[tuple[int, CheckInInput]] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(items):
+        try:
+            item = CheckInInput.parse(raw)
+        except ValidationError as exc:
+            key = raw.get("key", "") if isinstance(raw, dict) else ""
+            results.append(BatchResult(i, str(key)[:100], "rejected", error=exc.message_dict))
+            continue
+        if item.key in seen:
+            results.append(BatchResult(i, item.key, "duplicate"))
+            continue
+        seen[item.key] = i
+        parsed.append((i, item))
+    existing: dict[str, int] = {}
+    keys = [it.key for _, it in parsed]
+    for chunk in range(0, len(keys), 900):
+        existing.update(CheckIn.objects.filter(key__in=keys[chunk:chunk + 900]).values_list("key", "id"))
+    codes = list({it.tps for _, it in parsed if it.key not in existing})
+    tps: dict[str, PollingStation] = {}
+    for chunk in range(0, len(codes), 900):
+        for p in PollingStation.objects.filter(election=election, code__in=codes[chunk:chunk + 900]):
+            tps[p.code] = p
+    for p in tps.values():
+        p.election = election
+    outside = [p.pk for p in tps.values() if not ctx.scope.covers(p.district_code)]
+    planned = planned_tps_ids(actor, outside) if outside else set()
+    fresh: list[tuple[int, CheckInInput, PollingStation]] = []
+    problems: list[tuple[int, CheckInInput]] = []
+    for i, item in parsed:
+        if item.key in existing:
+            results.append(BatchResult(i, item.key, "duplicate", id=existing[item.key]))
+            continue
+        ps = tps.get(item.tps)
+        if ps is None:
+            results.append(BatchResult(i, item.key, "rejected", error={"tps": f"TPS {item.tps} tidak dikenal"}))
+            continue
+        try:
+            _check(ctx, item, ps, now, planned)
+        except ValidationError as exc:
+            results.append(BatchResult(i, item.key, "rejected", error=exc.message_dict))
+            continue
+        except PermissionDenied as exc:
+            results.append(BatchResult(i, item.key, "rejected", error={"tps": str(exc)}))
+            continue
+        if item.kind == CheckInKind.PROBLEM:
+            problems.append((i, item))
+        else:
+            fresh.append((i, item, ps))
+    if fresh:
+        polres = polres_by_regency({ps.regency_code for _, _, ps in fresh})
+        try:
+            with transaction.atomic():
+                statuses = _lock_statuses([ps for _, _, ps in fresh], polres)
+                objs = []
+                for _, item, ps in sorted(fresh, key=lambda t: t[1].at or now):
+                    flags = _merge(statuses[ps.pk], item.kind, item.at or now)
+                    objs.append(_new_checkin(actor, item, ps, polres.get(ps.regency_code), now, flags))
+                created = CheckIn.objects.bulk_create(objs, batch_size=1000)
+                ids = {o.key: o.pk for o in created}
+                if any(pk is None for pk in ids.values()):
+                    ids = dict(CheckIn.objects.filter(key__in=list(ids)).values_list("key", "id"))
+                TpsStatus.objects.bulk_update(
+                    list(statuses.values()),
+                    ["state", "last_at", *(f"{k}_at" for k in KIND_ORDER), "problem_count", "last_problem_at",
+                     "flagged", "checkin_count"], batch_size=500)
+                id_list = sorted(ids.values())
+                audit_log(actor=actor, action="ops.checkin_batch", object_type="operations.checkin",
+                          data={"count": len(id_list), "ids": id_list,
+                                "keys_sha256": hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()})
+                satisfied = {key for _, item, ps in fresh for key in _missing_keys(ps.pk, item.kind)}
+                ps_ids = sorted({ps.pk for _, _, ps in fresh})
+                open_alerts = []
+                for chunk in range(0, len(ps_ids), 900):
+                    open_alerts += [a for a in Alert.objects.filter(
+                        kind=AlertKind.CHECKIN_MISSING, resolved_at__isnull=True,
+                        polling_station_id__in=ps_ids[chunk:chunk + 900]) if a.key in satisfied]
+                alert_resolve_many(alerts=open_alerts, reason="checkin batch")
+            for i, item, _ps in fresh:
+                results.append(BatchResult(i, item.key, "accepted", id=ids[item.key]))
+        except IntegrityError:
+            # A concurrent writer stored some of the same keys: one by one sorts it out.
+            for i, item, _ps in fresh:
+                try:
+                    checkin, was_created = checkin_submit(actor=actor, data=item, election=election)
+                except (ValidationError, PermissionDenied) as exc:
+                    results.append(BatchResult(i, item.key, "rejected", error=_error(exc)))
+                else:
+                    results.append(BatchResult(i, item.key, "accepted" if was_created else "duplicate",
+                                               id=checkin.pk))
+        transaction.on_commit(lambda: live.broadcast("checkin", count=len(fresh)))
+    for i, item in problems:
+        try:
+            checkin, was_created = checkin_submit(actor=actor, data=item, election=election)
+        except (ValidationError, PermissionDenied) as exc:
+            results.append(BatchResult(i, item.key, "rejected", error=_error(exc)))
+        else:
+            results.append(BatchResult(i, item.key, "accepted" if was_created else "duplicate", id=checkin.pk))
+    by_key = {r.key: r.id for r in results if r.id is not None}
+    for r in results:
+        if r.status == "duplicate" and r.id is None:
+            r.id = by_key.get(r.key)
+    results.sort(key=lambda r: r.index)
+    return results
+
+
+def _error(exc) -> dict:
+    if isinstance(exc, ValidationError):
+        return getattr(exc, "message_dict", None) or {"detail": "; ".join(exc.messages)}
+    return {"tps": str(exc)}
+
+
+# --------------------------------------------------------------------------- officer phones (SMS check-ins)
+
+def normalize_phone(number: str) -> str:
+    """Digits with the country code: 0812-3456-7890, +62 812 3456 7890 -> 6281234567890."""
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    elif digits.startswith("8"):
+        digits = "62" + digits
+    return digits
+
+
+def officer_phone_set(*, actor, user, number: str, active: bool = True) -> OfficerPhone:
+    """Register (or re-activate) the phone an officer sends check-in SMS from. The officer themself or an admin /
+    operator of a unit above them."""
+    from sinergi.accounts.selectors import is_global
+
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied("masuk dulu")
+    if actor.pk != user.pk and not is_global(actor) and not (
+            has_perm(actor, "ops.configure") and actor.unit_id and user.unit_id
+            and user.unit.is_within(actor.unit)):
+        raise PermissionDenied("hanya petugas itu sendiri atau admin")
+    digits = normalize_phone(number)
+    if not 9 <= len(digits) <= 15:
+        raise ValidationError({"number": "nomor HP tidak sah"})
+    with transaction.atomic():
+        phone = OfficerPhone.objects.select_for_update().filter(number=digits).first()
+        if phone is not None and phone.user_id != user.pk and phone.active:
+            raise ValidationError({"number": "nomor ini sudah dipakai petugas lain"})
+        if phone is None:
+            phone = OfficerPhone.objects.create(user=user, number=digits, active=active)
+        else:
+            phone.user, phone.active = user, active
+            phone.save(update_fields=["user", "active"])
+        audit_log(actor=actor, action="ops.officer_phone_set", obj=phone,
+                  data={"user": user.pk, "number_tail": digits[-4:], "active": active})
+    return phone
