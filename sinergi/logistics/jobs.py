@@ -1,0 +1,141 @@
+"""Periodic work of the logistics app, run by `manage.py sinergi_tick` (every 30 s under `sinergi up`).
+
+tick(now) is idempotent: it raises the time-driven alerts (escort_late, logistics_not_at_tps, custody_break for
+a hop that started before the hop above it was handed over), resolves the ones whose cause is gone, and marks
+movements delayed. Running it twice at the same `now` changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Q
+from django.utils import timezone
+
+from sinergi.elections.models import Election, PollingStation
+from sinergi.operations.models import Alert, AlertKind
+from sinergi.operations.services import alert_raise, alert_resolve
+
+from . import services
+from .models import CustodyEvent, Direction, Leg, Movement, Status
+
+DONE = (Status.ARRIVED, Status.HANDED_OVER)
+
+
+def _open_keys(prefix: str) -> set[str]:
+    return set(Alert.objects.filter(key__startswith=prefix, resolved_at__isnull=True).values_list("key", flat=True))
+
+
+def _late(now: dt.datetime) -> dict:
+    tol = services.tolerance()
+    late_legs = (Leg.objects.filter(actual_arrival__isnull=True, expected_arrival__lt=now - tol)
+                 .exclude(movement__status__in=DONE).select_related("movement__election", "movement__escort_unit")
+                 .order_by("movement_id", "order"))
+    first_by_movement: dict[int, Leg] = {}
+    for leg in late_legs:
+        first_by_movement.setdefault(leg.movement_id, leg)
+    raised = 0
+    for mid, leg in first_by_movement.items():
+        m = leg.movement
+        late_min = int((now - leg.expected_arrival).total_seconds() // 60)
+        _, created = alert_raise(
+            election=m.election, key=f"escort_late:{mid}", kind=AlertKind.ESCORT_LATE, severity=2,
+            unit=m.escort_unit, polling_station=m.polling_station, subject=leg, at=now, due_at=leg.expected_arrival,
+            message=f"Pengawalan {m.label} terlambat: ruas {leg.order} ({leg.from_name} → {leg.to_name}) belum tiba, "
+                    f"perkiraan {timezone.localtime(leg.expected_arrival):%d/%m %H:%M} WITA",
+            data={"movement": mid, "leg": leg.pk, "late_minutes": late_min})
+        raised += int(created)
+    marked = Movement.objects.filter(pk__in=list(first_by_movement)).exclude(status__in=(*DONE, Status.DELAYED)).update(
+        status=Status.DELAYED, updated_at=now)
+    # Not departed long after the planned departure: delayed too (no alert until a leg is late).
+    marked += (Movement.objects.filter(status=Status.PLANNED, actual_departure__isnull=True,
+                                       planned_departure__lt=now - tol).update(status=Status.DELAYED, updated_at=now))
+    resolved = 0
+    for key in _open_keys("escort_late:"):
+        mid = int(key.split(":")[1])
+        if mid not in first_by_movement:
+            resolved += int(alert_resolve(key=key, reason="tidak ada ruas terlambat", at=now) is not None)
+    return {"escort_late_raised": raised, "escort_late_resolved": resolved, "marked_delayed": marked}
+
+
+def _not_at_tps(now: dt.datetime) -> dict:
+    raised = resolved = 0
+    for election in Election.objects.filter(logistics_movements__direction=Direction.DISTRIBUTION).distinct():
+        if now < services.tps_deadline(election):
+            continue
+        dist = Movement.objects.filter(election=election, direction=Direction.DISTRIBUTION)
+        served_done: set[str] = set()
+        served_open: dict[str, Movement] = {}
+        tps_open: dict[int, Movement] = {}
+        tps_done: set[int] = set()
+        for m in dist.filter(Q(serves_village_code__gt="") | Q(polling_station__isnull=False)).select_related(
+                "escort_unit"):
+            if m.polling_station_id:
+                (tps_done.add(m.polling_station_id) if m.status in DONE else tps_open.setdefault(m.polling_station_id, m))
+            elif m.status in DONE:
+                served_done.add(m.serves_village_code)
+            else:
+                served_open[m.serves_village_code] = m
+        handed_at_tps = set(CustodyEvent.objects.filter(movement__election=election, polling_station__isnull=False,
+                                                        movement__direction=Direction.DISTRIBUTION)
+                            .values_list("polling_station_id", flat=True))
+        by_village: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for pk, village, code in PollingStation.objects.filter(
+                election=election, village_id__in=list(served_open) + list(served_done)).values_list(
+                "id", "village_id", "code"):
+            by_village[village].append((pk, code))
+        deadline = services.tps_deadline(election)
+        open_keys = _open_keys("logistics_not_at_tps:")
+        missing: dict[int, tuple[Movement, str]] = {}
+        for village, m in served_open.items():
+            if village in served_done:
+                continue
+            for pk, code in by_village.get(village, []):
+                if pk not in handed_at_tps and pk not in tps_done:
+                    missing[pk] = (m, code)
+        for pk, m in tps_open.items():
+            if pk not in handed_at_tps:
+                missing[pk] = (m, m.polling_station.code if m.polling_station else str(pk))
+        for pk, (m, code) in missing.items():
+            key = f"logistics_not_at_tps:{pk}"
+            if key in open_keys:
+                continue
+            _, created = alert_raise(
+                election=election, key=key, kind=AlertKind.LOGISTICS_NOT_AT_TPS, severity=3, unit=m.escort_unit,
+                polling_station=PollingStation(pk=pk), subject=m, at=now, due_at=deadline,
+                message=f"Logistik belum tiba di TPS {code} (batas {timezone.localtime(deadline):%d/%m %H:%M} WITA; "
+                        f"perpindahan {m.label}: {m.get_status_display()})",
+                data={"movement": m.pk, "tps": pk})
+            raised += int(created)
+        for key in open_keys:
+            if int(key.split(":")[1]) not in missing:
+                resolved += int(alert_resolve(key=key, reason="logistik tiba", at=now) is not None)
+    return {"not_at_tps_raised": raised, "not_at_tps_resolved": resolved}
+
+
+def _custody(now: dt.datetime) -> dict:
+    """Re-check hops that started (or whose upstream has no hand-over) for a missing hand-over."""
+    started = Movement.objects.filter(Q(actual_departure__isnull=False) | Q(status__in=DONE)).filter(
+        Q(parent__isnull=False, parent__handed_over_at__isnull=True) | Q(direction=Direction.RECAP, origin_kind="ppk"))
+    n = 0
+    keys = _open_keys("custody_break:missing:")
+    for m in started.select_related("election", "escort_unit"):
+        services.check_missing_handover(m, now)
+        n += 1
+    for key in keys:
+        m = Movement.objects.filter(pk=int(key.split(":")[2])).first()
+        if m is None:
+            alert_resolve(key=key, reason="perpindahan dihapus", at=now)
+        else:
+            services.check_missing_handover(m, now)
+    return {"custody_checked": n}
+
+
+def tick(now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    out: dict = {}
+    out.update(_late(now))
+    out.update(_not_at_tps(now))
+    out.update(_custody(now))
+    return out
