@@ -269,5 +269,12 @@ def sms_webhook(request):
                             status=400)
     if len(text) > 5000:
         return JsonResponse({"error": "text too long"}, status=413)
+    from sinergi.engine.operations import looks_like_checkin
+
+    if looks_like_checkin(text):  # "CEK <kode TPS> <BUKA|...>": a TPS check-in (sinergi.operations)
+        from sinergi.operations.services import checkin_sms_receive
+
+        sms, reply = checkin_sms_receive(message_id=message_id, sender=sender, text=text)
+        return JsonResponse({"checkin_sms": sms.pk, "checkin": sms.checkin_id, "status": sms.status, "reply": reply})
     report, reply = services.sms_receive(message_id=message_id, sender=sender, text=text)
     return JsonResponse({"report": report.pk, "reply": reply})

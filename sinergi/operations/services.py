@@ -22,6 +22,7 @@ from .models import (
     CheckIn,
     CheckInChannel,
     CheckInKind,
+    CheckInSms,
     OfficerPhone,
     TpsStatus,
 )
@@ -516,3 +517,57 @@ def officer_phone_set(*, actor, user, number: str, active: bool = True) -> Offic
         audit_log(actor=actor, action="ops.officer_phone_set", obj=phone,
                   data={"user": user.pk, "number_tail": digits[-4:], "active": active})
     return phone
+
+
+# --------------------------------------------------------------------------- SMS check-ins
+
+def checkin_sms_receive(*, message_id: str, sender: str, text: str) -> tuple[CheckInSms, str]:
+    """Store a check-in SMS (always, even unreadable or refused) and return the reply for the sender. The sender's
+    phone must belong to an active officer (OfficerPhone) allowed to check in for the TPS. A retry of the same
+    gateway message id gets the first answer."""
+    from sinergi.engine.operations import CHECKIN_HELP, parse_checkin_sms
+
+    previous = CheckInSms.objects.filter(message_id=message_id[:100]).first()
+    if previous is not None:
+        return previous, previous.reply
+    parsed = parse_checkin_sms(text)
+    phone = (OfficerPhone.objects.filter(number=normalize_phone(sender), active=True, user__is_active=True)
+             .select_related("user", "user__unit", "user__unit__agency").first())
+    user = phone.user if phone is not None else None
+    checkin = None
+    if not parsed.ok:
+        status = "unparsed"
+        reply = f"Laporan TPS belum terbaca ({', '.join(parsed.problems)}). {CHECKIN_HELP}"
+    elif user is None:
+        status = "unknown_sender"
+        reply = "Nomor HP ini belum terdaftar sebagai petugas. Hubungi operator Polres untuk mendaftarkan nomor."
+    else:
+        try:
+            checkin, created = checkin_submit(actor=user, data=CheckInInput(
+                key=f"sms:{message_id}"[:100], tps=parsed.tps_code, kind=parsed.kind, note=parsed.note,
+                channel=CheckInChannel.SMS))
+        except ValidationError as exc:
+            status = "rejected"
+            reasons = "; ".join(f"{m}" for msgs in getattr(exc, "message_dict", {"": exc.messages}).values()
+                                for m in msgs)
+            reply = f"Laporan TPS {parsed.tps_code} ditolak: {reasons}"
+        except PermissionDenied as exc:
+            status = "rejected"
+            reply = f"Laporan ditolak: {exc}"
+        else:
+            status = "accepted" if created else "duplicate"
+            local = timezone.localtime(checkin.at, stages.tz_for(checkin.district_code))
+            label = CheckInKind(checkin.kind).label
+            reply = f"Diterima: TPS {parsed.tps_code} {label} pukul {local:%H:%M} (no. {checkin.pk}). Terima kasih."
+            if checkin.flags:
+                reply += " Catatan: urutan laporan tidak wajar, mohon periksa."
+    try:
+        with transaction.atomic():
+            sms = CheckInSms.objects.create(message_id=message_id[:100], sender=sender[:40], text=text or "",
+                                            received_at=timezone.now(), user=user, checkin=checkin, status=status,
+                                            reply=reply[:320])
+            audit_log(actor=user, action="ops.checkin_sms", obj=sms,
+                      data={"status": status, "checkin": checkin.pk if checkin else None})
+    except IntegrityError:
+        sms = CheckInSms.objects.get(message_id=message_id[:100])
+    return sms, sms.reply
