@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "logistics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.movement_list, name="list"),
+    path("peta/", views.escort_map, name="map"),
+    path("<int:pk>/", views.movement_detail, name="detail"),
+    path("<int:pk>/catat/", views.field_event, name="record"),
+]
