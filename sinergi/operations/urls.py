@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "operations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("data/", views.dashboard_data, name="dashboard_data"),
+    path("peta/", views.map_points, name="map_points"),
+    path("lapor/", views.checkin_page, name="checkin"),
+    path("tahapan/", views.stage_page, name="stages"),
+    path("peringatan/<int:pk>/diketahui/", views.alert_ack, name="alert_ack"),
+]
