@@ -328,6 +328,8 @@ def delivery_attempt(*, delivery: Delivery, now: dt.datetime | None = None) -> D
             _send_email(delivery)
         elif delivery.channel == Channel.WEBHOOK:
             _send_webhook(delivery)
+    except urllib.error.HTTPError as exc:
+        error = f"HTTP {exc.code} {exc.reason}"[:500]
     except (urllib.error.URLError, OSError, ValueError, ValidationError) as exc:
         error = str(getattr(exc, "reason", exc) or exc)[:500]
     delivery.attempts += 1
