@@ -213,3 +213,43 @@ def test_waiting_never_shortens_a_trip_and_the_same_island_does_not_wait(ntt):
     c, legs = _hours_with(ntt, _model(ntt, 0.5, frozenset({"Kupang–Kalabahi"})), KUPANG, KALABAHI)
     n, _ = _hours_with(ntt, _model(ntt, 0.5), KUPANG, KALABAHI)
     assert c > n and "Kupang–Kalabahi" not in [leg.label for leg in legs]
+
+
+# -- guard groups: LP bound and CP-SAT refinement --------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(10))
+def test_lp_bound_is_valid_and_refinement_reaches_the_cpsat_optimum(seed):
+    import math
+
+    from sinergi.engine.deployment.grouping import group_cells, lp_cell_bound, solve_cell_exact
+
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(6, 14))
+    T = _random_cell(rng, n, spread=1.2)
+    B, R = int(rng.integers(2, 6)), 0.3
+    opt = exact_groups(T, capacity=B, radius=R)
+    lp = lp_cell_bound(T, capacity=B, radius=R)
+    assert math.ceil(lp - 1e-6) <= opt  # a proven lower bound
+    assert math.ceil(lp - 1e-6) >= math.ceil(n / B)  # at least the manual count
+    labels, posts = group_cell(T, capacity=B, radius=R)
+    lab, post, bound, optimal = solve_cell_exact(T, capacity=B, radius=R, labels=labels, posts=posts,
+                                                 lower=cell_bound(T, capacity=B, radius=R), time_limit_s=5.0)
+    assert check_groups(T, lab, post, capacity=B, radius=R) == []
+    assert optimal and len(post) == opt == bound
+    # Through group_cells with a time budget: every cell ends at its optimum, groups == proven bound.
+    g = group_cells(np.zeros(n, dtype=np.int64), np.array([B]), lambda ids: T[np.ix_(ids, ids)], radius=R,
+                    refine_time_s=5.0)
+    assert g.groups == opt == g.bound and g.gap() == 0.0
+    assert check_groups(T, g.group, g.post, capacity=B, radius=R) == []
+
+
+def test_refinement_without_time_keeps_the_heuristic():
+    from sinergi.engine.deployment.grouping import group_cells
+
+    rng = np.random.default_rng(7)
+    T = _random_cell(rng, 30, spread=2.0)
+    plain = group_cells(np.zeros(30, dtype=np.int64), np.array([4]), lambda ids: T[np.ix_(ids, ids)], radius=0.3)
+    labels, posts = group_cell(T, capacity=4, radius=0.3)
+    assert plain.groups == len(posts) and plain.cells_refined == 0
+    refined = group_cells(np.zeros(30, dtype=np.int64), np.array([4]), lambda ids: T[np.ix_(ids, ids)],
+                          radius=0.3, refine_time_s=5.0)
+    assert refined.groups <= plain.groups and refined.bound >= plain.bound

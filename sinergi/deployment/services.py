@@ -47,6 +47,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "brimob_withdrawn": 0,
     "seed": 0,
     "time_limit_s": 1.5,
+    "group_refine_s": 3.0,  # LP bound + CP-SAT on guard-group cells with a gap (time budget, seconds)
     # Expected wait for sailings: None = travel_assumptions.yaml (0.5 = half the headway of each sea link).
     "schedule_wait_factor": None,
     # Policy order of BKO sources, as minutes per person added in the flow: TNI only where Polri sources
@@ -285,7 +286,8 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     pp = PlanParams(radius_h=float(params["radius_min"]) / 60.0, cap_share=cap, reserve_k=int(params["reserve_k"]),
                     reserve_objective=str(params["reserve_objective"]),
                     reserve_team_size=int(params["reserve_team_size"]), seed=int(params["seed"]),
-                    time_limit_s=float(params["time_limit_s"]))
+                    time_limit_s=float(params["time_limit_s"]),
+                    group_refine_s=float(params.get("group_refine_s", 0.0)))
     inp = PlanInput(
         tps_lat=lat, tps_lng=lng, tps_island=lm.assign(lat, lng),
         tps_unit=np.array([polres_of_regency[r[5]] for r in rows], dtype=np.int64),

@@ -59,7 +59,11 @@ def plan_index(request):
 def _context(request, plan: Plan) -> dict:
     user = request.user
     units = list(selectors.plan_units(user=user, plan=plan))
+    groups, lower, bound = (sum(u.groups for u in units), sum(u.groups_lower_bound for u in units),
+                            sum(u.groups_bound for u in units))
     return {
+        "gap_lower_pct": 100.0 * (groups - lower) / lower if lower else 0.0,
+        "gap_bound_pct": 100.0 * (groups - bound) / bound if bound else 0.0,
         "plan": plan, "m": plan.metrics, "units": units,
         "placeholder": plan.tier_source == "placeholder", "placeholder_label": PLACEHOLDER_LABEL,
         "changes": selectors.plan_changes(user=user, plan=plan),

@@ -58,6 +58,7 @@ class PlanParams:
     reserve_team_size: int = 10
     seed: int = 0
     time_limit_s: float = 5.0
+    group_refine_s: float = 0.0  # time budget for LP bounds + CP-SAT on guard-group cells with a gap
 
 
 @dataclass
@@ -112,6 +113,10 @@ class PlanOutput:
             "groups_bound": g.bound,
             "groups_gap_vs_lower_bound": round(g.gap(simple=True), 4),
             "groups_gap": round(g.gap(), 4),
+            "groups_cells": int((g.cell_groups > 0).sum()),
+            "groups_cells_refined": g.cells_refined,
+            "groups_cells_proven_optimal": g.cells_proven_optimal,
+            "time_groups_refine_s": round(g.refine_time_s, 3),
             "officers_required": int(self.unit_required.sum()),
             "officers_deployable": int(self.unit_deployable.sum()),
             "officers_manual": int(self.unit_manual.sum()),
@@ -149,7 +154,7 @@ def run_plan(inp: PlanInput, model: TravelModel) -> PlanOutput:
             return model.road_hours(lat[ids, None], lng[ids, None], lat[None, ids], lng[None, ids], int(isl[ids[0]]))
         return model.matrix(lat[ids], lng[ids], isl[ids], lat[ids], lng[ids], isl[ids])
 
-    g = group_cells(cell, capacity, matrix, radius=p.radius_h)
+    g = group_cells(cell, capacity, matrix, radius=p.radius_h, refine_time_s=p.group_refine_s, seed=p.seed)
     timings["groups"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -55,7 +55,8 @@ class Command(BaseCommand):
           f"metode manual: {m['officers_manual']}")
         w(f"Kelompok pengamanan: {m['groups']}  batas bawah sum(ceil(n/B)): {m['groups_lower_bound']} "
           f"(selisih {m['groups_gap_vs_lower_bound']:.1%})  batas terbukti dengan radius: {m['groups_bound']} "
-          f"(selisih {m['groups_gap']:.1%})")
+          f"(selisih {m['groups_gap']:.1%}); sel terbukti optimal {m.get('groups_cells_proven_optimal', '–')}/"
+          f"{m.get('groups_cells', '–')}")
         w(f"BKO: {m['reinforcements']} personel, {m['reinforcement_person_minutes']:.0f} personel-menit; "
           f"kekurangan: {m['shortfall']}")
         for key, label in (("median", "p-median (rata-rata)"), ("center", "p-center (terburuk)")):
