@@ -359,3 +359,64 @@ def test_default_plan_counts_and_is_idempotent(ntt_dataset):
     assert sea.exclude(vessel_name="").exists() and sea.exclude(from_port="").exists()
     again = services.plan_default(actor=None)
     assert again["created"] == 0 and again["movements"] == r["created"]
+
+
+# -- pages --------------------------------------------------------------------------------------------------------
+def test_list_page_filters_by_regency_mode_and_delay(chain, escort, client):
+    client.force_login(escort)
+    page = client.get("/logistik/").content.decode()
+    assert chain.top.label in page and chain.low.label in page and "perkiraan" in page
+    sea_only = client.get("/logistik/", {"mode": "sea"}).content.decode()
+    assert chain.top.label in sea_only and chain.low.label not in sea_only
+    assert chain.top.label not in client.get("/logistik/", {"regency": "53.01"}).content.decode()
+    assert "Tidak ada perpindahan" in client.get("/logistik/", {"delayed": "1"}).content.decode()
+    jobs.tick(chain.top.expected_arrival + dt.timedelta(hours=3))
+    delayed = client.get("/logistik/", {"delayed": "1"}).content.decode()
+    assert chain.top.label in delayed
+
+
+def test_field_form_records_once_even_when_submitted_twice(chain, escort, client):
+    client.force_login(escort)
+    url = f"/logistik/{chain.low.pk}/catat/"
+    form = client.get(url).content.decode()
+    assert "Serah terima di TPS" in form and chain.tps[0].code in form
+    data = {"key": "web-abc", "action": "handover_tps", "tps": chain.tps[0].code, "from_name": "Ketua PPS",
+            "to_name": "Ketua KPPS", "seals": "X-1, X-2", "at": "2024-11-26T09:00"}
+    r1 = client.post(url, data)
+    r2 = client.post(url, data)
+    assert r1.status_code == r2.status_code == 302
+    assert CustodyEvent.objects.filter(movement=chain.low).count() == 1
+    page = client.get(f"/logistik/{chain.low.pk}/").content.decode()
+    assert "Ketua KPPS" in page and chain.tps[0].code in page
+    assert "Sudah tercatat sebelumnya" in page
+    # missing names: the form says which field, nothing stored
+    bad = client.post(url, {"key": "web-def", "action": "handover_destination", "to_name": "B"})
+    assert bad.status_code == 400 and "Wajib untuk serah terima" in bad.content.decode()
+    assert CustodyEvent.objects.filter(movement=chain.low).count() == 1
+
+
+def test_map_shows_escorts_in_motion_with_dashed_sea_legs(chain, escort, client):
+    services.leg_event_record(actor=escort, key="d", leg=chain.top.legs.get(order=1), kind="departure",
+                              at=chain.top.planned_departure, lat=-10.2, lng=123.55)
+    client.force_login(escort)
+    assert client.get("/logistik/peta/").status_code == 200
+    geo_json = client.get("/api/v1/logistics-movements/map/").json()
+    points = [f for f in geo_json["features"] if f["geometry"]["type"] == "Point"]
+    lines = [f for f in geo_json["features"] if f["geometry"]["type"] == "LineString"]
+    assert [p["properties"]["movement"] for p in points] == [chain.top.pk]
+    assert points[0]["geometry"]["coordinates"] == [123.55, -10.2]
+    assert sorted(f["properties"]["mode"] for f in lines) == ["road", "road", "sea"]
+    js = (services.__file__.rsplit("/", 1)[0] + "/static/logistics/map.js")
+    assert 'dashArray: p.mode === "sea"' in open(js, encoding="utf-8").read()
+
+
+def test_pages_need_escort_view(chain, make_user, client):
+    public = make_user(unit=Unit.objects.filter(agency__code="PUBLIC").first(), role=Role.OPERATOR)
+    client.force_login(public)
+    assert client.get("/logistik/").status_code == 403
+    observer = make_user(unit=chain.polres, role=Role.OBSERVER)
+    client.force_login(observer)
+    assert client.get(f"/logistik/{chain.top.pk}/").status_code == 403
+    liaison = make_user(unit=Unit.objects.get(code="KPU-53.01"), role=Role.LIAISON)
+    client.force_login(liaison)
+    assert client.get(f"/logistik/{chain.top.pk}/").status_code == 404  # another regency
