@@ -233,6 +233,53 @@ def p_center(C: FloatArray, k: int, w: FloatArray | None = None, *, time_limit_s
         else:
             hi = mid - 1
     bound = min(bound, obj)
+    method = "radius terbesar yang terbukti tak layak (LP)"
+    # Tighten both ends with the integer set cover (HiGHS MIP) over the radii between bound and objective:
+    # infeasible with k sites raises the bound, feasible gives a better solution; stop at the time limit.
+    lo, hi = int(np.searchsorted(radii, bound)), int(np.searchsorted(radii, obj)) - 1
+    used_mip = False
+    while lo <= hi:
+        left = time_limit_s - (time.perf_counter() - t0)
+        if left <= 0.05:
+            break
+        mid = (lo + hi) // 2
+        verdict, cover_sites = _mip_cover(Cr <= radii[mid], k, left)
+        if verdict == "unknown":
+            break
+        used_mip = True
+        if verdict == "infeasible":
+            bound = float(radii[mid + 1]) if mid + 1 < len(radii) else float(radii[mid])
+            lo = mid + 1
+        else:
+            assert cover_sites is not None
+            best_sites = cover_sites
+            obj = float(np.max(np.min(Cr[best_sites], axis=0)))
+            hi = min(mid, int(np.searchsorted(radii, obj))) - 1
+    if used_mip:
+        method = "radius terbesar yang terbukti tak layak (LP + MIP HiGHS)"
+    bound = min(bound, obj)
     sites = sorted(set(best_sites))
-    return ReserveResult(np.array(sites, dtype=np.int64), obj, bound, "radius terbesar yang terbukti tak layak (LP)",
+    return ReserveResult(np.array(sites, dtype=np.int64), obj, bound, method,
                          _assign(Cr, sites, reach), int((~reach).sum()))
+
+
+def _mip_cover(A: npt.NDArray[np.bool_], k: int, time_limit_s: float) -> tuple[str, list[int] | None]:
+    """Integer set cover at one radius (HiGHS MIP): "infeasible" if every cover needs more than k sites
+    (proven), "feasible" with at most k covering sites, or "unknown" within the time limit."""
+    from scipy.optimize import LinearConstraint, milp
+
+    if (~A.any(axis=0)).any():
+        return "infeasible", None
+    m, n = A.shape
+    res = milp(np.ones(m), constraints=LinearConstraint(csr_matrix(A.T.astype(np.float64)), lb=np.ones(n)),
+               integrality=np.ones(m), bounds=(0, 1), options={"time_limit": float(time_limit_s)})
+    dual = getattr(res, "mip_dual_bound", None)
+    if res.status == 0 and res.fun is not None and res.fun > k + 1e-6:
+        return "infeasible", None
+    if dual is not None and np.isfinite(dual) and dual > k + 1e-6:
+        return "infeasible", None
+    if res.x is not None:
+        chosen = [int(i) for i in np.flatnonzero(res.x > 0.5)]
+        if len(chosen) <= k and A[chosen].any(axis=0).all():
+            return "feasible", chosen
+    return "unknown", None
