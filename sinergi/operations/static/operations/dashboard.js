@@ -57,7 +57,8 @@
   }
   function load() {
     fetch(root.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; }).then(function (d) { if (d) render(d); }).catch(function () {});
+      .then(function (r) { return r.ok ? r.json() : null; }).then(function (d) { if (d) render(d); })
+      .catch(function (e) { if (window.console) console.warn("ops data", e); });
   }
   root.addEventListener("click", function (ev) {
     var id = ev.target && ev.target.getAttribute("data-ack");
@@ -71,7 +72,7 @@
   function loadMap() {
     if (!mapEl || !window.L) return;
     if (!map) {
-      map = L.map(mapEl, { preferCanvas: true }).setView([-9.5, 122.5], 7);
+      map = L.map(mapEl, { preferCanvas: true, maxZoom: 18, minZoom: 4 }).setView([-9.5, 122.5], 7);
       cluster = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, disableClusteringAtZoom: 13 }) : L.layerGroup();
       map.addLayer(cluster);
     }
@@ -89,7 +90,7 @@
       if (!mapEl.dataset.fitted && bounds.length) { map.fitBounds(bounds); mapEl.dataset.fitted = "1"; }
       mapEl.setAttribute("data-points", String(d.points.length));
       mapEl.setAttribute("data-reported", String(d.points.filter(function (p) { return p[3]; }).length));
-    }).catch(function () {});
+    }).catch(function (e) { if (window.console) console.warn("ops map", e); });
   }
   load();
   setInterval(load, 5000);
