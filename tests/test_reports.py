@@ -269,3 +269,42 @@ def test_api_generate_and_detail(world, client, make_user, django_capture_on_com
     client.force_login(operator)
     assert client.post("/api/v1/situation-reports/generate/", {}, content_type="application/json"
                        ).status_code == 403
+
+
+def test_checkin_coverage_escorts_and_alerts_sections(world, make_user, django_capture_on_commit_callbacks):
+    from zoneinfo import ZoneInfo
+
+    from sinergi.operations import services as ops_services
+
+    wita = ZoneInfo("Asia/Makassar")
+    officer = make_user(unit=world.kupang, role=Role.OPERATOR)
+    tps_a, tps_b = reports_data.tps("53.01", 10), reports_data.tps("53.01", 11)
+    for key, code, kind, hour in [("o1", tps_a.code, "opened", 7), ("o2", tps_b.code, "opened", 7),
+                                  ("c1", tps_a.code, "closed", 13)]:
+        ops_services.checkin_submit(actor=officer, data={
+            "key": f"sitrep-{key}", "tps": code, "kind": kind,
+            "at": dt.datetime(2024, 11, 27, hour, 5, tzinfo=wita).isoformat()})
+    ops_services.alert_raise(election=world.election, key="sitrep-test:1", kind="checkin_missing",
+                             message="TPS uji belum melapor dibuka", unit=world.kupang, polling_station=tps_b)
+    polda = generate(django_capture_on_commit_callbacks, world.analyst, world.polda, world)
+    ck = polda.content["checkins"]
+    assert ck["available"] is True
+    kupang_row = next(r for r in ck["rows"] if r["unit_code"] == "POLRES-53.01")
+    assert kupang_row["opened"] == 2 and kupang_row["closed"] == 1
+    assert kupang_row["tps_total"] == reports_data.PollingStation.objects.filter(regency_code="53.01").count()
+    assert ck["totals"]["opened"] == 2 and len(ck["rows"]) == 22
+    assert polda.content["escorts"]["available"] is True and polda.content["escorts"]["total"] == 0
+    assert polda.content["alerts"]["total"] == 1
+    assert polda.content["alerts"]["items"][0]["message"] == "TPS uji belum melapor dibuka"
+    ende = generate(django_capture_on_commit_callbacks, world.analyst, world.ende, world)
+    assert [r["unit_code"] for r in ende.content["checkins"]["rows"]] == ["POLRES-53.08"]
+    assert ende.content["checkins"]["totals"]["opened"] == 0 and ende.content["alerts"]["total"] == 0
+    html = reports_data_html(polda)
+    assert 'data-total="opened">2<' in html
+    assert "TPS uji belum melapor dibuka" in html
+
+
+def reports_data_html(report) -> str:
+    from sinergi.reports import documents
+
+    return documents.render_html(report)
