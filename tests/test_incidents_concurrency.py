@@ -84,10 +84,12 @@ def test_batch_and_singles_racing_on_same_keys_store_each_once(defaults_loaded):
 
 
 @TX
-def test_group_commit_answers_each_request_after_its_row_is_stored(defaults_loaded, settings):
+def test_group_commit_answers_each_request_after_its_row_is_stored(defaults_loaded, settings, monkeypatch):
     from sinergi.incidents import groupcommit
 
     settings.SINERGI_INCIDENT_PROCESSING = "deferred"
+    # Ask for processing after every group, before answering (no trailing request after the test ends).
+    monkeypatch.setattr(groupcommit._writer, "enqueue_every", 0)
 
     def submit(i):
         key = "gc-same" if i < 10 else f"gc-{i}"

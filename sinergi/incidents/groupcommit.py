@@ -1,11 +1,13 @@
 """Group commit for single-report intake under load.
 
-Each stored report writes one audit event, and the audit chain is a single locked row: one report per
+Each stored report writes an audit event, and the audit chain is a single locked row: one report per
 transaction caps intake at one commit (one disk flush) at a time, a few hundred per second. With group commit
 on (setting or env SINERGI_INCIDENT_GROUP_COMMIT=1, for threaded WSGI servers), request threads hand their
 validated report to one writer thread per process, which stores everything that arrived within a few
-milliseconds in one transaction with one audit event (like the batch endpoint) and only then answers each
-request: a 2xx still means "stored", and retries with the same key still get "duplicate".
+milliseconds in one transaction with one audit event per author listing the stored report ids
+(services.report_store_group) and only then answers each request: a 2xx still means "stored", and retries with
+the same key still get "duplicate". The lean API path (intake.py) hands over the API token unchecked: the writer
+authenticates the whole group in one query.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 
 from .models import Report
+from .services import GroupEntry, GroupOutcome, ReportInput
 
 
 def enabled() -> bool:
@@ -29,61 +32,95 @@ def enabled() -> bool:
 
 
 class GroupWriter:
-    def __init__(self, max_batch: int = 1000, max_wait: float = 0.004):
-        self.max_batch, self.max_wait = max_batch, max_wait
+    def __init__(self, max_batch: int = 1000, max_wait: float = 0.002, enqueue_every: float = 0.5):
+        self.max_batch, self.max_wait, self.enqueue_every = max_batch, max_wait, enqueue_every
         self.q: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._last_enqueue = 0.0
+        self._enqueue_due = False
 
     def _ensure(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="incident-group-commit", daemon=True)
                 self._thread.start()
 
-    def submit(self, *, actor, data, timeout: float = 30) -> tuple[Report, bool]:
-        data.validate()
+    def submit(self, entry: GroupEntry, timeout: float = 30) -> GroupOutcome:
         self._ensure()
         fut: Future = Future()
-        self.q.put((actor, data, fut))
+        self.q.put((entry, fut))
         return fut.result(timeout=timeout)
 
     def _loop(self) -> None:
-        from .services import report_submit_batch
+        from .services import processing_enqueue, processing_mode, report_store_group
 
         while True:
-            items = [self.q.get()]
+            if self._enqueue_due:  # trailing request: ask once more when intake pauses
+                try:
+                    first = self.q.get(timeout=self.enqueue_every)
+                except queue.Empty:
+                    self._enqueue(processing_enqueue)
+                    connection.close()
+                    continue
+            else:
+                first = self.q.get()
+            items = [first]
+            # Wait a little for company only when the first arrived alone; under load the queue is never empty.
             deadline = time.monotonic() + self.max_wait
             while len(items) < self.max_batch:
-                left = deadline - time.monotonic()
                 try:
-                    items.append(self.q.get(timeout=left) if left > 0 else self.q.get_nowait())
+                    items.append(self.q.get_nowait())
+                    continue
+                except queue.Empty:
+                    pass
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                try:
+                    items.append(self.q.get(timeout=left))
                 except queue.Empty:
                     break
             close_old_connections()
-            by_actor: dict[int | None, list] = {}
-            for item in items:
-                by_actor.setdefault(getattr(item[0], "pk", None), []).append(item)
-            for group in by_actor.values():
-                try:
-                    results = report_submit_batch(actor=group[0][0], items=[d for _, d, _ in group])
-                except Exception as exc:  # every waiting request gets the error (5xx): nothing is claimed stored
-                    for _, _, fut in group:
-                        fut.set_exception(exc)
-                    continue
-                ids = [r.report_id for r in results if r.report_id]
-                reports = Report.objects.in_bulk(ids)
-                for r, (_, _, fut) in zip(results, group, strict=True):
-                    if r.status == "rejected":
-                        fut.set_exception(ValidationError(r.errors or {}))
-                    else:
-                        fut.set_result((reports[r.report_id], r.status == "accepted"))
-            if self.q.empty():  # idle: do not keep a database connection open in this thread
+            try:
+                outcomes = report_store_group(entries=[e for e, _ in items], enqueue=False)
+            except Exception as exc:  # every waiting request gets the error (5xx): nothing is claimed stored
+                for _, fut in items:
+                    fut.set_exception(exc)
+                continue
+            if any(o.status == "accepted" for o in outcomes) and processing_mode() != "inline":
+                self._enqueue_due = True
+            if self._enqueue_due and time.monotonic() - self._last_enqueue >= self.enqueue_every:
+                self._enqueue(processing_enqueue)
+            for (_, fut), out in zip(items, outcomes, strict=True):
+                fut.set_result(out)
+            if self.q.empty() and not self._enqueue_due:  # idle: do not keep a database connection open
                 connection.close()
+
+    def _enqueue(self, processing_enqueue) -> None:
+        """Deferred processing is asked for at most every `enqueue_every` seconds (the task processes every
+        pending report when it runs), and once more when intake pauses."""
+        try:
+            processing_enqueue()
+            self._enqueue_due, self._last_enqueue = False, time.monotonic()
+        except Exception:  # asked again after the next group; `incidents_process` also picks pending reports
+            self._last_enqueue = time.monotonic()
 
 
 _writer = GroupWriter()
 
 
-def submit(*, actor, data) -> tuple[Report, bool]:
-    return _writer.submit(actor=actor, data=data)
+def submit_entry(entry: GroupEntry) -> GroupOutcome:
+    """Hand one report to this process' writer; returns once its group committed."""
+    return _writer.submit(entry)
+
+
+def submit(*, actor, data: ReportInput) -> tuple[Report, bool]:
+    """Group-committed equivalent of services.report_submit for an authenticated actor."""
+    data.validate()
+    out = _writer.submit(GroupEntry(data=data, actor=actor))
+    if out.status == "refused":
+        raise ValidationError({"category": "kategori atau kode TPS tidak dikenal"})
+    return Report.objects.get(pk=out.report_id), out.status == "accepted"
