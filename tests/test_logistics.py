@@ -420,3 +420,53 @@ def test_pages_need_escort_view(chain, make_user, client):
     liaison = make_user(unit=Unit.objects.get(code="KPU-53.01"), role=Role.LIAISON)
     client.force_login(liaison)
     assert client.get(f"/logistik/{chain.top.pk}/").status_code == 404  # another regency
+
+
+# -- recapitulation chain -----------------------------------------------------------------------------------------
+def test_recap_chain_boxes_from_every_tps_before_the_pps_leaves(chain, escort):
+    """Back up the chain: each TPS hands its sealed boxes to the PPS (seals join the hop), the PPS -> PPK hop
+    leaving without one TPS's boxes breaks the chain, the PPK checks the full seal set, and the PPK -> warehouse
+    hop leaving before the PPS hop was handed over breaks it too."""
+    district = chain.village.parent
+    up = services.movement_create(
+        actor=None, election=chain.election, key="t:recap:pps", direction="recap",
+        origin=node(NodeKind.PPS, chain.village), dest=node(NodeKind.PPK, district),
+        planned_departure=wita(2024, 11, 28, 8), escort_unit=chain.polsek)
+    top = services.movement_create(
+        actor=None, election=chain.election, key="t:recap:ppk", direction="recap",
+        origin=node(NodeKind.PPK, district), dest=node(NodeKind.WAREHOUSE, Region.objects.get(code="53.14")),
+        planned_departure=wita(2024, 11, 29, 8), escort_unit=chain.polres)
+    assert up.serves_village_code == chain.village.code
+    for i, t in enumerate(chain.tps[:-1]):
+        handover(escort, up, f"r{i}", place="tps", polling_station=t, seals=[f"R-{i}a", f"R-{i}b"],
+                 at=wita(2024, 11, 27, 21))
+    assert not open_alerts("logistics_not_at_tps") and not open_alerts("custody_break")
+    services.leg_event_record(actor=escort, key="rd", leg=up.legs.get(order=1), kind="departure",
+                              at=wita(2024, 11, 28, 8))
+    if len(chain.tps) > 1:
+        [alert] = open_alerts("custody_break")
+        assert alert.key == f"custody_break:missing:{up.pk}" and chain.tps[-1].code in alert.message
+        handover(escort, up, "rlast", place="tps", polling_station=chain.tps[-1], seals=["R-last"],
+                 at=wita(2024, 11, 28, 8, 30))
+        jobs.tick(wita(2024, 11, 28, 8, 31))
+    else:
+        handover(escort, up, "rlast", place="tps", polling_station=chain.tps[-1], seals=["R-last"],
+                 at=wita(2024, 11, 28, 8, 30))
+    assert not open_alerts("custody_break")
+    up.refresh_from_db()
+    assert len(up.seals) == 2 * (len(chain.tps) - 1) + 1
+    # the PPK -> warehouse hop leaves before the PPS hop is handed over at the PPK
+    services.leg_event_record(actor=escort, key="td", leg=top.legs.get(order=1), kind="departure",
+                              at=wita(2024, 11, 29, 8))
+    assert [a.key for a in open_alerts("custody_break")] == [f"custody_break:missing:{top.pk}"]
+    ev, _ = handover(escort, up, "rppk", seals=list(reversed(up.seals)), at=wita(2024, 11, 29, 9))
+    assert ev.seal_check == "ok"
+    assert not open_alerts("custody_break")
+
+
+def test_an_old_plan_does_not_flood_alerts_beyond_the_horizon(chain):
+    latest = max(chain.top.expected_arrival, chain.low.expected_arrival)
+    long_after = latest + services.alert_horizon() + dt.timedelta(hours=5)
+    out = jobs.tick(long_after)
+    assert out["escort_late_raised"] == 0 and out["not_at_tps_raised"] == 0
+    assert not Alert.objects.exists()

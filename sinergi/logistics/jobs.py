@@ -29,14 +29,19 @@ def _open_keys(prefix: str) -> set[str]:
 
 def _late(now: dt.datetime) -> dict:
     tol = services.tolerance()
-    late_legs = (Leg.objects.filter(actual_arrival__isnull=True, expected_arrival__lt=now - tol)
+    horizon = services.alert_horizon()
+    late_legs = (Leg.objects.filter(actual_arrival__isnull=True, expected_arrival__lt=now - tol,
+                                    expected_arrival__gte=now - horizon)
                  .exclude(movement__status__in=DONE).select_related("movement__election", "movement__escort_unit")
                  .order_by("movement_id", "order"))
     first_by_movement: dict[int, Leg] = {}
     for leg in late_legs:
         first_by_movement.setdefault(leg.movement_id, leg)
     raised = 0
+    already = _open_keys("escort_late:")
     for mid, leg in first_by_movement.items():
+        if f"escort_late:{mid}" in already:
+            continue
         m = leg.movement
         late_min = int((now - leg.expected_arrival).total_seconds() // 60)
         _, created = alert_raise(
@@ -50,11 +55,16 @@ def _late(now: dt.datetime) -> dict:
         status=Status.DELAYED, updated_at=now)
     # Not departed long after the planned departure: delayed too (no alert until a leg is late).
     marked += (Movement.objects.filter(status=Status.PLANNED, actual_departure__isnull=True,
-                                       planned_departure__lt=now - tol).update(status=Status.DELAYED, updated_at=now))
+                                       planned_departure__lt=now - tol, planned_departure__gte=now - horizon)
+               .update(status=Status.DELAYED, updated_at=now))
     resolved = 0
-    for key in _open_keys("escort_late:"):
+    for key in already:
         mid = int(key.split(":")[1])
-        if mid not in first_by_movement:
+        if mid in first_by_movement:
+            continue
+        m = Movement.objects.filter(pk=mid).first()
+        # resolved when the movement arrived or no leg is late any more (a leg late beyond the horizon stays open)
+        if m is None or m.status in DONE or not services._late_legs(m, now):
             resolved += int(alert_resolve(key=key, reason="tidak ada ruas terlambat", at=now) is not None)
     return {"escort_late_raised": raised, "escort_late_resolved": resolved, "marked_delayed": marked}
 
@@ -62,8 +72,8 @@ def _late(now: dt.datetime) -> dict:
 def _not_at_tps(now: dt.datetime) -> dict:
     raised = resolved = 0
     for election in Election.objects.filter(logistics_movements__direction=Direction.DISTRIBUTION).distinct():
-        if now < services.tps_deadline(election):
-            continue
+        if now < services.tps_deadline(election) or now >= services.voting_day_end(election):
+            continue  # from the deadline until voting day ends; open alerts stay until resolved
         dist = Movement.objects.filter(election=election, direction=Direction.DISTRIBUTION)
         served_done: set[str] = set()
         served_open: dict[str, Movement] = {}
@@ -109,7 +119,7 @@ def _not_at_tps(now: dt.datetime) -> dict:
                 data={"movement": m.pk, "tps": pk})
             raised += int(created)
         for key in open_keys:
-            if int(key.split(":")[1]) not in missing:
+            if int(key.split(":")[1]) not in missing and Alert.objects.filter(key=key, election=election).exists():
                 resolved += int(alert_resolve(key=key, reason="logistik tiba", at=now) is not None)
     return {"not_at_tps_raised": raised, "not_at_tps_resolved": resolved}
 
@@ -117,7 +127,8 @@ def _not_at_tps(now: dt.datetime) -> dict:
 def _custody(now: dt.datetime) -> dict:
     """Re-check hops that started (or whose upstream has no hand-over) for a missing hand-over."""
     started = Movement.objects.filter(Q(actual_departure__isnull=False) | Q(status__in=DONE)).filter(
-        Q(parent__isnull=False, parent__handed_over_at__isnull=True) | Q(direction=Direction.RECAP, origin_kind="ppk"))
+        Q(parent__isnull=False, parent__handed_over_at__isnull=True)
+        | Q(direction=Direction.RECAP, origin_kind__in=["ppk", "pps"], handed_over_at__isnull=True))
     n = 0
     keys = _open_keys("custody_break:missing:")
     for m in started.select_related("election", "escort_unit"):

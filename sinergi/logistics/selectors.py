@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sinergi.accounts.permissions import has_perm
@@ -138,23 +138,16 @@ def escort_summary(user, *, election, at=None, limit: int = 200) -> dict:
     """
     now = at or timezone.now()
     qs = movement_list(user=user, election=election)
-    rows = qs.values_list("status", "actual_departure", "actual_arrival")
-    total = planned = in_motion = arrived = delayed = 0
-    for status, dep, arr in rows.iterator():
-        total += 1
-        if status in (Status.ARRIVED, Status.HANDED_OVER):
-            arrived += 1
-        elif status == Status.DELAYED:
-            delayed += 1
-        elif status == Status.PLANNED:
-            planned += 1
-        if dep is not None and arr is None:
-            in_motion += 1
+    agg = qs.aggregate(
+        total=Count("id"), planned=Count("id", filter=Q(status=Status.PLANNED)),
+        in_motion=Count("id", filter=Q(actual_departure__isnull=False, actual_arrival__isnull=True)),
+        arrived=Count("id", filter=Q(status__in=[Status.ARRIVED, Status.HANDED_OVER])),
+        delayed=Count("id", filter=Q(status=Status.DELAYED)))
     moving = qs.filter(actual_departure__isnull=False, actual_arrival__isnull=True).order_by("expected_arrival", "id")
     late = qs.filter(status=Status.DELAYED).order_by("expected_arrival", "id")
     pre = Prefetch("legs", queryset=Leg.objects.order_by("order"))
     return {
-        "total": total, "planned": planned, "in_motion": in_motion, "arrived": arrived, "delayed": delayed,
+        **agg,
         "in_motion_list": [_row(m, now) for m in moving.prefetch_related(pre)[:limit]],
         "delayed_list": [_row(m, now) for m in late.prefetch_related(pre)[:limit]],
         "estimated": True,

@@ -58,6 +58,17 @@ def tps_deadline(election: Election) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hh, mm, tzinfo=WITA).astimezone(dt.UTC)
 
 
+def alert_horizon() -> dt.timedelta:
+    """The tick raises escort_late only for legs expected within this window (default 72 h), so an old plan
+    never replayed does not flood the command with alerts; alerts already open stay open until resolved."""
+    return dt.timedelta(hours=int(getattr(settings, "SINERGI_LOGISTICS_ALERT_HORIZON_H", 72)))
+
+
+def voting_day_end(election: Election) -> dt.datetime:
+    day = election.voting_date + dt.timedelta(days=1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=WITA).astimezone(dt.UTC)
+
+
 def _wita(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=WITA).astimezone(dt.UTC)
 
@@ -274,6 +285,10 @@ def handover_record(*, actor, key: str, movement: Movement, at=None, place: str 
             if place == "origin" and seen and not expected:
                 m.seals = seen
                 expected = set(seen)
+            elif place == "tps" and m.direction == Direction.RECAP and seen:
+                # recapitulation: the boxes collected from each TPS (sealed by the KPPS) join the hop's seals
+                m.seals = [*m.seals, *[s for s in seen if s not in expected]]
+                expected = set()
             if seal_check == SealCheck.MISMATCH:
                 check = SealCheck.MISMATCH
             elif seen and expected and place != "tps":
@@ -333,16 +348,18 @@ def _after_change(m: Movement, at: dt.datetime, custody: CustodyEvent | None = N
                 check_missing_handover(down, at)
             alert_resolve(key=f"custody_break:missing_dest:{m.pk}", reason="serah terima tercatat", at=at)
     check_missing_handover(m, at)
-    if custody is not None and custody.polling_station_id is not None and m.handed_over_at is None:
+    dist = m.direction == Direction.DISTRIBUTION
+    at_tps = custody is not None and custody.polling_station_id is not None
+    if dist and at_tps and m.handed_over_at is None:
         alert_raise(election=m.election, key=f"custody_break:missing_dest:{m.pk}", kind=AlertKind.CUSTODY_BREAK,
                     severity=3, unit=m.escort_unit, polling_station=custody.polling_station, subject=m, at=at,
                     message=f"Serah terima di TPS tanpa serah terima di {m.dest_name} ({m.label})")
     if not _late_legs(m, at):
         alert_resolve(key=f"escort_late:{m.pk}", reason="tiba", at=at)
-    if m.direction == Direction.DISTRIBUTION and m.status in DONE:
+    if dist and m.status in DONE:
         for ps in _tps_served(m):
             alert_resolve(key=f"logistics_not_at_tps:{ps}", reason="logistik tiba", at=at)
-    elif custody is not None and custody.polling_station_id is not None:
+    elif dist and at_tps:
         alert_resolve(key=f"logistics_not_at_tps:{custody.polling_station_id}", reason="serah terima di TPS", at=at)
     live.broadcast("escort", id=m.pk)
 
@@ -366,23 +383,45 @@ def _downstream(m: Movement) -> list[Movement]:
     return out
 
 
+def _tps_without_recap_handover(m: Movement) -> list[str]:
+    """Recapitulation PPS -> PPK: codes of the desa's TPS whose ballot boxes were not handed to the PPS."""
+    if m.direction != Direction.RECAP or m.origin_kind != NodeKind.PPS or not m.serves_village_code:
+        return []
+    done = set(m.custody_events.filter(polling_station__isnull=False).values_list("polling_station_id", flat=True))
+    return [code for pk, code in PollingStation.objects.filter(
+        election_id=m.election_id, village_id=m.serves_village_code).order_by("code").values_list("id", "code")
+        if pk not in done]
+
+
 def check_missing_handover(m: Movement, at: dt.datetime) -> None:
-    """A hop that has started while a hop before it was never handed over breaks the chain of custody."""
+    """A hop that has started while a hop before it was never handed over breaks the chain of custody; so does a
+    recapitulation PPS -> PPK hop that left before every TPS of its desa handed its boxes to the PPS."""
     upstream = _upstream(m)
-    if not upstream:
-        return
-    started = m.actual_departure is not None or m.status in DONE or m.custody_events.exists()
-    missing = [u for u in upstream if u.handed_over_at is None]
+    started = m.actual_departure is not None or m.status in DONE
     key = f"custody_break:missing:{m.pk}"
-    if started and missing:
-        names = ", ".join(sorted({u.dest_name for u in missing}))
-        alert_raise(election=m.election, key=key, kind=AlertKind.CUSTODY_BREAK, severity=3, unit=m.escort_unit,
-                    polling_station=m.polling_station, subject=m, at=at,
-                    message=f"Serah terima {len(missing)} perpindahan sebelumnya belum tercatat ({names}), "
-                            f"tetapi {m.label} sudah berjalan"[:500],
-                    data={"missing": [u.pk for u in missing]})
-    elif not missing:
-        alert_resolve(key=key, reason="serah terima tercatat", at=at)
+    if upstream:
+        started = started or m.custody_events.exists()
+        missing = [u for u in upstream if u.handed_over_at is None]
+        if started and missing:
+            names = ", ".join(sorted({u.dest_name if u.direction == Direction.DISTRIBUTION else u.origin_name
+                                      for u in missing}))
+            alert_raise(election=m.election, key=key, kind=AlertKind.CUSTODY_BREAK, severity=3, unit=m.escort_unit,
+                        polling_station=m.polling_station, subject=m, at=at,
+                        message=f"Serah terima {len(missing)} perpindahan sebelumnya belum tercatat ({names}), "
+                                f"tetapi {m.label} sudah berjalan"[:500],
+                        data={"missing": [u.pk for u in missing]})
+        elif not missing:
+            alert_resolve(key=key, reason="serah terima tercatat", at=at)
+    elif m.direction == Direction.RECAP and m.origin_kind == NodeKind.PPS:
+        missing_tps = _tps_without_recap_handover(m) if started else []
+        if missing_tps:
+            alert_raise(election=m.election, key=key, kind=AlertKind.CUSTODY_BREAK, severity=3, unit=m.escort_unit,
+                        subject=m, at=at,
+                        message=f"{m.label} berangkat tanpa serah terima kotak suara dari TPS "
+                                f"{', '.join(missing_tps)}"[:500],
+                        data={"missing_tps": missing_tps})
+        elif started:
+            alert_resolve(key=key, reason="serah terima TPS tercatat", at=at)
 
 
 def _late_legs(m: Movement, now: dt.datetime) -> list[Leg]:
