@@ -18,6 +18,10 @@ class NetworkError(Exception):
     """The request may or may not have reached the server: retry it with the same idempotency key."""
 
 
+class _StaleConnection(ConnectionError):
+    """No response byte came back on a socket: the server had closed it."""
+
+
 @dataclass
 class Response:
     status: int
@@ -61,6 +65,18 @@ class Connection:
 
     async def request(self, method: str, path: str, *, body: bytes = b"", headers: dict[str, str] | None = None
                       ) -> Response:
+        reused = self._writer is not None
+        try:
+            return await asyncio.wait_for(self._request(method, path, body, headers or {}), self.timeout)
+        except _StaleConnection as exc:
+            await self.close()
+            if not reused:
+                raise NetworkError(repr(exc)) from exc
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ConnectionError, ValueError) as exc:
+            await self.close()
+            raise NetworkError(repr(exc)) from exc
+        # The server had closed the idle kept-alive socket before reading the request: send it once more on a
+        # new connection (safe: the replay's writes carry idempotency keys).
         try:
             return await asyncio.wait_for(self._request(method, path, body, headers or {}), self.timeout)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ConnectionError, ValueError) as exc:
@@ -74,13 +90,17 @@ class Connection:
         head = [f"{method} {self.prefix}{path} HTTP/1.1", f"Host: {self.host_header}", "Connection: keep-alive",
                 f"Content-Length: {len(body)}"]
         head += [f"{k}: {v}" for k, v in headers.items()]
-        self._writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
-        await self._writer.drain()
-        status_line = await self._reader.readline()
+        try:
+            self._writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+            await self._writer.drain()
+            status_line = await self._reader.readline()
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            raise _StaleConnection(repr(exc)) from exc
         if not status_line:
-            raise ConnectionError("server closed the connection")
+            raise _StaleConnection("server closed the connection")
         status = int(status_line.split()[1])
-        length, chunked, close = None, False, False
+        length, chunked = None, False
+        close = status_line.startswith(b"HTTP/1.0")  # HTTP/1.0 closes unless it says keep-alive
         while True:
             line = await self._reader.readline()
             if line in (b"\r\n", b"\n", b""):
@@ -91,8 +111,8 @@ class Connection:
                 length = int(v)
             elif k == "transfer-encoding" and "chunked" in v:
                 chunked = True
-            elif k == "connection" and v == "close":
-                close = True
+            elif k == "connection":
+                close = v == "close" or (close and v != "keep-alive")
         if chunked:
             parts = []
             while True:

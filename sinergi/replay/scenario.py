@@ -227,11 +227,15 @@ def movement_events(mv: Movement, cfg: Config) -> list[Event]:
     pre = f"{cfg.key_prefix}{cfg.seed}:lg:{mv.id}"
     out: list[Event] = []
     slip = 0.0
+    previous: dt.datetime | None = None
     for leg_id, dep, arr in mv.legs:
         slip += rng.triangular(-5.0, 45.0, 5.0)
         d = dep + dt.timedelta(minutes=max(slip, 0.0))
+        if previous is not None:  # a leg leaves once the previous one has arrived
+            d = max(d, previous + dt.timedelta(minutes=5))
         a = arr + dt.timedelta(minutes=max(slip + rng.triangular(-10.0, 60.0, 5.0), 1.0))
         a = max(a, d + dt.timedelta(minutes=1))
+        previous = a
         for what, at in (("depart", d), ("arrive", a)):
             key = f"{pre}:{leg_id}:{what}"
             out.append(Event(at, "logistics", key, mv.unit, "",
