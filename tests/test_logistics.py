@@ -18,7 +18,7 @@ from sinergi.deployment import geo
 from sinergi.elections.models import PollingStation
 from sinergi.logistics import jobs, services, travel
 from sinergi.logistics.models import CustodyEvent, Leg, LegEvent, Movement, NodeKind, Status
-from sinergi.logistics.selectors import escort_summary
+from sinergi.logistics.selectors import current_eta, escort_summary
 from sinergi.operations.models import Alert
 from sinergi.regions.models import Region
 from sinergi.regions.selectors import default_election
@@ -195,7 +195,13 @@ def test_late_leg_raises_escort_late_by_the_tick_and_arrival_resolves_it(chain, 
     # the leg arrives: the alert is resolved at once (the next leg is not late yet)
     services.leg_event_record(actor=escort, key="arr", leg=first, kind="arrival", at=after)
     assert not open_alerts("escort_late")
+    # the current ETA moves with the late leg: remaining legs' hours from its arrival (estimated)
+    rest = list(m.legs.filter(order__gt=1).order_by("order"))
+    eta = max(rest[0].planned_departure, after) + dt.timedelta(hours=sum(leg.hours for leg in rest))
+    m.refresh_from_db()
+    assert current_eta(m) == eta > m.expected_arrival
     summary = escort_summary(escort, election=chain.election, at=after)
+    assert dt.datetime.fromisoformat(summary["delayed_list"][0]["eta"]) == eta
     assert summary["delayed"] == 1 and summary["in_motion"] == 1
     assert summary["delayed_list"][0]["id"] == m.pk and summary["delayed_list"][0]["mode"] == "sea"
     # all legs arrive: arrived, delay measured against the expected arrival

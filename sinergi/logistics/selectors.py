@@ -119,13 +119,34 @@ def _point(m: Movement, now: dt.datetime) -> tuple[float | None, float | None]:
     return m.origin_lat, m.origin_lng
 
 
+def current_eta(m: Movement, now: dt.datetime | None = None) -> dt.datetime:
+    """Expected arrival given what has happened: from the last reported departure or arrival, the remaining legs'
+    travel-model hours (never earlier than a leg's planned departure, never in the past while still moving).
+    Estimated."""
+    if m.actual_arrival is not None:
+        return m.actual_arrival
+    legs = sorted(m.legs.all(), key=lambda leg: leg.order)
+    t: dt.datetime | None = None
+    for leg in legs:
+        if leg.actual_arrival is not None:
+            t = leg.actual_arrival
+            continue
+        start = leg.actual_departure or max(leg.planned_departure, t) if t is not None else (
+            leg.actual_departure or leg.planned_departure)
+        t = start + dt.timedelta(hours=leg.hours)
+    t = t or m.expected_arrival
+    if now is not None and m.actual_departure is not None and t < now:
+        return now
+    return t
+
+
 def _row(m: Movement, now: dt.datetime) -> dict:
     lat, lng = _point(m, now)
     return {"id": m.pk, "label": m.label, "mode": "sea" if m.has_sea else "road", "origin": m.origin_name,
             "destination": m.dest_name, "expected_at": m.expected_arrival.isoformat(),
             "expected_estimated": m.estimated, "escort_unit": m.escort_unit.name if m.escort_unit else "",
             "status": m.status, "direction": m.direction, "lat": lat, "lng": lng,
-            "delay_minutes": m.delay_minutes}
+            "delay_minutes": m.delay_minutes, "eta": current_eta(m, now).isoformat()}
 
 
 def escort_summary(user, *, election, at=None, limit: int = 200) -> dict:

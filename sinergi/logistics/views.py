@@ -71,6 +71,7 @@ def movement_detail(request, pk: int):
         "timeline": selectors.custody_timeline(chain), "leg_events": selectors.leg_events(m),
         "alerts": list(alerts) + list(leg_alerts), "tps": tps,
         "can_record": has_perm(request.user, "escort.handover"),
+        "eta": selectors.current_eta(m, timezone.now()),
         "deadline": services.tps_deadline(m.election) if m.direction == Direction.DISTRIBUTION else None,
     })
 
