@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from sinergi.accounts.permissions import has_perm, require_perm
@@ -270,6 +270,25 @@ def _lock_statuses(polling_stations, polres: dict) -> dict[int, TpsStatus]:
     return {r.pk: r for r in rows}
 
 
+STATUS_FIELDS = ("state", "last_at", *(f"{k}_at" for k in KIND_ORDER), "problem_count", "last_problem_at",
+                 "flagged", "checkin_count")
+
+
+def _write_statuses(rows: list[TpsStatus]) -> None:
+    """Write merged status rows with one parameterised UPDATE run for every row (executemany: a C loop on SQLite,
+    a pipeline on PostgreSQL) — Django's bulk_update builds CASE expressions and takes ~30 s for 5,000 rows."""
+    if not rows:
+        return
+    ops = connection.ops
+    table = ops.quote_name(TpsStatus._meta.db_table)
+    fields = [TpsStatus._meta.get_field(f) for f in STATUS_FIELDS]
+    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
+    pk = ops.quote_name(TpsStatus._meta.pk.column)
+    params = [[f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields] + [r.pk] for r in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk} = %s", params)  # noqa: S608 - names quoted
+
+
 def _check(ctx: _Context, item: CheckInInput, ps, now: dt.datetime, planned: set[int] | None = None) -> None:
     """Scope and time rules; raises PermissionDenied / ValidationError with a clear reason."""
     if not ctx.scope.covers(ps.district_code) and ps.pk not in (
@@ -429,10 +448,7 @@ def checkin_submit_batch(*, actor, items: list, election=None) -> list[BatchResu
                 ids = {o.key: o.pk for o in created}
                 if any(pk is None for pk in ids.values()):
                     ids = dict(CheckIn.objects.filter(key__in=list(ids)).values_list("key", "id"))
-                TpsStatus.objects.bulk_update(
-                    list(statuses.values()),
-                    ["state", "last_at", *(f"{k}_at" for k in KIND_ORDER), "problem_count", "last_problem_at",
-                     "flagged", "checkin_count"], batch_size=500)
+                _write_statuses(list(statuses.values()))
                 id_list = sorted(ids.values())
                 audit_log(actor=actor, action="ops.checkin_batch", object_type="operations.checkin",
                           data={"count": len(id_list), "ids": id_list,
