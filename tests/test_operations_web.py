@@ -115,3 +115,17 @@ def test_stage_page_shows_calendar_and_what_is_active(ow, client, make_user):
     assert "Rekapitulasi tingkat kecamatan (PPK)" in html
     assert "Kotak suara diserahkan" in html.split('data-testid="active-kinds"')[1].split("</span>")[0]
     assert "07:30" in html and "UU 7/2017" in html
+
+
+def test_officer_registers_sms_phone_on_checkin_page(ow, client, make_user):
+    from sinergi.operations.models import OfficerPhone
+
+    officer = make_user(unit=ow.polsek_a, role=Role.OPERATOR)
+    client.force_login(officer)
+    r = client.post("/operasi/lapor/nomor/", {"number": "+62 812-1111-2222"}, follow=True)
+    assert "6281211112222" in r.content.decode()
+    assert OfficerPhone.objects.get(number="6281211112222").user == officer
+    other = make_user(unit=ow.polsek_a, role=Role.OPERATOR)
+    client.force_login(other)
+    r = client.post("/operasi/lapor/nomor/", {"number": "081211112222"}, follow=True)
+    assert "sudah dipakai petugas lain" in r.content.decode()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("data/", views.dashboard_data, name="dashboard_data"),
     path("peta/", views.map_points, name="map_points"),
     path("lapor/", views.checkin_page, name="checkin"),
+    path("lapor/nomor/", views.phone_set, name="phone_set"),
     path("tahapan/", views.stage_page, name="stages"),
     path("peringatan/<int:pk>/diketahui/", views.alert_ack, name="alert_ack"),
 ]

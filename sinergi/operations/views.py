@@ -205,7 +205,22 @@ def checkin_page(request):
                      "problem": "problem" in ops.checkin_kinds})
     return render(request, "operations/checkin.html", {
         "rows": rows, "ops": ops, "kinds": [(k.value, k.label) for k in CheckInKind if k.value in ops.checkin_kinds],
-        "code": code, "now": now})
+        "code": code, "now": now,
+        "phones": list(request.user.officer_phones.filter(active=True).values_list("number", flat=True))})
+
+
+@login_required
+@require_POST
+def phone_set(request):
+    """The officer registers the phone they send check-in SMS from."""
+    _require(request.user, "checkin.submit")
+    try:
+        phone = services.officer_phone_set(actor=request.user, user=request.user, number=request.POST.get("number", ""))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _("Nomor %(n)s terdaftar untuk laporan SMS.") % {"n": phone.number})
+    return redirect("operations:checkin")
 
 
 @login_required
