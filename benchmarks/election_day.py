@@ -187,20 +187,11 @@ def run(argv: list[str]) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the benchmark databases")
     a = ap.parse_args(argv)
     parts: list[str] = []
+    national_part = ""
     ok = True
     with tempfile.TemporaryDirectory(prefix="sinergi-bench-election-") as data_dir:
         try:
-            if not a.national_only:
-                r = run_ntt(a, data_dir)
-                lat, kinds = r["latency_ms"], r["scenario"]["by_kind"]
-                print(f"ntt: {r['events']:,} events {kinds}: accepted {r['accepted']:,}, duplicate {r['duplicate']:,}, "
-                      f"rejected {r['rejected']:,} {r['rejected_reasons'] or ''}, failed {r['failed']:,}; "
-                      f"{r['requests']:,} requests, p50 {lat.get('p50')} ms, p95 {lat.get('p95')} ms, "
-                      f"p99 {lat.get('p99')} ms; schedule lag p99 {r['lag_ms'].get('p99')} ms; wall {r['elapsed_s']:.0f} s "
-                      f"(planned {r['wall_seconds_planned']:.0f} s); read-back {r.get('verify')}")
-                ok &= r["lost"] == 0 and r["failed"] == 0
-                parts.append(f"NTT {a.start}-{a.end} WITA at {a.speed:g}x ({r['tps']:,} TPS, {r['sent']:,} check-ins "
-                             f"and incidents): p99 {lat.get('p99', float('nan')):.0f} ms, lost {r['lost']}")
+            # National first: its longer setup fails early rather than after the 12-minute NTT replay.
             if not a.ntt_only:
                 r = run_national(a, data_dir)
                 lat = r["latency_ms"]
@@ -210,8 +201,21 @@ def run(argv: list[str]) -> int:
                       f"p99 {lat.get('p99')} ms; stored {r['stored']:,} ({r['distinct']:,} distinct keys) in "
                       f"{r['elapsed_s']:.0f} s")
                 ok &= r["lost"] == 0 and r["failed"] == 0 and r["duplicates_stored"] == 0
-                parts.append(f"national {r['accepted']:,} check-ins ({r['tps']:,} TPS x 5, batch API) at "
+                national_part = (f"national {r['accepted']:,} check-ins ({r['tps']:,} TPS x 5, batch API) at "
                              f"{r['rate']:,.0f}/s, lost {r['lost']}")
+            if not a.national_only:
+                r = run_ntt(a, data_dir)
+                lat, kinds = r["latency_ms"], r["scenario"]["by_kind"]
+                print(f"ntt: {r['events']:,} events {kinds}: accepted {r['accepted']:,}, duplicate {r['duplicate']:,}, "
+                      f"rejected {r['rejected']:,} {r['rejected_reasons'] or ''}, failed {r['failed']:,}; "
+                      f"{r['requests']:,} requests, p50 {lat.get('p50')} ms, p95 {lat.get('p95')} ms, "
+                      f"p99 {lat.get('p99')} ms; schedule lag p99 {r['lag_ms'].get('p99')} ms; wall {r['elapsed_s']:.0f} s "
+                      f"(planned {r['wall_seconds_planned']:.0f} s); read-back {r.get('verify')}")
+                ok &= r["lost"] == 0 and r["failed"] == 0
+                parts.insert(0, f"NTT {a.start}-{a.end} WITA at {a.speed:g}x ({r['tps']:,} TPS, {r['sent']:,} check-ins "
+                             f"and incidents): p99 {lat.get('p99', float('nan')):.0f} ms, lost {r['lost']}")
+            if national_part:
+                parts.append(national_part)
         except (RuntimeError, json.JSONDecodeError, IndexError) as exc:
             print(f"election-day: setup or run failed: {exc}")
             return 2
