@@ -238,23 +238,37 @@ def p_center(C: FloatArray, k: int, w: FloatArray | None = None, *, time_limit_s
     t0 = time.perf_counter()
     lo = int(np.searchsorted(radii, float(np.max(np.min(Cr, axis=0)))))
     top = int(np.searchsorted(radii, obj))
-    used = set()
-    first = True
-    while lo < top:
-        left = time_limit_s - (time.perf_counter() - t0)
-        if left <= 0.05:
-            break
-        mid = top - 1 if first else (lo + top - 1) // 2
-        first = False
-        A = Cr <= radii[mid]
-        verdict, cover_sites = _mip_cover(A, k, left)
-        if verdict == "unknown":
-            if not _lp_cover_needs_more(A, k):
-                break
-            verdict = "infeasible"
+    used: set[str] = set()
+
+    def left() -> float:
+        return time_limit_s - (time.perf_counter() - t0)
+
+    # 1. The radius just below the solution, by MIP (at most 40% of the time): infeasible = optimal.
+    if lo < top:
+        verdict, cover_sites = _mip_cover(Cr <= radii[top - 1], k, 0.4 * time_limit_s)
+        if verdict == "infeasible":
+            lo, used = top, {"MIP HiGHS"}
+        elif verdict == "feasible" and cover_sites is not None:
+            best_sites = cover_sites
+            obj = float(np.max(np.min(Cr[best_sites], axis=0)))
+            top = int(np.searchsorted(radii, obj))
+            used.add("MIP HiGHS")
+    # 2. LP bisection (cheap): radii where the LP relaxation needs more than k sites are infeasible.
+    lp_top = top - 1
+    while lo <= lp_top and left() > 0.05:
+        mid = (lo + lp_top) // 2
+        if _lp_cover_needs_more(Cr <= radii[mid], k):
+            lo = mid + 1
             used.add("LP")
         else:
-            used.add("MIP HiGHS")
+            lp_top = mid - 1
+    # 3. MIP bisection between the LP bound and the solution with the time left.
+    while lo < top and left() > 0.05:
+        mid = (lo + top - 1) // 2
+        verdict, cover_sites = _mip_cover(Cr <= radii[mid], k, left())
+        if verdict == "unknown":
+            break
+        used.add("MIP HiGHS")
         if verdict == "infeasible":
             lo = mid + 1
         else:
