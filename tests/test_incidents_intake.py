@@ -213,3 +213,23 @@ def test_group_commit_answers_each_report_after_it_is_stored_and_audited(deferre
     grouped = AuditEvent.objects.filter(action="incident.report_batch_received", data__group_commit=True,
                                         seq__gt=deferred)
     assert sum(e.data["count"] for e in grouped) == 20 and grouped.count() < 20
+
+
+def test_large_batch_is_stored_once_with_one_audit_event_listing_every_report(officer):
+    """250 items (the bulk path: COPY on PostgreSQL): one already stored, one repeated, one invalid."""
+    c = token_client(officer)
+    assert post(c, {"key": "b-0", "text": "sudah terkirim"}).status_code == 201
+    items = [{"key": f"b-{i}", "text": f"Surat suara kurang di TPS {i}", "lat": -10.17, "lng": 123.6}
+             for i in range(250)]
+    items += [{"key": "b-7", "text": "diulang dalam batch"}, {"key": "b-bad", "text": "ribut", "lat": 91, "lng": 1}]
+    r = c.post(URL + "batch/", json.dumps({"reports": items}), content_type="application/json")
+    body = r.json()
+    assert r.status_code == 200 and (body["accepted"], body["duplicate"], body["rejected"]) == (249, 2, 1)
+    by_key = {x["key"]: x for x in body["results"] if x["status"] == "accepted"}
+    stored = dict(Report.objects.filter(idempotency_key__startswith="b-").values_list("idempotency_key", "id"))
+    assert len(stored) == 250 and all(stored[k] == x["id"] for k, x in by_key.items())
+    assert body["results"][250]["id"] == stored["b-7"] and body["results"][0]["id"] == stored["b-0"]
+    assert "lat" in body["results"][251]["errors"]
+    assert Report.objects.get(idempotency_key="b-12").text == "Surat suara kurang di TPS 12"
+    ids = report_audit_ids()
+    assert sorted(ids) == sorted(stored.values())

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -37,6 +37,7 @@ from .choices import (
     TRANSITIONS,
     Channel,
     IncidentStatus,
+    LocationStatus,
     NotificationChannel,
     ProcessingStatus,
     TimelineKind,
@@ -218,16 +219,21 @@ def report_submit_batch(*, actor, items: list[ReportInput | dict], channel: str 
         now = timezone.now()
         try:
             with transaction.atomic():
-                objs = Report.objects.bulk_create([v.to_report(actor, now) for _, v in fresh], batch_size=2000)
-                ids = {o.idempotency_key: o.pk for o in objs}
-                if any(pk is None for pk in ids.values()):
-                    ids = dict(Report.objects.filter(idempotency_key__in=list(ids)).values_list("idempotency_key", "id"))
-                digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
-                audit_log(actor=actor, action="incident.report_batch_received", object_type="incidents.report",
-                          data={"channel": channel, "count": len(ids), "keys_sha256": digest,
-                                "first_id": min(ids.values()), "last_id": max(ids.values())})
+                ids = _insert_new([(v, actor) for _, v in fresh], now)
+                if ids:
+                    digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
+                    audit_log(actor=actor, action="incident.report_batch_received", object_type="incidents.report",
+                              data={"channel": channel, "count": len(ids), "keys_sha256": digest,
+                                    "first_id": min(ids.values()), "last_id": max(ids.values()),
+                                    "report_ids": sorted(ids.values())})
+            late = [v.key for _, v in fresh if v.key not in ids]  # stored meanwhile by a concurrent sync
+            late_ids = dict(Report.objects.filter(idempotency_key__in=late).values_list("idempotency_key", "id")) \
+                if late else {}
             for i, v in fresh:
-                results.append(BatchResult(i, v.key, "accepted", report_id=ids[v.key]))
+                if v.key in ids:
+                    results.append(BatchResult(i, v.key, "accepted", report_id=ids[v.key]))
+                else:
+                    results.append(BatchResult(i, v.key, "duplicate", report_id=late_ids.get(v.key)))
         except IntegrityError:
             # A concurrent sync stored some of the same keys: fall back to one-by-one, which sorts it out.
             for i, v in fresh:
@@ -247,6 +253,64 @@ def report_submit_batch(*, actor, items: list[ReportInput | dict], channel: str 
             r.report_id = by_key.get(r.key)
     results.sort(key=lambda r: r.index)
     return results
+
+
+# Columns written on intake (the rest stay NULL until processing); PostgreSQL array types for unnest().
+_INSERT_COLS = (("idempotency_key", "varchar"), ("channel", "varchar"), ("received_at", "timestamptz"),
+                ("occurred_at", "timestamptz"), ("text", "text"), ("reporter_user_id", "int8"),
+                ("reporter_name", "varchar"), ("reporter_contact", "varchar"), ("anonymous", "bool"),
+                ("lat", "float8"), ("lng", "float8"), ("tps_code", "varchar"), ("place_text", "varchar"),
+                ("category_hint", "varchar"), ("severity_hint", "int2"), ("raw", "jsonb"), ("processing", "varchar"),
+                ("location_status", "varchar"), ("location_method", "varchar"), ("reply_text", "varchar"))
+
+
+def _insert_new(rows: list[tuple[ReportInput, object]], now: dt.datetime) -> dict[str, int]:
+    """Insert reports (inside the caller's transaction); a key that is already stored, or being stored by a
+    concurrent transaction, is skipped. Returns {key: id} of the rows inserted here.
+
+    PostgreSQL: ONE statement whatever the count (arrays unnested, ON CONFLICT DO NOTHING, RETURNING, binary
+    parameters), instead of the ORM's per-object field preparation. Other backends: bulk_create."""
+    if connection.vendor != "postgresql":
+        objs = Report.objects.bulk_create([d.to_report(a, now) for d, a in rows])
+        created = {o.idempotency_key: o.pk for o in objs}
+        if any(pk is None for pk in created.values()):  # backends without RETURNING
+            created = dict(Report.objects.filter(idempotency_key__in=list(created))
+                           .values_list("idempotency_key", "id"))
+        return created
+    import json
+
+    import psycopg
+
+    pending, unresolved = ProcessingStatus.PENDING.value, LocationStatus.UNRESOLVED.value
+    values = [(d.key, d.channel, now, d.occurred_at, d.text, getattr(_user(a), "pk", None), d.reporter_name[:120],
+               d.reporter_contact[:120], d.anonymous, d.lat, d.lng, d.tps_code[:24], d.place_text[:255],
+               d.category_hint[:40], d.severity_hint, json.dumps(d.raw or {}), pending, unresolved, "", "")
+              for d, a in rows]
+    names = ", ".join(c for c, _ in _INSERT_COLS)
+    table = Report._meta.db_table
+    conflict = "ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key, id"
+    connection.ensure_connection()
+    pg = connection.connection
+    with psycopg.Cursor(pg) as cur:  # server-side binding, same transaction as the caller's
+        if len(values) < _COPY_FROM:
+            arrays = ", ".join(f"%s::{t if t != 'jsonb' else 'text'}[]" for _, t in _INSERT_COLS)
+            select = ", ".join(f"u.{c}::jsonb" if t == "jsonb" else f"u.{c}" for c, t in _INSERT_COLS)
+            cur.execute(f"INSERT INTO {table} ({names}) SELECT {select} FROM unnest({arrays}) AS u({names}) {conflict}",
+                        [list(col) for col in zip(*values, strict=True)])
+            return dict(cur.fetchall())
+        # Large batches: COPY into a per-connection temporary table (emptied at commit), then one INSERT.
+        if not getattr(pg, "_sinergi_intake_stage", False):
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS sinergi_intake_stage ON COMMIT DELETE ROWS AS "
+                        f"SELECT {names} FROM {table} WITH NO DATA")
+            transaction.on_commit(lambda: setattr(pg, "_sinergi_intake_stage", True))
+        with cur.copy(f"COPY sinergi_intake_stage ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM sinergi_intake_stage {conflict}")
+        return dict(cur.fetchall())
+
+
+_COPY_FROM = 200  # rows: below this one INSERT ... unnest() is cheaper than COPY + INSERT
 
 
 @dataclass
@@ -320,11 +384,14 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
         now = timezone.now()
         try:
             with transaction.atomic():
-                objs = Report.objects.bulk_create([entries[i].data.to_report(actors[i], now) for i in fresh])
-                created = {o.idempotency_key: o.pk for o in objs}
-                if any(pk is None for pk in created.values()):  # backends without RETURNING
-                    created = dict(Report.objects.filter(idempotency_key__in=list(created))
-                                   .values_list("idempotency_key", "id"))
+                created = _insert_new([(entries[i].data, actors[i]) for i in fresh], now)
+                for i in fresh:  # stored meanwhile by another transaction: answered as duplicates below
+                    if entries[i].data.key not in created:
+                        late = Report.objects.filter(idempotency_key=entries[i].data.key).values_list(
+                            "id", "incident_id").first()
+                        if late is not None:
+                            existing[entries[i].data.key] = late
+                fresh = [i for i in fresh if entries[i].data.key in created]
                 by_actor: dict[int | None, list[int]] = {}
                 for i in fresh:
                     by_actor.setdefault(getattr(actors[i], "pk", None), []).append(i)
