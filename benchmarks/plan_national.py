@@ -34,7 +34,7 @@ DEFAULT = [Pattern(2, 11, 24), Pattern(2, 2, 4), Pattern(2, 1, 2), Pattern(2, 1,
 
 
 def _province(rng: np.random.Generator, n_tps: int, seed: int,
-              refine_s: float = 2.0) -> tuple[PlanInput, TravelModel]:
+              refine_s: float = 1.0) -> tuple[PlanInput, TravelModel]:
     n_isl = int(rng.integers(1, 5))
     centres = np.column_stack([rng.uniform(-9, 2, n_isl), rng.uniform(100, 135, n_isl)])
     centres[1:] = centres[0] + rng.uniform(-1.5, 1.5, size=(n_isl - 1, 2))
@@ -74,7 +74,7 @@ def run(argv: list[str] | None = None) -> int:
     ap.add_argument("--tps", type=int, default=435_000)
     ap.add_argument("--provinces", type=int, default=38)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--group-refine-s", type=float, default=2.0,
+    ap.add_argument("--group-refine-s", type=float, default=1.0,
                     help="per province: LP bound + CP-SAT time budget on guard-group cells with a gap")
     args = ap.parse_args(argv or [])
     rng = np.random.default_rng(args.seed)

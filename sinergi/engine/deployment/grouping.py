@@ -241,6 +241,7 @@ def solve_cell_exact(T: FloatArray, *, capacity: int, radius: float, labels: Int
         m.add_hint(v, int(posts[labels[i]]) == c)
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = max(0.01, time_limit_s)
+    solver.parameters.max_time_in_seconds = 10 * max(0.01, time_limit_s) + 1  # safety net on a stalled machine
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = 1
     status = solver.solve(m)
