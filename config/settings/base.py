@@ -179,7 +179,7 @@ SINERGI_PUBLIC_REPORTS_PER_HOUR = env.int("SINERGI_PUBLIC_REPORTS_PER_HOUR", def
 RISK_RECOMPUTE_DELAY_S = env.int("SINERGI_RISK_RECOMPUTE_DELAY_S", default=10)
 # Daily situation report (Laporan Situasi Harian): generated automatically at this local (WITA) time.
 SINERGI_SITREP_TIME = env.str("SINERGI_SITREP_TIME", default="06:00")
-# Units (codes) that get an automatic report besides the Polda of the election's province; empty = Polda only.
+# Units (codes) that get the automatic daily report; empty = the Polda of the election's province only.
 SINERGI_SITREP_UNITS = env.list("SINERGI_SITREP_UNITS", default=[])
 # Public base URL (e.g. https://sinergi.example) for absolute links in webhook payloads; empty = relative links.
 SINERGI_BASE_URL = env.str("SINERGI_BASE_URL", default="")
