@@ -151,3 +151,20 @@ def test_rejections_are_reported_with_their_reason(server, tokens_file, capsys, 
     assert any("luar wilayah" in reason for reason in rep["rejected_reasons"])
     assert CheckIn.objects.filter(key__startswith="rp11:").count() == rep["accepted"]
     assert set(ROUTES) >= {"checkin", "incident"}
+
+
+def test_ballot_box_hand_overs_reach_the_chain_of_custody(server, tokens_file, capsys):
+    from sinergi.logistics.models import CustodyEvent
+    from sinergi.logistics.services import plan_default
+
+    plan_default(actor=None)
+    code, rep = replay(capsys, server, tokens_file, "--from", "15:00", "--to", "24:00", "--only",
+                       "checkin,logistics", "--seed", "5")
+    assert code == 0, rep
+    kinds = rep["scenario"]["by_kind"]
+    assert kinds["logistics"] == kinds["handed_over"] > 0
+    assert rep["by_channel"]["logistics"] == {"accepted": kinds["logistics"]}
+    stored = CustodyEvent.objects.filter(key__startswith="rp5:ho:").select_related("movement", "polling_station")
+    assert stored.count() == kinds["logistics"] and rep["verify"]["channels"]["logistics"]["lost"] == 0
+    for ev in stored:
+        assert ev.movement.key == f"recap:pps:{ev.polling_station.village_id}"

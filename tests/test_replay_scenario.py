@@ -125,11 +125,27 @@ def test_window_and_clock(day):
 
 def test_logistics_legs_depart_before_they_arrive_then_hand_over():
     t = dt.datetime(2024, 11, 28, 8, 0, tzinfo=WITA)
-    mv = sc.Movement(id="M1", unit="POLRES-53.05", handover=t + dt.timedelta(hours=9),
-                     legs=(("L1", t, t + dt.timedelta(hours=2)), ("L2", t + dt.timedelta(hours=3),
-                                                                    t + dt.timedelta(hours=8))))
+    mv = sc.Movement(id="7", unit="POLRES-53.05", handover=t + dt.timedelta(hours=9),
+                     legs=((1, t, t + dt.timedelta(hours=2)), (2, t + dt.timedelta(hours=2, minutes=10),
+                                                               t + dt.timedelta(hours=8))))
     cfg = sc.Config(voting_date=DAY)
     evs = sc.generate([], cfg, movements=[mv])
-    assert [(e.body["leg"] if "leg" in e.body else "-", e.body["action"]) for e in evs] == [
-        ("L1", "depart"), ("L1", "arrive"), ("L2", "depart"), ("L2", "arrive"), ("-", "handover")]
+    assert [(e.body.get("leg", "-"), e.body.get("kind", e.body.get("place"))) for e in evs] == [
+        (1, "departure"), (1, "arrival"), (2, "departure"), (2, "arrival"), ("-", "destination")]
+    assert [e.at for e in evs] == sorted(e.at for e in evs)
+    assert all(e.body["_path"].startswith("/api/v1/logistics-movements/7/") for e in evs)
     assert evs == sc.generate([], cfg, movements=[mv])
+
+
+def test_ballot_boxes_handed_over_at_the_tps_after_the_handed_over_check_in(texts):
+    plain = stations(200)
+    with_recap = [sc.Station(**{**s.__dict__, "recap_movement": "42"}) for s in plain]
+    cfg = sc.Config(voting_date=DAY, seed=2)
+    a, b = sc.generate(plain, cfg, texts), sc.generate(with_recap, cfg, texts)
+    assert [e for e in b if e.channel != "logistics"] == a     # the other events do not move
+    handed = {e.tps: e.at for e in a if e.kind == "handed_over"}
+    custody = [e for e in b if e.channel == "logistics"]
+    assert {e.tps for e in custody} == set(handed)
+    for e in custody:
+        assert e.body["place"] == "tps" and e.body["tps_code"] == e.tps and len(e.key) <= 80
+        assert e.body["_path"] == "/api/v1/logistics-movements/42/handovers/" and e.at > handed[e.tps]

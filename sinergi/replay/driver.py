@@ -33,7 +33,14 @@ class Route:
 ROUTES: dict[str, Route] = {
     "checkin": Route("/api/v1/checkins/", "/api/v1/checkins/batch/", "items", 5000),
     "incident": Route("/api/v1/incident-reports/", "/api/v1/incident-reports/batch/", "reports", 10000),
+    # One movement per request (no batch endpoint); the event's "_path" names the movement's endpoint.
+    "logistics": Route("", "", "", 0),
 }
+
+
+def _wire(body: dict[str, Any]) -> dict[str, Any]:
+    """The body as sent: without the replay's own "_"-prefixed routing fields."""
+    return {k: v for k, v in body.items() if not k.startswith("_")}
 
 
 @dataclass
@@ -191,6 +198,9 @@ async def drive(events: Sequence[Event], opts: Options) -> Result:
             if opts.batch:
                 groups: dict[tuple[str, str], list[Event]] = defaultdict(list)
                 for e in chunk:
+                    if not ROUTES[e.channel].max_batch:
+                        await queue.put(_Job(e.channel, token_for(e), [e], due(e)))
+                        continue
                     groups[(e.channel, token_for(e))].append(e)
                 for (channel, token), evs in groups.items():
                     size = min(opts.batch_size, ROUTES[channel].max_batch)
@@ -210,11 +220,12 @@ async def drive(events: Sequence[Event], opts: Options) -> Result:
 
     async def send(conn: Connection, job: _Job) -> None:
         route = ROUTES[job.channel]
-        single = not opts.batch
+        single = not opts.batch or not route.max_batch
         if single:
-            path, body = route.single, job.events[0].body
+            first = job.events[0].body
+            path, body = first.get("_path") or route.single, _wire(first)
         else:
-            path, body = route.batch, {route.batch_field: [e.body for e in job.events]}
+            path, body = route.batch, {route.batch_field: [_wire(e.body) for e in job.events]}
         payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"Authorization": f"Token {job.token}", "Content-Type": "application/json",
                    "Accept": "application/json"}

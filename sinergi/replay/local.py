@@ -56,7 +56,7 @@ def _assigned_polsek(election) -> dict[int, str]:
         from sinergi.deployment.models import GuardAssignment, Plan
     except ImportError:  # pragma: no cover
         return {}
-    plan = Plan.objects.filter(election=election, status="done").order_by("-pk").first()
+    plan = Plan.objects.filter(election=election, status="succeeded").order_by("-pk").first()
     if plan is None:
         return {}
     rows = (GuardAssignment.objects.filter(plan=plan, group__polsek__isnull=False)
@@ -64,24 +64,36 @@ def _assigned_polsek(election) -> dict[int, str]:
     return dict(rows.iterator(chunk_size=5000))
 
 
-def load_stations(election, *, limit: int | None = None) -> list[Station]:
+def recap_movements(election) -> dict[str, str]:
+    """Desa code -> id of its recapitulation hop PPS -> PPK (logistics plan key `recap:pps:<desa>`), if planned."""
+    try:
+        from sinergi.logistics.models import Movement
+    except ImportError:  # pragma: no cover
+        return {}
+    rows = (Movement.objects.filter(election=election, key__startswith="recap:pps:")
+            .values_list("serves_village_code", "pk"))
+    return {code: str(pk) for code, pk in rows.iterator(chunk_size=5000) if code}
+
+
+def load_stations(election, *, limit: int | None = None, logistics: bool = True) -> list[Station]:
     """The election's TPS sorted by code; `limit` takes that many spread evenly over the list (so a small
-    replay still touches every Polres)."""
+    replay still touches every Polres). With `logistics`, each TPS names the recapitulation hop of its desa."""
     from sinergi.elections.models import PollingStation
 
     polres = polres_by_regency()
     polsek = _assigned_polsek(election)
+    recap = recap_movements(election) if logistics else {}
     fallback = _province_unit()
     rows = list(PollingStation.objects.filter(election=election).order_by("code")
-                .values_list("pk", "code", "regency_code", "lat", "lng", "voters"))
+                .values_list("pk", "code", "regency_code", "lat", "lng", "voters", "village_id"))
     if limit is not None and 0 < limit < len(rows):
         step = len(rows) / limit
         rows = [rows[int(i * step)] for i in range(limit)]
     out = []
-    for pk, code, regency, lat, lng, voters in rows:
+    for pk, code, regency, lat, lng, voters, village in rows:
         unit = polres.get(regency) or fallback
         out.append(Station(code=code, unit=unit.code if unit else "default", lat=lat, lng=lng,
-                           voters=voters or 300, polsek=polsek.get(pk, "")))
+                           voters=voters or 300, polsek=polsek.get(pk, ""), recap_movement=recap.get(village, "")))
     return out
 
 
@@ -139,19 +151,22 @@ def read_tokens(path: Path) -> dict[str, str]:
 STORES: dict[str, tuple[str, str]] = {
     "incident": ("incidents.Report", "idempotency_key"),
     "checkin": ("operations.CheckIn", "key"),
+    "logistics": ("logistics.CustodyEvent", "key"),
 }
+# Logistics keys are stored in one of two append-only tables (leg events, custody events).
+EXTRA_STORES: dict[str, tuple[tuple[str, str], ...]] = {"logistics": (("logistics.LegEvent", "key"),)}
 
 
 def stored_keys(channel: str, keys: list[str]) -> int:
     """How many of `keys` are stored (each counted once)."""
     from django.apps import apps
 
-    label, field = STORES[channel]
-    model = apps.get_model(label)
     n = 0
-    for i in range(0, len(keys), 2000):
-        chunk = keys[i:i + 2000]
-        n += model.objects.filter(**{f"{field}__in": chunk}).values(field).distinct().count()
+    for label, field in (STORES[channel], *EXTRA_STORES.get(channel, ())):
+        model = apps.get_model(label)
+        for i in range(0, len(keys), 2000):
+            chunk = keys[i:i + 2000]
+            n += model.objects.filter(**{f"{field}__in": chunk}).values(field).distinct().count()
     return n
 
 

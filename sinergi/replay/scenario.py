@@ -67,6 +67,7 @@ class Station:
     lng: float | None = None
     voters: int = 300
     polsek: str = ""
+    recap_movement: str = ""   # id of the recapitulation hop (PPS -> PPK) serving the TPS's desa, if planned
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Movement:
 
     id: str
     unit: str
-    legs: tuple[tuple[str, dt.datetime, dt.datetime], ...]
+    legs: tuple[tuple[int, dt.datetime, dt.datetime], ...]    # (order 1..n, planned departure, expected arrival)
     handover: dt.datetime | None = None
 
 
@@ -185,6 +186,7 @@ def station_events(st: Station, cfg: Config, texts: Sequence[tuple[str, str]]) -
     problem_text = rng.randrange(1 << 30)
     n_incidents = _poisson(rng, cfg.incident_rate)
     incident_draws = [(rng.randrange(1 << 30), rng.random(), rng.uniform(2.0, 30.0)) for _ in range(n_incidents)]
+    handover_delay = rng.uniform(2.0, 15.0)
 
     if u_missing >= cfg.missing_rate:
         opened = open_late if u_late < cfg.late_rate else open_normal
@@ -196,6 +198,16 @@ def station_events(st: Station, cfg: Config, texts: Sequence[tuple[str, str]]) -
             checkin("counted", counted)
             if u_nohand >= cfg.no_handover_rate:
                 checkin("handed_over", handed)
+                if st.recap_movement:
+                    # Chain of custody: the KPPS hands the ballot boxes to the PPS at the TPS on voting night,
+                    # recorded on the recapitulation hop of the desa (logistics API).
+                    at = cfg.local(min(handed + handover_delay, 1439.0))
+                    key = f"{pre}:ho:{st.code}"
+                    events.append(Event(at, "logistics", key, st.unit, st.code, {
+                        "key": key, "place": "tps", "tps_code": st.code, "at": _iso(at),
+                        "from_name": f"KPPS TPS {st.code}", "from_agency": "KPU", "to_name": "PPS",
+                        "to_agency": "KPU", "seal_check": "not_checked",
+                        "_path": f"/api/v1/logistics-movements/{st.recap_movement}/handovers/"}))
         if u_problem < cfg.problem_rate:
             notes = [t for label, t in texts if label in PROBLEM_CATEGORIES] or ["Kendala di TPS"]
             checkin("problem", voting + problem_u * (closed - voting), note=notes[problem_text % len(notes)], n=1)
@@ -236,15 +248,17 @@ def movement_events(mv: Movement, cfg: Config) -> list[Event]:
         a = arr + dt.timedelta(minutes=max(slip + rng.triangular(-10.0, 60.0, 5.0), 1.0))
         a = max(a, d + dt.timedelta(minutes=1))
         previous = a
-        for what, at in (("depart", d), ("arrive", a)):
-            key = f"{pre}:{leg_id}:{what}"
-            out.append(Event(at, "logistics", key, mv.unit, "",
-                             {"key": key, "movement": mv.id, "leg": leg_id, "action": what, "at": _iso(at)}))
+        for what, at in (("departure", d), ("arrival", a)):
+            key = f"{pre}:{leg_id}:{what[:3]}"
+            out.append(Event(at, "logistics", key, mv.unit, "", {
+                "key": key, "leg": leg_id, "kind": what, "at": _iso(at),
+                "_path": f"/api/v1/logistics-movements/{mv.id}/events/"}))
     if mv.handover is not None:
         at = max(mv.handover, out[-1].at + dt.timedelta(minutes=2)) if out else mv.handover
         key = f"{pre}:handover"
-        out.append(Event(at, "logistics", key, mv.unit, "",
-                         {"key": key, "movement": mv.id, "action": "handover", "at": _iso(at)}))
+        out.append(Event(at, "logistics", key, mv.unit, "", {
+            "key": key, "place": "destination", "at": _iso(at), "from_name": "Pengawal", "to_name": "Penerima",
+            "seal_check": "not_checked", "_path": f"/api/v1/logistics-movements/{mv.id}/handovers/"}))
     return out
 
 
