@@ -68,9 +68,10 @@ def run_ntt(a, data_dir: str) -> dict:
     common.recreate_database(url)
     _py(env, "-m", "sinergi.cli", "manage", "migrate", "--noinput", "-v", "0")
     _py(env, "-m", "sinergi.cli", "load-dataset")
+    _py(env, "-m", "sinergi.cli", "manage", "logistics_plan_default")   # ballot-box hand-overs on voting night
     tokens = Path(data_dir) / "replay_tokens.json"
     _py(env, "-m", "sinergi.cli", "replay", "--setup", "--tokens-file", str(tokens))
-    print(f"ntt setup: fresh database, NTT dataset, demo operators in {time.perf_counter() - t0:.0f} s (not timed)")
+    print(f"ntt setup: fresh database, NTT dataset, logistics plan, demo operators in {time.perf_counter() - t0:.0f} s (not timed)")
     port = common.free_port()
     server = common.Server(url, a.workers, port, a.server, threads=a.threads, SINERGI_DATA_DIR=data_dir)
     try:

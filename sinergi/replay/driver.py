@@ -180,9 +180,15 @@ async def drive(events: Sequence[Event], opts: Options) -> Result:
     def token_for(e: Event) -> str:
         return opts.tokens.get(e.unit) or default
 
+    async def report_progress() -> None:
+        while True:
+            await asyncio.sleep(10)
+            opts.progress(f"replay: {len(result.outcomes):,}/{len(events):,} events answered, "
+                          f"{result.requests:,} requests, {result.retries} retries, "
+                          f"{loop.time() - t0:.0f} s")
+
     async def produce() -> None:
         i, n = 0, len(events)
-        last_progress = loop.time()
         while i < n:
             d = due(events[i])
             now = loop.time()
@@ -211,10 +217,6 @@ async def drive(events: Sequence[Event], opts: Options) -> Result:
                 for e in chunk:
                     await queue.put(_Job(e.channel, token_for(e), [e], due(e)))
             i = j
-            if opts.progress and loop.time() - last_progress >= 10:
-                last_progress = loop.time()
-                opts.progress(f"replay: {i:,}/{n:,} events queued, simulated {events[i - 1].at:%H:%M}, "
-                              f"{result.requests:,} requests")
         for _ in range(opts.concurrency):
             await queue.put(None)
 
@@ -288,7 +290,12 @@ async def drive(events: Sequence[Event], opts: Options) -> Result:
             await conn.close()
 
     started = time.perf_counter()
-    await asyncio.gather(produce(), *(work() for _ in range(opts.concurrency)))
+    ticker = asyncio.create_task(report_progress()) if opts.progress else None
+    try:
+        await asyncio.gather(produce(), *(work() for _ in range(opts.concurrency)))
+    finally:
+        if ticker is not None:
+            ticker.cancel()
     result.elapsed = time.perf_counter() - started
     return result
 
