@@ -159,7 +159,8 @@ def main(argv: list[str]) -> int:
             print(f"read-back ({report['verify']['method']}) {ch}: {v['stored']:,} stored of {v['answered']:,} "
                   f"answered accepted/duplicate, lost {v['lost']}")
         p99 = report["latency_ms"].get("p99")
-        print(f"replay {election.code} {window} at {a.speed:g}x: {report['accepted']:,} accepted, "
+        pace = "full speed" if a.speed <= 0 else f"{a.speed:g}x"
+        print(f"replay {election.code} {window} at {pace}: {report['accepted']:,} accepted, "
               f"p99 {p99 if p99 is not None else float('nan'):.1f} ms, lost {lost if verify != 'none' else 'unchecked'}")
     return 0 if report["failed"] == 0 and not lost else 1
 
