@@ -4,10 +4,12 @@ tick and resolved, the idempotent event API, bad input, scoping and the default 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -191,6 +193,8 @@ def test_late_leg_raises_escort_late_by_the_tick_and_arrival_resolves_it(chain, 
     assert "terlambat" in alert.message and alert.unit == chain.polres
     m.refresh_from_db()
     assert m.status == Status.DELAYED
+    marked = AuditEvent.objects.filter(action="logistics.movement.delayed").order_by("-seq").first()
+    assert m.pk in marked.data["movements"]
     assert jobs.tick(after)["escort_late_raised"] == 0  # idempotent
     # the leg arrives: the alert is resolved at once (the next leg is not late yet)
     services.leg_event_record(actor=escort, key="arr", leg=first, kind="arrival", at=after)
@@ -363,8 +367,11 @@ def test_default_plan_counts_and_is_idempotent(ntt_dataset):
     # sea legs for desa on another island than their warehouse (e.g. Semau, Kupang regency)
     sea = Leg.objects.filter(movement__election=election, mode="sea")
     assert sea.exclude(vessel_name="").exists() and sea.exclude(from_port="").exists()
-    again = services.plan_default(actor=None)
+    out = io.StringIO()
+    call_command("logistics_plan_default", "--json", stdout=out)  # the command is idempotent too
+    again = json.loads(out.getvalue())
     assert again["created"] == 0 and again["movements"] == r["created"]
+    assert Movement.objects.filter(election=election).count() == r["created"]
 
 
 # -- pages --------------------------------------------------------------------------------------------------------

@@ -51,12 +51,13 @@ def _late(now: dt.datetime) -> dict:
                     f"perkiraan {timezone.localtime(leg.expected_arrival):%d/%m %H:%M} WITA",
             data={"movement": mid, "leg": leg.pk, "late_minutes": late_min})
         raised += int(created)
-    marked = Movement.objects.filter(pk__in=list(first_by_movement)).exclude(status__in=(*DONE, Status.DELAYED)).update(
-        status=Status.DELAYED, updated_at=now)
+    late_ids = set(Movement.objects.filter(pk__in=list(first_by_movement))
+                   .exclude(status__in=(*DONE, Status.DELAYED)).values_list("id", flat=True))
     # Not departed long after the planned departure: delayed too (no alert until a leg is late).
-    marked += (Movement.objects.filter(status=Status.PLANNED, actual_departure__isnull=True,
-                                       planned_departure__lt=now - tol, planned_departure__gte=now - horizon)
-               .update(status=Status.DELAYED, updated_at=now))
+    late_ids |= set(Movement.objects.filter(status=Status.PLANNED, actual_departure__isnull=True,
+                                            planned_departure__lt=now - tol, planned_departure__gte=now - horizon)
+                    .values_list("id", flat=True))
+    marked = services.movements_mark_delayed(ids=sorted(late_ids), at=now)
     resolved = 0
     for key in already:
         mid = int(key.split(":")[1])

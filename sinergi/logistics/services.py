@@ -164,6 +164,20 @@ def movement_set_seals(*, actor, movement: Movement, seals: list[str]) -> Moveme
     return m
 
 
+def movements_mark_delayed(*, ids: list[int], at: dt.datetime) -> int:
+    """Mark movements delayed (system actor, from the tick): one audit event lists them all."""
+    if not ids:
+        return 0
+    with transaction.atomic():
+        n = (Movement.objects.filter(pk__in=ids).exclude(status__in=(*DONE, Status.DELAYED))
+             .update(status=Status.DELAYED, updated_at=at))
+        audit_log(actor=None, action="logistics.movement.delayed", object_type="logistics.movement",
+                  data={"movements": ids[:5000], "count": n, "at": at.isoformat()})
+    for pk in ids[:200]:
+        live.broadcast("escort", id=pk)
+    return n
+
+
 # -- leg events ---------------------------------------------------------------------------------------------------
 def _clean_key(key) -> str:
     key = str(key or "").strip()
@@ -354,7 +368,7 @@ def _after_change(m: Movement, at: dt.datetime, custody: CustodyEvent | None = N
         alert_raise(election=m.election, key=f"custody_break:missing_dest:{m.pk}", kind=AlertKind.CUSTODY_BREAK,
                     severity=3, unit=m.escort_unit, polling_station=custody.polling_station, subject=m, at=at,
                     message=f"Serah terima di TPS tanpa serah terima di {m.dest_name} ({m.label})")
-    if not _late_legs(m, at):
+    if m.status in DONE or not _late_legs(m, at):
         alert_resolve(key=f"escort_late:{m.pk}", reason="tiba", at=at)
     if dist and m.status in DONE:
         for ps in _tps_served(m):

@@ -101,7 +101,9 @@ def field_event(request, pk: int):
                 _ev, created = services.handover_record(
                     actor=request.user, key=d["key"], movement=m, at=at, place=place, from_name=d["from_name"],
                     from_agency=d.get("from_agency") or "", to_name=d["to_name"], to_agency=d.get("to_agency") or "",
-                    to_unit=request.user.unit if d["action"] != "handover_destination" else None,
+                    # the escort takes custody at the origin and hands it over at the destination
+                    from_unit=m.escort_unit if place == "destination" else None,
+                    to_unit=m.escort_unit if place == "origin" else None,
                     seals_seen=form.seal_list(), seal_check=d.get("seal_check") or "", polling_station=tps,
                     note=d.get("note") or "")
         except ValidationError as exc:
