@@ -78,10 +78,11 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn (sync workers, WSGI) when installed, else uvicorn (ASGI); `workers` processes."""
+    """gunicorn (threaded workers, WSGI: `app`, by default the WSGI entry with the incident intake fast lane,
+    sinergi.incidents.wsgi) when installed, else uvicorn (ASGI); `workers` processes."""
 
     def __init__(self, database_url: str, workers: int, port: int, server: str = "auto", threads: int = 64,
-                 **env_extra: str):
+                 app: str = "sinergi.incidents.wsgi:application", **env_extra: str):
         self.port = port
         # Persistent connections in the server (CONN_MAX_AGE through the URL): a fresh PostgreSQL connection
         # per request would cost more than the request itself.
@@ -96,7 +97,7 @@ class Server:
                 server = "uvicorn"
         self.kind = server
         if server == "gunicorn":
-            cmd = [PY, "-m", "gunicorn", "config.wsgi:application", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+            cmd = [PY, "-m", "gunicorn", app, "-w", str(workers), "-b", f"127.0.0.1:{port}",
                    "-k", "gthread", "--threads", str(threads),
                    "--log-level", "warning", "--backlog", "2048", "--keep-alive", "30"]
         else:
@@ -175,6 +176,37 @@ def load(port: int, path: str, token: str, make_body, *, duration: float, concur
     asyncio.run(main())
     stats["elapsed"] = time.perf_counter() - t0
     return stats
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants (Linux /proc)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / hz
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += cpu.get(p, 0.0)
+        todo.extend(children.get(p, []))
+    return total
+
+
+def loadavg() -> str:
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
 
 
 def percentile(values: list[float], q: float) -> float:
