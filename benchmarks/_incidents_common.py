@@ -78,11 +78,11 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn (threaded workers, WSGI: `app`, by default the WSGI entry with the incident intake fast lane,
-    sinergi.incidents.wsgi) when installed, else uvicorn (ASGI); `workers` processes."""
+    """gunicorn (threaded workers, WSGI `app`: config.wsgi, or sinergi.incidents.wsgi = the same plus the intake
+    fast lane) when installed, else uvicorn (ASGI); `workers` processes."""
 
     def __init__(self, database_url: str, workers: int, port: int, server: str = "auto", threads: int = 64,
-                 app: str = "sinergi.incidents.wsgi:application", **env_extra: str):
+                 app: str = "config.wsgi:application", **env_extra: str):
         self.port = port
         # Persistent connections in the server (CONN_MAX_AGE through the URL): a fresh PostgreSQL connection
         # per request would cost more than the request itself.

@@ -2,7 +2,8 @@
 
 Fresh database (as `sinergi bench intake`), server in deferred-processing mode, --concurrency clients each
 posting batches of --batch reports (new keys) to /api/v1/incident-reports/batch/ for --duration seconds.
-Zero loss: rows stored == items answered "accepted", no duplicate keys. Prints the headline last.
+Zero loss: rows stored == items answered "accepted", no duplicate keys. Also prints the CPU the server
+processes and this load generator used per report, and the load average. Prints the headline last.
 
 Options: --duration S (30) --batch N (2000) --concurrency C (4) --workers W (2) --database-url URL --budget (10000)
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -35,7 +37,7 @@ def run(argv: list[str]) -> int:
     a = ap.parse_args(argv)
     token = common.prepare(a.database_url, fresh=not a.no_fresh)
     port = common.free_port()
-    server = common.Server(a.database_url, a.workers, port, a.server, threads=8,
+    server = common.Server(a.database_url, a.workers, port, a.server, threads=8, app="sinergi.incidents.wsgi:application",
                            SINERGI_INCIDENT_PROCESSING="deferred")
     prefix = f"bb-{uuid.uuid4().hex[:8]}-"
 
@@ -49,8 +51,12 @@ def run(argv: list[str]) -> int:
         common.load(port, "/api/v1/incident-reports/batch/", token,
                     lambda c, i: common.dumps({"reports": [{"key": f"w{prefix}{c}-{i}-{j}", "text": "ribut"}
                                                            for j in range(100)]}), duration=2, concurrency=2)
+        load_before, server_cpu0, client_cpu0 = common.loadavg(), common.tree_cpu(server.proc.pid), time.process_time()
         stats = common.load(port, "/api/v1/incident-reports/batch/", token, body, duration=a.duration,
                             concurrency=a.concurrency, keep_bodies=True)
+        server_cpu = common.tree_cpu(server.proc.pid) - server_cpu0
+        client_cpu = time.process_time() - client_cpu0
+        load_after = common.loadavg()
     finally:
         server.stop()
     accepted = rejected = duplicate = 0
@@ -67,6 +73,8 @@ def run(argv: list[str]) -> int:
     print(f"server: {server.kind} x{a.workers}, batches {sum(stats['status'].values())} of {a.batch}, "
           f"statuses {stats['status']}; accepted {accepted}, duplicate {duplicate}, rejected {rejected}")
     print(f"rows stored {rows} ({distinct} distinct keys), lost {lost}")
+    print(f"CPU per report: server {server_cpu / max(accepted, 1) * 1e6:.0f} us, load generator "
+          f"{client_cpu / max(accepted, 1) * 1e6:.0f} us; load average before {load_before}, after {load_after}")
     verdict = "OK" if rate >= a.budget and lost == 0 else "BELOW BUDGET" if lost == 0 else "LOSS"
     print(f"intake (batch, HTTP, PostgreSQL): {rate:,.0f} reports/s over {stats['elapsed']:.0f} s, "
           f"batch of {a.batch}: p50 {p50:.0f} ms, p99 {p99:.0f} ms per batch, lost {lost} "
