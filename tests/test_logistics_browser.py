@@ -68,7 +68,7 @@ def test_handover_posted_through_api_shows_on_the_chain_of_custody(escort_data, 
     page = context.new_page()
     external = []
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server.url)
-            and not r.url.startswith("data:") else None)
+            and not r.url.startswith("ws") and not r.url.startswith("data:") else None)
     page.goto(f"{live_server.url}/accounts/login/?next=/logistik/{m.pk}/")
     page.fill("#id_username", viewer.username)
     page.fill("#id_password", password)

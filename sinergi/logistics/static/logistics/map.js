@@ -32,4 +32,11 @@
   }
   load();
   setInterval(load, 30000);
+  // Live: the operations socket sends {"kind": "escort", "id": ...} when a movement changes; reload the data.
+  var pending = null;
+  function soon() { if (!pending) pending = setTimeout(function () { pending = null; load(); }, 1000); }
+  try {
+    var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/operasi/");
+    ws.onmessage = function (e) { try { if (JSON.parse(e.data).kind === "escort") soon(); } catch (err) {} };
+  } catch (err) {}
 })();
