@@ -113,6 +113,16 @@ def test_map_outlines_routes_and_table_are_scoped(ntt_dataset, make_user, client
     p2 = client.get(url, {"tingkat": "kurang_rawan", "halaman": 2}).content.decode()
     assert "Halaman 2 /" in p2 and "tingkat=kurang_rawan&amp;halaman=3" in p2
 
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(client.get(reverse("deployment:xlsx", args=[plan.pk])).content), read_only=True)
+    rows = list(wb["TPS"].iter_rows(values_only=True))
+    assert rows[0][-2:] == ("Cadangan terdekat", "Waktu tanggap cadangan (menit, perkiraan)")
+    row = next(r for r in rows if r[0] == a.polling_station.code)
+    assert row[-2] == a.reserve.name and row[-1] == a.reserve_minutes
+
     client.force_login(alor)
     mine = client.get(url).content.decode()
     n_alor = GuardAssignment.objects.filter(plan=plan, group__unit__code="POLRES-53.05").count()

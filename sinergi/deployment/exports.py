@@ -50,12 +50,13 @@ def plan_xlsx(*, user, plan) -> bytes:
 
     ws = wb.create_sheet("TPS")
     ws.append(["Kode TPS", "Tingkat", "Kelompok", "Polsek", "Personel kelompok", "Linmas kelompok",
-               "Menit ke pos (maks kelompok)"])
-    for a in selectors.plan_assignments(user=user, plan=plan).order_by("polling_station__code").iterator(
-            chunk_size=2000):
+               "Menit ke pos (maks kelompok, perkiraan)", "Cadangan terdekat",
+               "Waktu tanggap cadangan (menit, perkiraan)"])
+    for a in selectors.plan_assignments(user=user, plan=plan).select_related("reserve").order_by(
+            "polling_station__code").iterator(chunk_size=2000):
         g = a.group
         ws.append([a.polling_station.code, a.tier, f"K{g.number}", g.polsek.name if g.polsek else "", g.officers,
-                   g.linmas, g.max_travel_min])
+                   g.linmas, g.max_travel_min, a.reserve.name if a.reserve else "", a.reserve_minutes])
 
     ws = wb.create_sheet("BKO")
     ws.append(["Dari", "Jenis", "Ke", "Jumlah", "Menit", "Rute"])
