@@ -1,8 +1,8 @@
 """Periodic work of the logistics app, run by `manage.py sinergi_tick` (every 30 s under `sinergi up`).
 
-tick(now) is idempotent: it raises the time-driven alerts (escort_late, logistics_not_at_tps, custody_break for
-a hop that started before the hop above it was handed over), resolves the ones whose cause is gone, and marks
-movements delayed. Running it twice at the same `now` changes nothing the second time.
+tick(now) is idempotent: it raises the time-driven alerts (escort_late, logistics_not_at_tps), marks movements
+delayed, and resolves alerts whose cause is gone (including custody_break for a missing hand-over, which events
+raise when a hop starts). Running it twice at the same `now` changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -126,21 +126,16 @@ def _not_at_tps(now: dt.datetime) -> dict:
 
 
 def _custody(now: dt.datetime) -> dict:
-    """Re-check hops that started (or whose upstream has no hand-over) for a missing hand-over."""
-    started = Movement.objects.filter(Q(actual_departure__isnull=False) | Q(status__in=DONE)).filter(
-        Q(parent__isnull=False, parent__handed_over_at__isnull=True)
-        | Q(direction=Direction.RECAP, origin_kind__in=["ppk", "pps"], handed_over_at__isnull=True))
+    """Re-check the hops with an open missing-hand-over alert (raised when the hop started, see
+    services.check_missing_handover) and resolve those whose hand-overs are now recorded."""
     n = 0
-    keys = _open_keys("custody_break:missing:")
-    for m in started.select_related("election", "escort_unit"):
-        services.check_missing_handover(m, now)
-        n += 1
-    for key in keys:
-        m = Movement.objects.filter(pk=int(key.split(":")[2])).first()
+    for key in _open_keys("custody_break:missing:"):
+        m = Movement.objects.filter(pk=int(key.split(":")[2])).select_related("election", "escort_unit").first()
         if m is None:
             alert_resolve(key=key, reason="perpindahan dihapus", at=now)
         else:
             services.check_missing_handover(m, now)
+        n += 1
     return {"custody_checked": n}
 
 
