@@ -122,7 +122,7 @@ def handover(actor, m, key, place="destination", seals=None, at=None, **kw):
                                     seals_seen=seals, at=at or wita(2024, 11, 24, 20), **kw)
 
 
-def test_complete_chain_of_custody_raises_no_alert(chain, escort):
+def test_complete_chain_of_custody_raises_no_alert(chain, escort, client):
     seals = ["KPU-5314-0001", "KPU-5314-0002"]
     handover(escort, chain.top, "h1", place="origin", seals=seals, at=wita(2024, 11, 24, 8))
     handover(escort, chain.top, "h2", seals=seals, at=wita(2024, 11, 24, 16))
@@ -139,6 +139,13 @@ def test_complete_chain_of_custody_raises_no_alert(chain, escort):
     assert [e.seal_check for e in CustodyEvent.objects.order_by("at")] == ["ok"] * 5
     assert not open_alerts("custody_break")
     assert AuditEvent.objects.filter(action="logistics.custody.handover").count() >= 5
+    # the PPS hop's page shows the whole chain from the warehouse: five hand-overs, in time order
+    client.force_login(escort)
+    page = client.get(f"/logistik/{chain.low.pk}/").content.decode()
+    timeline = page[page.index('data-testid="custody-timeline"'):]
+    assert timeline.count('data-testid="custody-event"') == 5
+    assert timeline.index("24 Nov 2024 08:00") < timeline.index("25 Nov 2024 10:00") < timeline.index(
+        chain.tps[0].code)
 
 
 def test_seal_mismatch_raises_custody_break_and_a_matching_handover_resolves_it(chain, escort, client):
@@ -436,7 +443,7 @@ def test_pages_need_escort_view(chain, make_user, client):
 
 
 # -- recapitulation chain -----------------------------------------------------------------------------------------
-def test_recap_chain_boxes_from_every_tps_before_the_pps_leaves(chain, escort):
+def test_recap_chain_boxes_from_every_tps_before_the_pps_leaves(chain, escort, client):
     """Back up the chain: each TPS hands its sealed boxes to the PPS (seals join the hop), the PPS -> PPK hop
     leaving without one TPS's boxes breaks the chain, the PPK checks the full seal set, and the PPK -> warehouse
     hop leaving before the PPS hop was handed over breaks it too."""
@@ -475,6 +482,10 @@ def test_recap_chain_boxes_from_every_tps_before_the_pps_leaves(chain, escort):
     ev, _ = handover(escort, up, "rppk", seals=list(reversed(up.seals)), at=wita(2024, 11, 29, 9))
     assert ev.seal_check == "ok"
     assert not open_alerts("custody_break")
+    # the PPK -> warehouse page shows the TPS hand-overs of the PPS hop below it
+    client.force_login(escort)
+    page = client.get(f"/logistik/{top.pk}/").content.decode()
+    assert chain.tps[0].code in page and "R-0a" in page
 
 
 def test_an_old_plan_does_not_flood_alerts_beyond_the_horizon(chain):

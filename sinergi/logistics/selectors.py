@@ -86,18 +86,21 @@ def leg_events(movement: Movement) -> QuerySet[LegEvent]:
 
 
 def chain_of(movement: Movement, *, user) -> list[Movement]:
-    """The hops of this movement's chain that the user may see, top (warehouse) first."""
+    """The hops of this movement's chain of custody that the user may see, earliest first: up the distribution
+    chain (parents), or for the recapitulation PPK -> warehouse the PPS -> PPK hops into the kecamatan."""
+    from .services import _upstream
+
+    visible = movement_list(user=user)
     chain = [movement]
     seen = {movement.pk}
-    visible = movement_list(user=user)
-    cur = movement
-    while cur.parent_id and cur.parent_id not in seen:
-        parent = visible.filter(pk=cur.parent_id).first()
-        if parent is None:
-            break
-        chain.insert(0, parent)
-        seen.add(parent.pk)
-        cur = parent
+    frontier = [movement]
+    while frontier:
+        candidates = {up.pk: up for cur in frontier for up in _upstream(cur) if up.pk not in seen}
+        allowed = set(visible.filter(pk__in=list(candidates)).values_list("pk", flat=True)) if candidates else set()
+        nxt = [candidates[pk] for pk in allowed]
+        seen.update(candidates)
+        chain = sorted(nxt, key=lambda m: (m.planned_departure, m.pk)) + chain
+        frontier = nxt
     return chain
 
 
