@@ -282,7 +282,7 @@ def test_event_api_is_idempotent_and_answers_like_the_contract(chain, escort):
     ("handovers", {"key": "k", "from_name": "A", "to_name": "B", "to_unit": "TIDAK-ADA"}, "to_unit"),
     ("handovers", {"key": "k", "from_name": "A", "to_name": "B", "place": "tps", "tps_code": "53.99.01.0001-001"},
      "tps_code"),
-    ("handovers", {"key": "k", "from_name": "A", "to_name": "B", "place": "tps"}, "polling_station"),
+    ("handovers", {"key": "k", "from_name": "A", "to_name": "B", "place": "tps"}, "tps_code"),
 ])
 def test_bad_input_names_the_field_and_stores_nothing(chain, escort, path, body, field):
     audit_before = AuditEvent.objects.count()
@@ -297,7 +297,7 @@ def test_tps_of_another_desa_is_refused(chain, escort):
     other = PollingStation.objects.filter(election=chain.election).exclude(village=chain.village).first()
     r = post_json(token_client(escort), f"{API}{chain.low.pk}/handovers/",
                   {"key": "k", "from_name": "A", "to_name": "B", "place": "tps", "tps_code": other.code})
-    assert r.status_code == 400 and "polling_station" in r.json()
+    assert r.status_code == 400 and "tps_code" in r.json()
     assert CustodyEvent.objects.count() == 0
 
 

@@ -38,11 +38,16 @@ class CanEscort(BasePermission):
         return has_perm(request.user, act)
 
 
+#: service argument -> API field, so a 400 names the field the client sent
+API_FIELDS = {"polling_station": "tps_code"}
+
+
 def _call(fn, **kw):
     try:
         return fn(**kw)
     except DjangoValidationError as exc:
-        raise ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages}) from exc
+        detail = getattr(exc, "message_dict", None) or {"detail": exc.messages}
+        raise ValidationError({API_FIELDS.get(k, k): v for k, v in detail.items()}) from exc
     except DjangoPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from exc
 
