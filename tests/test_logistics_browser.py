@@ -16,6 +16,7 @@ from sinergi.accounts.choices import AgencyKind, Role, UnitLevel
 from sinergi.elections.models import Election
 from sinergi.logistics import services
 from sinergi.logistics.models import NodeKind
+from sinergi.regions.selectors import default_election
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -92,4 +93,44 @@ def test_handover_posted_through_api_shows_on_the_chain_of_custody(escort_data, 
     assert "SGL-999" in page.inner_text("[data-testid=custody-timeline]")
     assert "Segel tidak sesuai" in page.inner_text("[data-testid=movement-alerts]")
     assert not external, external
+    context.close()
+
+
+@pytest.fixture
+def sea_escort(audit_rows_flushable, transactional_db, make_user):
+    """A hop from Kupang to Rote (road, sea, road) in its own small world."""
+    prov = factories.region("98", "Provinsi Uji", lat=-10.0, lng=123.6)
+    kab = factories.region("98.71", "Kota Uji", lat=-10.17, lng=123.6)
+    rote = factories.region("98.72", "Pulau Uji", lat=-10.73, lng=123.05)
+    # the map shows the default election's escorts: the NTT one if an earlier test left it loaded
+    election = default_election() or Election.objects.create(
+        code="T-LOGISTIK-SEA", name="Pilkada Uji", voting_date=dt.date(2024, 11, 27), province=prov)
+    polda = factories.unit(AgencyKind.POLRI, level=UnitLevel.PROVINCE, code="T-POLDA-98", name="Polda Uji",
+                           jurisdiction=[prov])
+    m = services.movement_create(
+        actor=None, election=election, key="browser:sea", direction="distribution",
+        origin=services.Node(NodeKind.WAREHOUSE, "Gudang KPU Kota Uji", kab.lat, kab.lng, region=kab),
+        dest=services.Node(NodeKind.PPK, "PPK Pulau Uji", rote.lat, rote.lng, region=rote),
+        planned_departure=dt.datetime(2024, 11, 24, 8, tzinfo=services.WITA), escort_unit=polda)
+    user = make_user(unit=polda, role=Role.COMMANDER)
+    return m, Token.objects.create(user=user), user
+
+
+def test_escort_map_draws_the_moving_escort_with_a_dashed_sea_leg(sea_escort, live_server, chromium, password):
+    m, token, user = sea_escort
+    assert _post(f"{live_server.url}/api/v1/logistics-movements/{m.pk}/events/", token.key,
+                 {"key": "s-dep", "leg": 1, "kind": "departure", "lat": -10.18, "lng": 123.58})[0] == 201
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/?next=/logistik/peta/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", password)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/logistik/peta/")
+    page.wait_for_selector("[data-testid=escort-map][data-points='1']", timeout=10_000)
+    sea = page.locator("path.leg-sea")
+    assert sea.count() == 1 and sea.first.get_attribute("stroke-dasharray") == "6 6"
+    road = page.locator("path.leg-road")
+    assert road.count() == 2 and road.first.get_attribute("stroke-dasharray") is None
+    assert "1 dalam perjalanan" in page.inner_text("main")
     context.close()

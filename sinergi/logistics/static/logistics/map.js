@@ -2,7 +2,7 @@
 (function () {
   var el = document.getElementById("lg-map");
   if (!el || !window.L) return;
-  var map = L.map(el, { preferCanvas: true }).setView([-9.5, 122.5], 7);
+  var map = L.map(el).setView([-9.5, 122.5], 7);  // SVG: few lines, each inspectable
   var layer = L.layerGroup().addTo(map);
   var colors = { delayed: "#c53030", in_transit: "#2b6cb0", arrived: "#2f855a", handed_over: "#2f855a", planned: "#718096" };
   fetch(el.dataset.boundariesUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
