@@ -31,22 +31,32 @@ def enabled() -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
+def writers() -> int:
+    """Writer threads per process (SINERGI_INCIDENT_GROUP_WRITERS, default 2): while one group waits for its
+    commit to reach the disk, the next one is already being inserted (the audit chain orders the commits)."""
+    value = getattr(settings, "SINERGI_INCIDENT_GROUP_WRITERS", os.environ.get("SINERGI_INCIDENT_GROUP_WRITERS", 2))
+    return max(1, int(value))
+
+
 class GroupWriter:
     def __init__(self, max_batch: int = 1000, max_wait: float = 0.002, enqueue_every: float = 0.5):
         self.max_batch, self.max_wait, self.enqueue_every = max_batch, max_wait, enqueue_every
         self.q: queue.Queue = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._last_enqueue = 0.0
         self._enqueue_due = False
 
     def _ensure(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        n = writers()
+        if len(self._threads) == n and all(t.is_alive() for t in self._threads):
             return
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="incident-group-commit", daemon=True)
-                self._thread.start()
+            self._threads = [t for t in self._threads if t.is_alive()]
+            while len(self._threads) < n:
+                t = threading.Thread(target=self._loop, name="incident-group-commit", daemon=True)
+                t.start()
+                self._threads.append(t)
 
     def submit(self, entry: GroupEntry, timeout: float = 30) -> GroupOutcome:
         self._ensure()

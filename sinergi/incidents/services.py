@@ -376,8 +376,11 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
     first: dict[str, int] = {}
     for i in ok:
         first.setdefault(entries[i].data.key, i)
+    # PostgreSQL skips stored keys in the INSERT itself (ON CONFLICT) and looks up only those: one round trip
+    # less per group. Other backends check first (their bulk insert fails on a duplicate).
     existing = {k: (pk, inc) for k, pk, inc in Report.objects.filter(idempotency_key__in=list(first))
-                .values_list("idempotency_key", "id", "incident_id")} if first else {}
+                .values_list("idempotency_key", "id", "incident_id")} if first and connection.vendor != "postgresql" \
+        else {}
     fresh = [i for k, i in first.items() if k not in existing]
     created: dict[str, int] = {}
     if fresh:
@@ -385,12 +388,10 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
         try:
             with transaction.atomic():
                 created = _insert_new([(entries[i].data, actors[i]) for i in fresh], now)
-                for i in fresh:  # stored meanwhile by another transaction: answered as duplicates below
-                    if entries[i].data.key not in created:
-                        late = Report.objects.filter(idempotency_key=entries[i].data.key).values_list(
-                            "id", "incident_id").first()
-                        if late is not None:
-                            existing[entries[i].data.key] = late
+                skipped = [entries[i].data.key for i in fresh if entries[i].data.key not in created]
+                if skipped:  # already stored (a retry), or meanwhile by another transaction: duplicates
+                    existing.update({k: (pk, inc) for k, pk, inc in Report.objects.filter(
+                        idempotency_key__in=skipped).values_list("idempotency_key", "id", "incident_id")})
                 fresh = [i for i in fresh if entries[i].data.key in created]
                 by_actor: dict[int | None, list[int]] = {}
                 for i in fresh:
