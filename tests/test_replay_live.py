@@ -168,3 +168,76 @@ def test_ballot_box_hand_overs_reach_the_chain_of_custody(server, tokens_file, c
     assert stored.count() == kinds["logistics"] and rep["verify"]["channels"]["logistics"]["lost"] == 0
     for ev in stored:
         assert ev.movement.key == f"recap:pps:{ev.polling_station.village_id}"
+
+
+@pytest.fixture
+def lossy_proxy(server):
+    """A TCP proxy in front of the server that drops every third answer: the request reached the server (and was
+    stored) but the client never hears back, as on a flaky mobile network."""
+    import socket
+    from urllib.parse import urlsplit
+
+    upstream = urlsplit(server)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    counter = {"n": 0, "dropped": 0}
+
+    def read_request(conn):
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return b""
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        while len(body) < length:
+            body += conn.recv(65536)
+        return head + b"\r\n\r\n" + body
+
+    def handle(client):
+        with client:
+            request = read_request(client)
+            if not request:
+                return
+            with socket.create_connection((upstream.hostname, upstream.port)) as up:
+                up.sendall(request)
+                answer = b""
+                while chunk := up.recv(65536):
+                    answer += chunk
+            counter["n"] += 1
+            if counter["n"] % 3 == 0:
+                counter["dropped"] += 1
+                return                                # closed without an answer
+            client.sendall(answer)
+
+    def serve():
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            handle(client)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}", counter
+    stop.set()
+    thread.join(5)
+    listener.close()
+
+
+def test_lost_answers_are_retried_with_the_same_key_and_stored_once(lossy_proxy, tokens_file, capsys):
+    url, counter = lossy_proxy
+    capsys.readouterr()
+    code = cli.main(["--url", url, "--tokens-file", str(tokens_file), "--limit-tps", "4", "--speed", "0",
+                     "--concurrency", "1", "--only", "checkin", "--seed", "21", "--verify", "db", "--json"])
+    rep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0, rep
+    assert counter["dropped"] > 0 and rep["retries"] == counter["dropped"]
+    assert rep["failed"] == 0 and rep["accepted"] + rep["duplicate"] == rep["events"]
+    # The dropped answers were for stored check-ins: the retry is answered "duplicate", nothing is stored twice.
+    assert rep["duplicate"] == counter["dropped"]
+    assert CheckIn.objects.filter(key__startswith="rp21:").count() == rep["events"] and rep["lost"] == 0
