@@ -5,7 +5,7 @@ from . import views
 app_name = "operations"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", views.dashboard, name="index"),
     path("data/", views.dashboard_data, name="dashboard_data"),
     path("peta/", views.map_points, name="map_points"),
     path("lapor/", views.checkin_page, name="checkin"),

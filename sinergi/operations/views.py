@@ -139,7 +139,7 @@ def alert_ack(request, pk: int):
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"id": alert.pk, "acknowledged": True})
     messages.success(request, _("Peringatan ditandai sudah diketahui."))
-    return redirect("operations:dashboard")
+    return redirect("operations:index")
 
 
 def _assigned_tps(user, election) -> list[PollingStation]:

@@ -75,6 +75,11 @@
       map = L.map(mapEl, { preferCanvas: true, maxZoom: 18, minZoom: 4 }).setView([-9.5, 122.5], 7);
       cluster = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, disableClusteringAtZoom: 13 }) : L.layerGroup();
       map.addLayer(cluster);
+      if (root.dataset.boundariesUrl) {
+        fetch(root.dataset.boundariesUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (g) { if (g) L.geoJSON(g, { style: { color: "#2c5282", weight: 1, fillOpacity: 0.04 }, interactive: false }).addTo(map); })
+          .catch(function () {});
+      }
     }
     fetch(root.dataset.mapUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (d) {
       if (!d) return;
