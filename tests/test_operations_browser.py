@@ -64,3 +64,50 @@ def test_checkin_through_api_updates_open_dashboard(dash_data, live_server, chro
     assert external == [], external
     assert errors == [], errors
     context.close()
+
+
+@pytest.fixture
+def phone_data(audit_rows_flushable, transactional_db, make_user):
+    from tests.test_operations_sms import _voting_was_yesterday
+
+    ow = build_ops_world()
+    _voting_was_yesterday(ow.election)  # today is in the ballot-box hand-over window
+    officer = make_user(unit=ow.polsek_a, role=Role.OPERATOR)
+    return officer, Token.objects.create(user=officer)
+
+
+def test_checkin_page_queues_offline_and_sends_when_back_online(phone_data, live_server, chromium, password):
+    officer, token = phone_data
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live_server.url}/accounts/login/?next=/operasi/lapor/%3Ftps%3D{TPS_A}")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", password)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url("**/operasi/lapor/*")
+    button = page.locator(f".tps[data-tps='{TPS_A}'] button[data-kind=handed_over]")
+    assert button.inner_text().strip() == "Kotak suara diserahkan"
+
+    context.set_offline(True)
+    button.click()
+    page.wait_for_selector("[data-testid=queue] p[data-status=queued]")
+    assert "menunggu sinyal" in page.inner_text("[data-testid=queue]")
+    queued = page.evaluate("JSON.parse(localStorage.getItem('sinergi.checkin.queue'))")
+    assert len(queued) == 1 and queued[0]["key"].startswith("web-") and queued[0]["kind"] == "handed_over"
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("[data-testid=queue] p[data-status=done]", timeout=15_000)
+    assert "diterima (no." in page.inner_text("[data-testid=queue]")
+    assert page.evaluate("JSON.parse(localStorage.getItem('sinergi.checkin.queue'))") == []
+    page.screenshot(path=str(ARTIFACTS / "operations_checkin_phone.png"), full_page=True)
+
+    req = urllib.request.Request(f"{live_server.url}/api/v1/checkins/?tps={TPS_A}",
+                                 headers={"Authorization": f"Token {token.key}"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        rows = json.loads(resp.read())["results"]
+    assert [(r["kind"], r["channel"], r["key"]) for r in rows] == [("handed_over", "web", queued[0]["key"])]
+    assert errors == [], errors
+    context.close()

@@ -24,7 +24,7 @@ from sinergi.accounts.permissions import has_perm
 from sinergi.regions.selectors import default_election
 
 from . import selectors, services
-from .models import Alert, CheckIn
+from .models import Alert, CheckIn, CheckInChannel
 
 
 class CanOps(BasePermission):
@@ -106,7 +106,10 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):
             raise ValidationError({"detail": "objek JSON diharapkan"})
-        checkin, created = _call(services.checkin_submit, actor=request.user, data=dict(request.data.items()))
+        # A signed-in browser (the check-in page's offline queue) counts as the web channel; tokens as the API.
+        channel = CheckInChannel.WEB if request.auth is None else CheckInChannel.API
+        item = _call(services.CheckInInput.parse, data=dict(request.data.items()), channel=channel)
+        checkin, created = _call(services.checkin_submit, actor=request.user, data=item)
         return Response({"id": checkin.pk, "status": "accepted" if created else "duplicate"},
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
