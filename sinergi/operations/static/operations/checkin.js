@@ -36,7 +36,10 @@
           if (r.status === 201 || r.status === 200) {
             save(rest); show(item, r.status === 201 ? T.sent + " (no. " + body.id + ")" : T.dup, "done");
             var row = document.querySelector(".tps[data-tps='" + item.tps + "'] [data-testid=state]");
-            if (row) row.textContent = item.label;
+            if (row && item.kind !== "problem") row.textContent = item.label;
+            document.querySelectorAll(".tps[data-tps='" + item.tps + "'] button[data-kind='" + item.kind + "']").forEach(function (b) {
+              if (item.kind === "problem") { b.disabled = false; } else { b.parentNode.style.display = "none"; }
+            });
           } else if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
             save(rest);
             var why = Object.keys(body).map(function (k) { return [].concat(body[k]).join(" "); }).join("; ");
