@@ -12,7 +12,8 @@ the server processes and this load generator used per report, and the load avera
 Prints the headline last.
 
 Options: --duration S (60) --concurrency C (64) --workers W (2) --server auto|gunicorn|uvicorn
---app MODULE:NAME (sinergi.incidents.wsgi:application; config.wsgi:application = without the fast lane)
+--threads T (64 per process) --app MODULE:NAME (sinergi.incidents.wsgi:application; config.wsgi:application =
+without the fast lane)
 --database-url URL --no-fresh --budget RPS (1000) --no-group-commit.
 """
 
@@ -38,6 +39,7 @@ def run(argv: list[str]) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--server", default="auto")
     ap.add_argument("--app", default="sinergi.incidents.wsgi:application")
+    ap.add_argument("--threads", type=int, default=64)
     ap.add_argument("--database-url", default=common.DEFAULT_DB)
     ap.add_argument("--no-fresh", action="store_true")
     ap.add_argument("--budget", type=float, default=1000)
@@ -45,7 +47,7 @@ def run(argv: list[str]) -> int:
     a = ap.parse_args(argv)
     token = common.prepare(a.database_url, fresh=not a.no_fresh)
     port = common.free_port()
-    server = common.Server(a.database_url, a.workers, port, a.server, app=a.app, SINERGI_INCIDENT_PROCESSING="deferred",
+    server = common.Server(a.database_url, a.workers, port, a.server, threads=a.threads, app=a.app, SINERGI_INCIDENT_PROCESSING="deferred",
                            SINERGI_INCIDENT_GROUP_COMMIT="1" if a.group_commit else "")
     prefix = f"bench-{uuid.uuid4().hex[:8]}-"
     try:
