@@ -109,14 +109,23 @@ def custody_timeline(chain: list[Movement]) -> list[CustodyEvent]:
         "movement", "confirmed_by", "polling_station", "from_unit", "to_unit").order_by("at", "id"))
 
 
-def _point(m: Movement, now: dt.datetime) -> tuple[float | None, float | None]:
+def _reported_positions(ids: list[int]) -> dict[int, tuple[float, float]]:
+    """The last reported position (lat, lng) per movement, one query."""
+    out: dict[int, tuple[float, float]] = {}
+    if not ids:
+        return out
+    rows = (LegEvent.objects.filter(leg__movement_id__in=ids, lat__isnull=False)
+            .order_by("leg__movement_id", "-at", "-id").values_list("leg__movement_id", "lat", "lng"))
+    for mid, lat, lng in rows:
+        out.setdefault(mid, (lat, lng))
+    return out
+
+
+def _point(m: Movement, reported: dict[int, tuple[float, float]]) -> tuple[float | None, float | None]:
     """Where the escort is: the last reported position, else the end of the last arrived leg, else the origin."""
-    legs = list(m.legs.all())
-    ev = (LegEvent.objects.filter(leg__movement=m).exclude(lat=None).order_by("-at", "-id")
-          .values_list("lat", "lng").first())
-    if ev:
-        return ev
-    arrived = [leg for leg in legs if leg.actual_arrival is not None]
+    if m.pk in reported:
+        return reported[m.pk]
+    arrived = [leg for leg in sorted(m.legs.all(), key=lambda leg: leg.order) if leg.actual_arrival is not None]
     if arrived:
         return arrived[-1].to_lat, arrived[-1].to_lng
     return m.origin_lat, m.origin_lng
@@ -143,8 +152,8 @@ def current_eta(m: Movement, now: dt.datetime | None = None) -> dt.datetime:
     return t
 
 
-def _row(m: Movement, now: dt.datetime) -> dict:
-    lat, lng = _point(m, now)
+def _row(m: Movement, now: dt.datetime, reported: dict[int, tuple[float, float]]) -> dict:
+    lat, lng = _point(m, reported)
     return {"id": m.pk, "label": m.label, "mode": "sea" if m.has_sea else "road", "origin": m.origin_name,
             "destination": m.dest_name, "expected_at": m.expected_arrival.isoformat(),
             "expected_estimated": m.estimated, "escort_unit": m.escort_unit.name if m.escort_unit else "",
@@ -170,10 +179,13 @@ def escort_summary(user, *, election, at=None, limit: int = 200) -> dict:
     moving = qs.filter(actual_departure__isnull=False, actual_arrival__isnull=True).order_by("expected_arrival", "id")
     late = qs.filter(status=Status.DELAYED).order_by("expected_arrival", "id")
     pre = Prefetch("legs", queryset=Leg.objects.order_by("order"))
+    moving_rows = list(moving.prefetch_related(pre)[:limit])
+    late_rows = list(late.prefetch_related(pre)[:limit])
+    reported = _reported_positions([m.pk for m in moving_rows + late_rows])
     return {
         **agg,
-        "in_motion_list": [_row(m, now) for m in moving.prefetch_related(pre)[:limit]],
-        "delayed_list": [_row(m, now) for m in late.prefetch_related(pre)[:limit]],
+        "in_motion_list": [_row(m, now, reported) for m in moving_rows],
+        "delayed_list": [_row(m, now, reported) for m in late_rows],
         "estimated": True,
     }
 
@@ -185,9 +197,10 @@ def map_features(*, user, election, params=None) -> dict:
         qs = movement_filter(qs, params)
     qs = qs.filter(Q(actual_departure__isnull=False, actual_arrival__isnull=True) | Q(status=Status.DELAYED))
     feats = []
-    now = timezone.now()
-    for m in qs.prefetch_related(Prefetch("legs", queryset=Leg.objects.order_by("order")))[:2000]:
-        lat, lng = _point(m, now)
+    rows = list(qs.prefetch_related(Prefetch("legs", queryset=Leg.objects.order_by("order")))[:2000])
+    reported = _reported_positions([m.pk for m in rows])
+    for m in rows:
+        lat, lng = _point(m, reported)
         for leg in m.legs.all():
             if leg.from_lat is None or leg.to_lat is None:
                 continue

@@ -23,7 +23,7 @@ from sinergi.accounts.permissions import require_perm
 from sinergi.core.services import audit_log
 from sinergi.elections.models import Election, PollingStation
 from sinergi.operations import live
-from sinergi.operations.models import AlertKind
+from sinergi.operations.models import Alert, AlertKind
 from sinergi.operations.services import alert_raise, alert_resolve
 from sinergi.regions.models import Region
 
@@ -220,7 +220,7 @@ def leg_event_record(*, actor, key: str, leg: Leg, kind: str, at=None, lat: floa
         raise _err("lng", "bujur di luar -180..180")
     try:
         with transaction.atomic():
-            leg = Leg.objects.select_for_update().select_related("movement").get(pk=leg.pk)
+            leg = Leg.objects.select_for_update().get(pk=leg.pk)
             ev = LegEvent(key=key, leg=leg, kind=kind, at=at, lat=lat, lng=lng, note=(note or "")[:500],
                           recorded_by=actor if getattr(actor, "pk", None) else None)
             ev.save(force_insert=True)
@@ -345,9 +345,19 @@ def handover_record(*, actor, key: str, movement: Movement, at=None, place: str 
 
 
 # -- alerts -------------------------------------------------------------------------------------------------------
+def _resolve_open(pairs: list[tuple[str, str]], at: dt.datetime) -> None:
+    """Resolve the alerts among (key, reason) pairs that are open: one query to find them."""
+    if not pairs:
+        return
+    reasons = dict(pairs)
+    for key in Alert.objects.filter(key__in=list(reasons), resolved_at__isnull=True).values_list("key", flat=True):
+        alert_resolve(key=key, reason=reasons[key], at=at)
+
+
 def _after_change(m: Movement, at: dt.datetime, custody: CustodyEvent | None = None) -> None:
     """Alerts that follow from an event: seal mismatch, missing hand-over upstream, late legs now arrived,
     TPS reached."""
+    resolve: list[tuple[str, str]] = []
     if custody is not None:
         key = f"custody_break:seal:{m.pk}"
         if custody.seal_check == SealCheck.MISMATCH:
@@ -356,11 +366,11 @@ def _after_change(m: Movement, at: dt.datetime, custody: CustodyEvent | None = N
                         message=f"Segel tidak sesuai pada serah terima {m.label}",
                         data={"seals_expected": m.seals, "seals_seen": custody.seals_seen, "event": custody.pk})
         elif custody.seal_check == SealCheck.OK:
-            alert_resolve(key=key, reason="serah terima berikutnya dengan segel sesuai", at=at)
+            resolve.append((key, "serah terima berikutnya dengan segel sesuai"))
         if custody.node_kind == m.dest_kind and custody.polling_station_id is None:
             for down in _downstream(m):
                 check_missing_handover(down, at)
-            alert_resolve(key=f"custody_break:missing_dest:{m.pk}", reason="serah terima tercatat", at=at)
+            resolve.append((f"custody_break:missing_dest:{m.pk}", "serah terima tercatat"))
     check_missing_handover(m, at)
     dist = m.direction == Direction.DISTRIBUTION
     at_tps = custody is not None and custody.polling_station_id is not None
@@ -369,12 +379,12 @@ def _after_change(m: Movement, at: dt.datetime, custody: CustodyEvent | None = N
                     severity=3, unit=m.escort_unit, polling_station=custody.polling_station, subject=m, at=at,
                     message=f"Serah terima di TPS tanpa serah terima di {m.dest_name} ({m.label})")
     if m.status in DONE or not _late_legs(m, at):
-        alert_resolve(key=f"escort_late:{m.pk}", reason="tiba", at=at)
+        resolve.append((f"escort_late:{m.pk}", "tiba"))
     if dist and m.status in DONE:
-        for ps in _tps_served(m):
-            alert_resolve(key=f"logistics_not_at_tps:{ps}", reason="logistik tiba", at=at)
+        resolve += [(f"logistics_not_at_tps:{ps}", "logistik tiba") for ps in _tps_served(m)]
     elif dist and at_tps:
-        alert_resolve(key=f"logistics_not_at_tps:{custody.polling_station_id}", reason="serah terima di TPS", at=at)
+        resolve.append((f"logistics_not_at_tps:{custody.polling_station_id}", "serah terima di TPS"))
+    _resolve_open(resolve, at)
     live.broadcast("escort", id=m.pk)
 
 
@@ -425,7 +435,7 @@ def check_missing_handover(m: Movement, at: dt.datetime) -> None:
                                 f"tetapi {m.label} sudah berjalan"[:500],
                         data={"missing": [u.pk for u in missing]})
         elif not missing:
-            alert_resolve(key=key, reason="serah terima tercatat", at=at)
+            _resolve_open([(key, "serah terima tercatat")], at)
     elif m.direction == Direction.RECAP and m.origin_kind == NodeKind.PPS:
         missing_tps = _tps_without_recap_handover(m) if started else []
         if missing_tps:
@@ -435,7 +445,7 @@ def check_missing_handover(m: Movement, at: dt.datetime) -> None:
                                 f"{', '.join(missing_tps)}"[:500],
                         data={"missing_tps": missing_tps})
         elif started:
-            alert_resolve(key=key, reason="serah terima TPS tercatat", at=at)
+            _resolve_open([(key, "serah terima TPS tercatat")], at)
 
 
 def _late_legs(m: Movement, now: dt.datetime) -> list[Leg]:
