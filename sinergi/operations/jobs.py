@@ -57,12 +57,10 @@ def raise_missing(election: Election, now: dt.datetime) -> dict[str, int]:
                 continue
             done = TpsStatus.objects.filter(_satisfied_q(kind), election=election,
                                             regency_code__startswith=prov + ".").values("pk")
-            have = set(Alert.objects.filter(election=election, kind=AlertKind.CHECKIN_MISSING,
-                                            key__startswith=f"checkin_missing:{kind}:")
-                       .values_list("polling_station_id", flat=True))
-            todo = [(pk, code, reg) for pk, code, reg in
-                    PollingStation.objects.filter(election=election, regency_code__startswith=prov + ".")
-                    .exclude(pk__in=done).values_list("pk", "code", "regency_code") if pk not in have]
+            have = Alert.objects.filter(election=election, kind=AlertKind.CHECKIN_MISSING,
+                                        key__startswith=f"checkin_missing:{kind}:").values("polling_station_id")
+            todo = list(PollingStation.objects.filter(election=election, regency_code__startswith=prov + ".")
+                        .exclude(pk__in=done).exclude(pk__in=have).values_list("pk", "code", "regency_code"))
             if not todo:
                 continue
             if polres is None:
