@@ -12,7 +12,10 @@ import math
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -95,7 +98,8 @@ def _legs_for(movement: Movement, planned: list[travel.PlannedLeg], start: dt.da
         legs.append(Leg(movement=movement, order=i, mode=p.mode, vessel_name=p.vessel, sea_link=p.sea_link,
                         from_name=p.from_name[:160], from_lat=p.from_lat, from_lng=p.from_lng, from_port=p.from_port,
                         to_name=p.to_name[:160], to_lat=p.to_lat, to_lng=p.to_lng, to_port=p.to_port,
-                        escort_unit=escort, officers=3 if p.mode == "sea" else 2, hours=p.hours,
+                        escort_unit=escort, officers=int(plan_assumptions()["escort_officers"][p.mode]),
+                        hours=p.hours,
                         planned_departure=t, expected_arrival=end, estimated=True))
         t = end
     return legs
@@ -466,7 +470,13 @@ def _tps_served(m: Movement) -> list[int]:
 KPU_PREFIX = "KPU-"
 POLRES_PREFIX = "POLRES-"
 POLSEK_PREFIX = "POLSEK-"
-RESERVE = 0.025  # KPU prints DPT + 2.5 % reserve ballots per TPS
+ASSUMPTIONS = Path(__file__).resolve().parent.parent / "data" / "logistics" / "plan_assumptions.yaml"
+
+
+@lru_cache(maxsize=1)
+def plan_assumptions() -> dict:
+    """The default plan's assumptions (sinergi/data/logistics/plan_assumptions.yaml)."""
+    return yaml.safe_load(ASSUMPTIONS.read_text(encoding="utf-8"))
 
 
 def _stage_start(election: Election, code: str, fallback: dt.date) -> dt.date:
@@ -498,9 +508,15 @@ def plan_default(*, actor, election: Election | None = None) -> dict:
     for v in sorted(tps_by_village):
         villages_by_district[v[:8]].append(v)
     vd = election.voting_date
-    d_depart = {"ppk": vd - dt.timedelta(days=3), "pps": vd - dt.timedelta(days=2)}
-    r_depart = {"ppk": vd + dt.timedelta(days=1),
-                "kpu": max(_stage_start(election, "recap_regency", vd + dt.timedelta(days=2)), vd + dt.timedelta(days=2))}
+    pa = plan_assumptions()
+    dist, rec = pa["distribution"], pa["recap"]
+    d_depart = {"ppk": vd - dt.timedelta(days=int(dist["warehouse_to_ppk_days_before"])),
+                "pps": vd - dt.timedelta(days=int(dist["ppk_to_pps_days_before"]))}
+    min_kpu = vd + dt.timedelta(days=int(rec["ppk_to_warehouse_min_days_after"]))
+    r_depart = {"ppk": vd + dt.timedelta(days=int(rec["pps_to_ppk_days_after"])),
+                "kpu": max(_stage_start(election, str(rec["ppk_to_warehouse_stage"]), min_kpu), min_kpu)}
+    hour = {Direction.DISTRIBUTION: int(dist["departure_hour"]), Direction.RECAP: int(rec["departure_hour"])}
+    long_trip = float(pa["long_trip_hours"])
 
     def pt(code: str) -> tuple[float, float] | None:
         r = regions.get(code)
@@ -549,7 +565,7 @@ def plan_default(*, actor, election: Election | None = None) -> dict:
         planned = route_cache[pair]
         hours = travel.total_hours(planned)
         # Leave early enough to arrive by the evening of the planned day (long sea trips start days earlier).
-        start = _wita(day, 8) - dt.timedelta(days=max(0, math.ceil((hours - 12) / 24)))
+        start = _wita(day, hour[direction]) - dt.timedelta(days=max(0, math.ceil((hours - long_trip) / 24)))
         district = dcode if dkind == NodeKind.PPK else (ocode if okind == NodeKind.PPK else dcode[:8])
         movements.append(Movement(
             election=election, key=key, direction=direction, cargo=cargo,
@@ -587,10 +603,12 @@ def plan_default(*, actor, election: Election | None = None) -> dict:
 
 
 def _cargo_distribution(tps: list[tuple[int, int]]) -> dict:
-    voters = sum(v for _, v in tps)
-    return {"surat_suara": int(sum(math.ceil(v * (1 + RESERVE)) for _, v in tps)) if voters else 0,
-            "kotak_suara": 2 * len(tps), "bilik_suara": 4 * len(tps), "formulir": len(tps)}
+    c = plan_assumptions()["cargo_per_tps"]
+    return {"surat_suara": int(sum(math.ceil(v * (1 + float(c["ballot_reserve"]))) for _, v in tps)),
+            "kotak_suara": int(c["ballot_boxes"]) * len(tps), "bilik_suara": int(c["booths"]) * len(tps),
+            "formulir": int(c["form_sets"]) * len(tps)}
 
 
 def _cargo_recap(tps: list[tuple[int, int]]) -> dict:
-    return {"kotak_suara": 2 * len(tps), "formulir_c_hasil": 2 * len(tps)}
+    c = plan_assumptions()["cargo_per_tps"]
+    return {"kotak_suara": int(c["ballot_boxes"]) * len(tps), "formulir_c_hasil": int(c["result_forms"]) * len(tps)}
