@@ -103,7 +103,8 @@ def parse(raw) -> ReportInput | None:
 
 
 def _json(body: dict, status: int) -> HttpResponse:
-    resp = HttpResponse(json.dumps(body, separators=(",", ":")), content_type="application/json", status=status)
+    resp = HttpResponse(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
+                        content_type="application/json", status=status)
     resp["Vary"] = "Accept"
     resp["Allow"] = _ALLOW
     return resp

@@ -135,7 +135,7 @@ def application(environ, start_response):
         environ["wsgi.input"] = io.BytesIO(body)
         return django_application(environ, start_response)
     payload = json.dumps({"id": out.report_id, "key": out.key, "status": out.status, "incident": out.incident_id},
-                         separators=(",", ":")).encode()
+                         separators=(",", ":"), ensure_ascii=False).encode()
     start_response(_STATUS[201 if out.status == "accepted" else 200],
                    [("Content-Type", "application/json"), ("Content-Length", str(len(payload))),
                     *_security_headers(_is_secure(environ))])
