@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -62,7 +63,7 @@ def _unit(code: str, field: str):
         return None
     unit = Unit.objects.filter(code=code).first()
     if unit is None:
-        raise ValidationError({field: ["kode satuan tidak dikenal"]})
+        raise ValidationError({field: [_("kode satuan tidak dikenal")]})
     return unit
 
 
@@ -99,7 +100,7 @@ class MovementViewSet(viewsets.ReadOnlyModelViewSet):
         d = ser.validated_data
         leg = movement.legs.filter(order=d["leg"]).first()
         if leg is None:
-            raise ValidationError({"leg": [f"perpindahan ini tidak punya ruas {d['leg']}"]})
+            raise ValidationError({"leg": [_("perpindahan ini tidak punya ruas %(n)s") % {"n": d["leg"]}]})
         ev, created = _call(services.leg_event_record, actor=request.user, key=d["key"], leg=leg, kind=d["kind"],
                             at=d.get("at"), lat=d.get("lat"), lng=d.get("lng"), note=d.get("note") or "")
         return _answer(ev, created)
@@ -116,7 +117,7 @@ class MovementViewSet(viewsets.ReadOnlyModelViewSet):
         if d.get("tps_code"):
             tps = PollingStation.objects.filter(election_id=movement.election_id, code=d["tps_code"]).first()
             if tps is None:
-                raise ValidationError({"tps_code": ["kode TPS tidak dikenal"]})
+                raise ValidationError({"tps_code": [_("kode TPS tidak dikenal")]})
         ev, created = _call(
             services.handover_record, actor=request.user, key=d["key"], movement=movement, at=d.get("at"),
             place="tps" if tps is not None and d["place"] == "destination" else d["place"],

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sinergi.accounts.models import Unit
 from sinergi.accounts.permissions import require_perm
@@ -112,7 +113,7 @@ def movement_create(*, actor, election: Election, key: str, direction: str, orig
     if actor is not None:
         require_perm(actor, "escort.manage")
     if Movement.objects.filter(key=key).exists():
-        raise _err("key", "kunci rencana sudah dipakai")
+        raise _err("key", _("kunci rencana sudah dipakai"))
     planned = travel.plan_legs(origin.name, (origin.lat, origin.lng), dest.name, (dest.lat, dest.lng))
     regency = (dest.region or origin.region).code[:5] if (dest.region or origin.region) else (
         (dest.tps or origin.tps).regency_code)
@@ -186,9 +187,9 @@ def movements_mark_delayed(*, ids: list[int], at: dt.datetime) -> int:
 def _clean_key(key) -> str:
     key = str(key or "").strip()
     if not key:
-        raise _err("key", "kunci idempotensi wajib diisi")
+        raise _err("key", _("kunci idempotensi wajib diisi"))
     if len(key) > 80:
-        raise _err("key", "kunci idempotensi paling panjang 80 karakter")
+        raise _err("key", _("kunci idempotensi paling panjang 80 karakter"))
     return key
 
 
@@ -200,7 +201,7 @@ def _clean_at(at) -> dt.datetime:
 
         parsed = parse_datetime(at)
         if parsed is None:
-            raise _err("at", "waktu tidak dikenali (ISO 8601)")
+            raise _err("at", _("waktu tidak dikenali (ISO 8601)"))
         at = parsed
     if timezone.is_naive(at):
         at = at.replace(tzinfo=WITA)
@@ -216,12 +217,12 @@ def leg_event_record(*, actor, key: str, leg: Leg, kind: str, at=None, lat: floa
     if existing is not None:
         return existing, False
     if kind not in LegEventKind.values:
-        raise _err("kind", "jenis harus departure atau arrival")
+        raise _err("kind", _("jenis harus departure atau arrival"))
     at = _clean_at(at)
     if lat is not None and not -90 <= float(lat) <= 90:
-        raise _err("lat", "lintang di luar -90..90")
+        raise _err("lat", _("lintang di luar -90..90"))
     if lng is not None and not -180 <= float(lng) <= 180:
-        raise _err("lng", "bujur di luar -180..180")
+        raise _err("lng", _("bujur di luar -180..180"))
     try:
         with transaction.atomic():
             leg = Leg.objects.select_for_update().get(pk=leg.pk)
@@ -281,21 +282,21 @@ def handover_record(*, actor, key: str, movement: Movement, at=None, place: str 
     if existing is not None:
         return existing, False
     if place not in ("origin", "destination", "tps"):
-        raise _err("place", "tempat harus origin, destination atau tps")
+        raise _err("place", _("tempat harus origin, destination atau tps"))
     if not (from_name or "").strip():
-        raise _err("from_name", "nama pihak yang menyerahkan wajib diisi")
+        raise _err("from_name", _("nama pihak yang menyerahkan wajib diisi"))
     if not (to_name or "").strip():
-        raise _err("to_name", "nama pihak yang menerima wajib diisi")
+        raise _err("to_name", _("nama pihak yang menerima wajib diisi"))
     if seal_check and seal_check not in SealCheck.values:
-        raise _err("seal_check", "harus ok, mismatch atau not_checked")
+        raise _err("seal_check", _("harus ok, mismatch atau not_checked"))
     seen = [str(s).strip() for s in (seals_seen or []) if str(s).strip()]
     at = _clean_at(at)
     if place == "tps":
         if polling_station is None:
-            raise _err("polling_station", "TPS wajib untuk serah terima di TPS")
+            raise _err("polling_station", _("TPS wajib untuk serah terima di TPS"))
         if movement.polling_station_id != polling_station.pk and (
                 polling_station.village_id != movement.serves_village_code):
-            raise _err("polling_station", "TPS ini tidak dilayani perpindahan ini")
+            raise _err("polling_station", _("TPS ini tidak dilayani perpindahan ini"))
     try:
         with transaction.atomic():
             m = Movement.objects.select_for_update().get(pk=movement.pk)
@@ -494,7 +495,7 @@ def plan_default(*, actor, election: Election | None = None) -> dict:
         require_perm(actor, "escort.manage")
     election = election or default_election()
     if election is None:
-        raise _err("election", "belum ada pemilihan")
+        raise _err("election", _("belum ada pemilihan"))
     province = str(election.province_id or "53")
     existing = set(Movement.objects.filter(election=election).values_list("key", flat=True))
     regions = {r.code: r for r in Region.objects.filter(province_code=province,
