@@ -97,12 +97,21 @@ def test_same_answer_headers_as_django(token, settings):
     ({"body": b'{"key": "x", "text": "\xff ribut"}'}, 400),
     ({"body": {"key": "x", "text": "ribut"}, "host": "penyerang.example"}, 400),
     ({"body": {"key": "x", "text": "ribut"}, "method": "PUT"}, 405),
+    ({"body": {"key": "x", "text": "ribut"}, "HTTP_ACCEPT": "application/xml"}, 406),
 ])
 def test_everything_but_the_plain_case_gets_djangos_answer_and_stores_nothing(token, kwargs, expected):
     kwargs.setdefault("token", token)
     status, _, body = call(**kwargs)
     assert status == expected, body
     assert not Report.objects.exists()
+
+
+def test_html_or_format_requests_get_djangos_negotiated_answer(token):
+    status, headers, _ = call({"key": "h-1", "text": "ribut"}, token=token, HTTP_ACCEPT="text/html,*/*")
+    assert status == 201 and headers["Content-Type"].startswith("text/html")
+    status, headers, body = call({"key": "h-2", "text": "ribut"}, token=token, QUERY_STRING="format=json")
+    assert status == 201 and json.loads(body)["key"] == "h-2"
+    assert Report.objects.filter(idempotency_key__in=["h-1", "h-2"]).count() == 2
 
 
 def test_field_errors_name_the_field(token):

@@ -43,6 +43,14 @@ def token_of(request) -> str | None:
     return parts[1]
 
 
+def plain_request(accept: str, query: str) -> bool:
+    """JSON is what DRF's content negotiation would answer (no `?format=`, no HTML or other media asked for)."""
+    if query:
+        return False
+    accept = accept.strip().lower()
+    return not accept or accept == "*/*" or ("application/json" in accept and "text/html" not in accept)
+
+
 def parse(raw) -> ReportInput | None:
     """The report if the serializer would accept it unchanged in meaning, else None (then the full view
     decides and explains). Category and TPS code existence are checked later against the database."""
@@ -114,7 +122,8 @@ def create(request, fallback) -> HttpResponse:
     """Store one report, or hand the request to `fallback` (the DRF view) for everything but the plain case."""
     token = token_of(request)
     if token is None or request.content_type != "application/json" or \
-            request.content_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
+            request.content_params.get("charset", "utf-8").lower() not in ("utf-8", "utf8") or \
+            not plain_request(request.META.get("HTTP_ACCEPT", ""), request.META.get("QUERY_STRING", "")):
         return fallback(request)
     try:
         data = parse(json.loads(request.body))

@@ -86,6 +86,8 @@ def _takes(environ) -> bool:
         return False
     if not intake.lean_enabled() or settings.FORCE_SCRIPT_NAME:
         return False
+    if not intake.plain_request(environ.get("HTTP_ACCEPT", ""), environ.get("QUERY_STRING", "")):
+        return False
     ctype, _, params = environ.get("CONTENT_TYPE", "").partition(";")
     if ctype.strip().lower() != "application/json" or params.strip().lower() not in ("", "charset=utf-8"):
         return False
