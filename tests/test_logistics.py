@@ -494,3 +494,50 @@ def test_an_old_plan_does_not_flood_alerts_beyond_the_horizon(chain):
     out = jobs.tick(long_after)
     assert out["escort_late_raised"] == 0 and out["not_at_tps_raised"] == 0
     assert not Alert.objects.exists()
+
+
+def test_kpu_enters_a_movement_by_hand_with_times_from_the_travel_model(chain, make_user, client):
+    kpu = make_user(unit=Unit.objects.get(code="KPU-53.14"), role=Role.OPERATOR)
+    client.force_login(kpu)
+    assert "Perpindahan baru" in client.get("/logistik/").content.decode()
+    tps = chain.tps[0]
+    data = {"direction": "distribution", "origin_kind": "pps", "origin_code": chain.village.code,
+            "dest_kind": "tps", "dest_code": tps.code, "planned_departure": "2024-11-26T07:00",
+            "escort_unit": chain.polsek.code, "kotak_suara": "2", "seals": "Z-1, Z-2"}
+    r = client.post("/logistik/baru/", data)
+    assert r.status_code == 302
+    m = Movement.objects.get(key__startswith="manual:")
+    assert m.polling_station == tps and m.regency_code == "53.14" and m.seals == ["Z-1", "Z-2"]
+    assert m.planned_departure == wita(2024, 11, 26, 7) and m.estimated
+    assert m.expected_arrival > m.planned_departure and [leg.mode for leg in m.legs.all()] == ["road"]
+    page = client.get(r["Location"]).content.decode()
+    assert "PPS " in page and f"TPS {tps.code}" in page and "perkiraan" in page
+    assert AuditEvent.objects.filter(action="logistics.movement.create", object_id=str(m.pk)).exists()
+    # bad codes name the field; outside the user's regency is refused; nothing stored
+    bad = client.post("/logistik/baru/", {**data, "dest_code": "53.14.99.9999-001"})
+    assert bad.status_code == 400 and "kode TPS tidak dikenal" in bad.content.decode()
+    other = client.post("/logistik/baru/", {**data, "origin_kind": "warehouse", "origin_code": "53.01",
+                                            "dest_kind": "ppk", "dest_code": "53.01.04"})
+    assert other.status_code == 400 and "di luar wilayah Anda" in other.content.decode()
+    assert Movement.objects.filter(key__startswith="manual:").count() == 1
+    # a liaison may record hand-overs but not create movements
+    client.force_login(make_user(unit=chain.polres, role=Role.LIAISON))
+    assert client.get("/logistik/baru/").status_code == 403
+
+
+def test_api_creates_a_movement_with_sea_legs_and_refuses_bad_codes(chain, escort):
+    c = token_client(escort)
+    body = {"key": "api-1", "direction": "distribution", "origin_kind": "warehouse", "origin_code": "53.71",
+            "dest_kind": "pps", "dest_code": chain.village.code, "planned_departure": "2024-11-24T06:00:00+08:00",
+            "escort_unit": "POLRES-53.14", "cargo": {"kotak_suara": 6}}
+    r = post_json(c, API, body)
+    assert r.status_code == 201, r.content
+    d = r.json()
+    assert [leg["mode"] for leg in d["legs"]] == ["road", "sea", "road"] and d["estimated"] is True
+    assert d["escort_unit"] == "POLRES-53.14" and d["serves_village_code"] == chain.village.code
+    again = post_json(c, API, body)
+    assert again.status_code == 400 and "key" in again.json()
+    for field, value in (("origin_code", "99.99"), ("dest_code", "53.14.01"), ("escort_unit", "X")):
+        r = post_json(c, API, {**body, "key": f"api-{field}", field: value})
+        assert r.status_code == 400 and field in r.json(), (field, r.content)
+    assert Movement.objects.filter(key__startswith="api-").count() == 1

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -28,6 +28,7 @@ from .serializers import (
     HandoverInSerializer,
     LegEventInSerializer,
     MovementDetailSerializer,
+    MovementInSerializer,
     MovementListSerializer,
     SealsInSerializer,
 )
@@ -67,12 +68,13 @@ def _unit(code: str, field: str):
     return unit
 
 
-class MovementViewSet(viewsets.ReadOnlyModelViewSet):
+class MovementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Logistics movements the caller may see. Filters: regency, district, village, status, direction,
     mode (road|sea), delayed (1), key, q."""
 
     permission_classes = [IsAuthenticated, CanEscort]
-    required_actions = {"events": "escort.handover", "handovers": "escort.handover", "seals": "escort.manage"}
+    required_actions = {"events": "escort.handover", "handovers": "escort.handover", "seals": "escort.manage",
+                        "create": "escort.manage"}
     filter_backends: list = []
 
     def get_queryset(self):
@@ -88,7 +90,28 @@ class MovementViewSet(viewsets.ReadOnlyModelViewSet):
         return qs.order_by("planned_departure", "id")
 
     def get_serializer_class(self):
+        if self.action == "create":
+            return MovementInSerializer
         return MovementDetailSerializer if self.action == "retrieve" else MovementListSerializer
+
+    @extend_schema(request=MovementInSerializer, responses={201: MovementDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        """A movement entered by KPU or Polri: legs and expected times from the travel model (estimated)."""
+        ser = MovementInSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        d = ser.validated_data
+        election = default_election()
+        if election is None:
+            raise ValidationError({"direction": [_("belum ada pemilihan")]})
+        origin = _call(services.node_from_code, election=election, kind=d["origin_kind"], code=d["origin_code"],
+                       field="origin_code")
+        dest = _call(services.node_from_code, election=election, kind=d["dest_kind"], code=d["dest_code"],
+                     field="dest_code")
+        m = _call(services.movement_create, actor=request.user, election=election, key=d["key"],
+                  direction=d["direction"], origin=origin, dest=dest, planned_departure=d["planned_departure"],
+                  escort_unit=_unit(d.get("escort_unit") or "", "escort_unit"), cargo=d.get("cargo") or {},
+                  seals=d.get("seals") or [], note=d.get("note") or "")
+        return Response(MovementDetailSerializer(m).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=LegEventInSerializer, responses={200: AcceptedSerializer, 201: AcceptedSerializer})
     @action(detail=True, methods=["post"])

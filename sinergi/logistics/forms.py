@@ -7,7 +7,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import SealCheck
+from .models import Direction, NodeKind, SealCheck
 
 ACTIONS = [
     ("departure", _("Berangkat (ruas)")),
@@ -58,6 +58,34 @@ class FieldEventForm(forms.Form):
         elif act in ("departure", "arrival") and not data.get("leg"):
             self.add_error("leg", _("Pilih ruas."))
         return data
+
+    def seal_list(self) -> list[str]:
+        raw = self.cleaned_data.get("seals") or ""
+        return [s.strip() for s in raw.replace("\n", ",").split(",") if s.strip()]
+
+
+class MovementForm(forms.Form):
+    """A movement entered by KPU or Polri (besides the default plan): nodes by code, times from the travel model."""
+
+    direction = forms.ChoiceField(label=_("Arah"), choices=Direction.choices)
+    origin_kind = forms.ChoiceField(label=_("Jenis asal"), choices=NodeKind.choices)
+    origin_code = forms.CharField(label=_("Kode asal (wilayah Kemendagri atau kode TPS)"), max_length=24)
+    dest_kind = forms.ChoiceField(label=_("Jenis tujuan"), choices=NodeKind.choices)
+    dest_code = forms.CharField(label=_("Kode tujuan (wilayah Kemendagri atau kode TPS)"), max_length=24)
+    planned_departure = forms.DateTimeField(label=_("Rencana berangkat (WITA)"),
+                                            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                            input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    escort_unit = forms.CharField(label=_("Kode satuan pengawal"), max_length=60, required=False)
+    surat_suara = forms.IntegerField(label=_("Surat suara"), min_value=0, required=False)
+    kotak_suara = forms.IntegerField(label=_("Kotak suara"), min_value=0, required=False)
+    formulir_c_hasil = forms.IntegerField(label=_("Formulir hasil (C-Hasil)"), min_value=0, required=False)
+    seals = forms.CharField(label=_("Nomor segel (pisahkan dengan koma)"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Catatan"), max_length=255, required=False)
+
+    def cargo(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("surat_suara", "kotak_suara", "formulir_c_hasil")
+                if self.cleaned_data.get(k)}
 
     def seal_list(self) -> list[str]:
         raw = self.cleaned_data.get("seals") or ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .models import CustodyEvent, Leg, LegEventKind, Movement, SealCheck
+from .models import CustodyEvent, Direction, Leg, LegEventKind, Movement, NodeKind, SealCheck
 
 
 class LegSerializer(serializers.ModelSerializer):
@@ -90,3 +90,17 @@ class SealsInSerializer(serializers.Serializer):
 class AcceptedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
+
+
+class MovementInSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=80, help_text=_("kunci rencana dari klien (unik)"))
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    origin_kind = serializers.ChoiceField(choices=NodeKind.choices)
+    origin_code = serializers.CharField(max_length=24, help_text=_("kode wilayah Kemendagri, atau kode TPS"))
+    dest_kind = serializers.ChoiceField(choices=NodeKind.choices)
+    dest_code = serializers.CharField(max_length=24, help_text=_("kode wilayah Kemendagri, atau kode TPS"))
+    planned_departure = serializers.DateTimeField()
+    escort_unit = serializers.CharField(max_length=60, required=False, allow_blank=True, help_text=_("kode satuan"))
+    cargo = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
+    seals = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=5000)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True)

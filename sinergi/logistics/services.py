@@ -106,6 +106,28 @@ def _legs_for(movement: Movement, planned: list[travel.PlannedLeg], start: dt.da
     return legs
 
 
+NODE_LEVEL = {NodeKind.WAREHOUSE: ("regency", 5), NodeKind.PPK: ("district", 8), NodeKind.PPS: ("village", 13)}
+NODE_PREFIX = {NodeKind.WAREHOUSE: "Gudang KPU", NodeKind.PPK: "PPK", NodeKind.PPS: "PPS"}
+
+
+def node_from_code(election: Election, kind: str, code: str, field: str) -> Node:
+    """A chain node from its kind and code: region code for warehouse (kabupaten/kota), PPK (kecamatan), PPS
+    (desa); TPS code for a TPS. Raises a ValidationError naming `field`."""
+    code = (code or "").strip()
+    if kind == NodeKind.TPS:
+        tps = PollingStation.objects.filter(election=election, code=code).first()
+        if tps is None or tps.lat is None:
+            raise _err(field, _("kode TPS tidak dikenal"))
+        return Node(kind, f"TPS {tps.code}", float(tps.lat), float(tps.lng), tps=tps)
+    if kind not in NODE_LEVEL:
+        raise _err(field, _("jenis simpul tidak dikenal"))
+    level, length = NODE_LEVEL[kind]
+    region = Region.objects.filter(code=code, level=level).first() if len(code) == length else None
+    if region is None or region.lat is None:
+        raise _err(field, _("kode wilayah tidak dikenal untuk jenis simpul ini"))
+    return Node(kind, f"{NODE_PREFIX[kind]} {region.name}", float(region.lat), float(region.lng), region=region)
+
+
 def movement_create(*, actor, election: Election, key: str, direction: str, origin: Node, dest: Node,
                     planned_departure: dt.datetime, escort_unit: Unit | None = None, cargo: dict | None = None,
                     seals: list[str] | None = None, parent: Movement | None = None, note: str = "") -> Movement:
@@ -114,6 +136,10 @@ def movement_create(*, actor, election: Election, key: str, direction: str, orig
         require_perm(actor, "escort.manage")
     if Movement.objects.filter(key=key).exists():
         raise _err("key", _("kunci rencana sudah dipakai"))
+    if direction not in Direction.values:
+        raise _err("direction", _("arah harus distribution atau recap"))
+    if (origin.kind, origin.region, origin.tps) == (dest.kind, dest.region, dest.tps):
+        raise _err("dest_code", _("tujuan sama dengan asal"))
     planned = travel.plan_legs(origin.name, (origin.lat, origin.lng), dest.name, (dest.lat, dest.lng))
     regency = (dest.region or origin.region).code[:5] if (dest.region or origin.region) else (
         (dest.tps or origin.tps).regency_code)
@@ -128,8 +154,14 @@ def movement_create(*, actor, election: Election, key: str, direction: str, orig
                      travel_hours=round(travel.total_hours(planned), 3), has_sea=any(p.mode == "sea" for p in planned),
                      note=note)
         m.save()
+        if actor is not None:
+            from .selectors import movement_list
+
+            if not movement_list(user=actor).filter(pk=m.pk).exists():
+                raise _err("dest_code", _("perpindahan ini di luar wilayah Anda"))
         Leg.objects.bulk_create(_legs_for(m, planned, planned_departure, escort_unit))
-        audit_log(actor=actor, action="logistics.movement.create", obj=m, data={"key": key})
+        audit_log(actor=actor, action="logistics.movement.create", obj=m,
+                  data={"key": key, "origin": origin.name, "dest": dest.name})
     live.broadcast("escort", id=m.pk)
     return m
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from sinergi.accounts.models import Unit
 from sinergi.accounts.permissions import has_perm
 from sinergi.elections.models import PollingStation
 from sinergi.operations.models import Alert
@@ -19,7 +22,7 @@ from sinergi.regions.models import Region
 from sinergi.regions.selectors import default_election
 
 from . import selectors, services
-from .forms import FieldEventForm
+from .forms import FieldEventForm, MovementForm
 from .models import Direction, Status
 
 
@@ -124,3 +127,35 @@ def escort_map(request):
     return render(request, "logistics/map.html", {
         "summary": selectors.escort_summary(request.user, election=election, limit=0),
     })
+
+
+@login_required
+def movement_new(request):
+    """Enter a movement by hand (escort.manage): legs and expected times come from the travel model."""
+    _require(request.user, "escort.manage")
+    election = default_election()
+    form = MovementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if election is None:
+                raise ValidationError({"direction": [_("belum ada pemilihan")]})
+            unit = None
+            if d.get("escort_unit"):
+                unit = Unit.objects.filter(code=d["escort_unit"].strip()).first()
+                if unit is None:
+                    raise ValidationError({"escort_unit": [_("kode satuan tidak dikenal")]})
+            origin = services.node_from_code(election, d["origin_kind"], d["origin_code"], "origin_code")
+            dest = services.node_from_code(election, d["dest_kind"], d["dest_code"], "dest_code")
+            m = services.movement_create(
+                actor=request.user, election=election, key=f"manual:{uuid.uuid4()}", direction=d["direction"],
+                origin=origin, dest=dest, planned_departure=d["planned_departure"], escort_unit=unit,
+                cargo=form.cargo(), seals=form.seal_list(), note=d.get("note") or "")
+        except ValidationError as exc:
+            for field, errs in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("Perpindahan dibuat; waktu tiba diperkirakan dari model perjalanan."))
+            return redirect("logistics:detail", pk=m.pk)
+    return render(request, "logistics/new.html", {"form": form},
+                  status=400 if form.is_bound and form.errors else 200)
