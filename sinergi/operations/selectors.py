@@ -132,3 +132,38 @@ def tps_points(user, *, election, limit: int = 500_000) -> list[list]:
         st, pc, fl = status.get(pk, ("", 0, 0))
         out.append([pk, round(lat, 5), round(lng, 5), st, pc, fl, code])
     return out
+
+
+# --------------------------------------------------------------------------- the check-in page
+
+def assigned_tps(user, *, election, limit: int = 60) -> list[PollingStation]:
+    """TPS the latest succeeded deployment plan of the election gives to the user's unit (guard group unit or
+    Polsek), for the officer's check-in page."""
+    if not user.unit_id or not has_perm(user, "checkin.submit"):
+        return []
+    from sinergi.deployment.choices import PlanStatus
+    from sinergi.deployment.models import GuardAssignment, Plan
+
+    plan = Plan.objects.filter(status=PlanStatus.SUCCEEDED, election=election).order_by("-created_at", "-id").first()
+    if plan is None:
+        return []
+    ids = (GuardAssignment.objects.filter(plan=plan)
+           .filter(Q(group__unit_id=user.unit_id) | Q(group__polsek_id=user.unit_id))
+           .values_list("polling_station_id", flat=True)[:limit])
+    return list(PollingStation.objects.filter(pk__in=list(ids)).select_related("village").order_by("code"))
+
+
+def checkin_tps(user, *, election, code: str) -> PollingStation | None:
+    """A TPS by code for the check-in page, only when the user may check in for it."""
+    from .scope import checkin_scope, planned_tps_ids
+
+    ps = PollingStation.objects.filter(election=election, code=code).select_related("village").first()
+    if ps is None:
+        return None
+    if checkin_scope(user).covers(ps.district_code) or ps.pk in planned_tps_ids(user, [ps.pk]):
+        return ps
+    return None
+
+
+def status_by_tps(tps_ids) -> dict[int, TpsStatus]:
+    return {s.pk: s for s in TpsStatus.objects.filter(pk__in=list(tps_ids))}

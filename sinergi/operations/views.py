@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sinergi.accounts.permissions import has_perm
-from sinergi.elections.models import PollingStation
 from sinergi.regions.selectors import default_election
 
 from . import selectors, services, stages
@@ -142,24 +141,6 @@ def alert_ack(request, pk: int):
     return redirect("operations:index")
 
 
-def _assigned_tps(user, election) -> list[PollingStation]:
-    """TPS the latest deployment plan gives to the user's unit (guard group unit or Polsek)."""
-    if not user.unit_id:
-        return []
-    from django.db.models import Q
-
-    from sinergi.deployment.choices import PlanStatus
-    from sinergi.deployment.models import GuardAssignment, Plan
-
-    plan = Plan.objects.filter(status=PlanStatus.SUCCEEDED, election=election).order_by("-created_at", "-id").first()
-    if plan is None:
-        return []
-    ids = (GuardAssignment.objects.filter(plan=plan).filter(Q(group__unit_id=user.unit_id)
-                                                             | Q(group__polsek_id=user.unit_id))
-           .values_list("polling_station_id", flat=True)[:60])
-    return list(PollingStation.objects.filter(pk__in=list(ids)).select_related("village").order_by("code"))
-
-
 def _next_kinds(status: TpsStatus | None, active: frozenset[str]) -> list[str]:
     done = {k for k in KIND_ORDER if status is not None and getattr(status, f"{k}_at") is not None}
     pending = [k for k in KIND_ORDER if k not in done and k in active]
@@ -190,13 +171,13 @@ def checkin_page(request):
                 "tps": data["tps"], "kind": label, "n": checkin.pk})
         return redirect(f"{request.path}?tps={data['tps']}")
     ops = stages.active_ops(election, now)
-    tps_list = _assigned_tps(request.user, election)
+    tps_list = selectors.assigned_tps(request.user, election=election)
     code = (request.GET.get("tps") or "").strip()
     if code and code not in {p.code for p in tps_list}:
-        extra = PollingStation.objects.filter(election=election, code=code).select_related("village").first()
+        extra = selectors.checkin_tps(request.user, election=election, code=code)
         if extra is not None:
             tps_list.insert(0, extra)
-    statuses = {s.pk: s for s in TpsStatus.objects.filter(pk__in=[p.pk for p in tps_list])}
+    statuses = selectors.status_by_tps([p.pk for p in tps_list])
     rows = []
     for p in tps_list:
         st = statuses.get(p.pk)
