@@ -36,4 +36,6 @@ SCENARIOS: dict[str, dict] = {
                                    "changes": {"cancelled_links": ["Kupang–Kalabahi"]}},
     "rawan-plus-20": {"label": _("TPS rawan +20%"), "changes": {"rawan_uplift": 0.2}},
     "brimob-ditarik": {"label": _("Kompi Brimob ditarik"), "changes": {"brimob_withdrawn": 100}},
+    "menunggu-jadwal-kapal": {"label": _("Menunggu jadwal kapal (rata-rata setengah selang keberangkatan)"),
+                              "changes": {"schedule_wait_factor": 0.5}},
 }

@@ -95,7 +95,7 @@ def travel_assumptions(wait_factor: float = 0.0) -> TravelAssumptions:
 
 def default_wait_factor() -> float:
     """Expected wait for a scheduled departure as a share of the headway (travel_assumptions.yaml)."""
-    return float(assumptions().get("schedule_wait_factor", 0.5))
+    return float(assumptions().get("schedule_wait_factor", 0.0))
 
 
 def travel_model(lm: LandMasses, *, cancelled: frozenset[str] = frozenset(), wait_factor: float = 0.0) -> TravelModel:
