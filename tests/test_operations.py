@@ -115,6 +115,15 @@ def test_closed_before_opened_is_accepted_but_flagged(ow, make_user):
     assert status.state == "closed" and status.flagged == 1
 
 
+def test_voting_closed_before_13_is_accepted_but_flagged_early(ow, make_user):
+    officer = make_user(unit=ow.polres_a, role=Role.OPERATOR)
+    submit(officer, key="o", kind="opened", at=wita(27, 7, 0))
+    early, _ = submit(officer, key="c", kind="closed", at=wita(27, 12, 40))
+    assert early.flags == ["early"]
+    on_time, _ = submit(officer, key="c2", tps=TPS_A2, kind="closed", at=wita(27, 13, 0))
+    assert "early" not in on_time.flags
+
+
 def test_out_of_window_and_inactive_stage_are_refused_with_reason(ow, make_user):
     officer = make_user(unit=ow.polres_a, role=Role.OPERATOR)
     with pytest.raises(ValidationError) as exc:

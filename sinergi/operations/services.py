@@ -212,7 +212,8 @@ def _merge(status: TpsStatus, kind: str, at: dt.datetime) -> list[str]:
     field = f"{kind}_at"
     if getattr(status, field) is not None:
         flags.append("repeat")
-    if any(getattr(status, f"{k}_at") is None for k in KIND_ORDER[:idx]):
+    # "voting" (under way) is an optional mid-day report: its absence is no oddity
+    if any(getattr(status, f"{k}_at") is None for k in KIND_ORDER[:idx] if k != CheckInKind.VOTING):
         flags.append("out_of_order")  # e.g. closed before opened: accepted but flagged
     elif any(getattr(status, f"{k}_at") is not None and getattr(status, f"{k}_at") > at
              for k in KIND_ORDER[:idx]):
@@ -422,6 +423,8 @@ def checkin_submit(*, actor, data, election=None) -> tuple[CheckIn, bool]:
         with transaction.atomic():
             status = _lock_statuses([ps], {ps.regency_code: polres})[ps.pk]
             flags = _merge(status, item.kind, item.at or now)
+            if stages.early(ps.election, item.kind, item.at or now, stages.tz_for(ps.district_code)):
+                flags.append("early")
             checkin = _new_checkin(actor, item, ps, polres, now, flags)
             checkin.save(force_insert=True)
             status.save()
@@ -513,6 +516,8 @@ def checkin_submit_batch(*, actor, items: list, election=None) -> list[BatchResu
                 objs = []
                 for _, item, ps in sorted(fresh, key=lambda t: t[1].at or now):
                     flags = _merge(statuses[ps.pk], item.kind, item.at or now)
+                    if stages.early(election, item.kind, item.at or now, stages.tz_for(ps.district_code)):
+                        flags.append("early")
                     objs.append(_new_checkin(actor, item, ps, polres.get(ps.regency_code), now, flags))
                 ids = _insert_checkins(objs)
                 _write_statuses(list(statuses.values()))
@@ -642,8 +647,10 @@ def checkin_sms_receive(*, message_id: str, sender: str, text: str) -> tuple[Che
             local = timezone.localtime(checkin.at, stages.tz_for(checkin.district_code))
             label = CheckInKind(checkin.kind).label
             reply = f"Diterima: TPS {parsed.tps_code} {label} pukul {local:%H:%M} (no. {checkin.pk}). Terima kasih."
-            if checkin.flags:
+            if "out_of_order" in checkin.flags:
                 reply += " Catatan: urutan laporan tidak wajar, mohon periksa."
+            if "early" in checkin.flags:
+                reply += " Catatan: lebih awal dari jadwal, mohon periksa."
     try:
         with transaction.atomic():
             sms = CheckInSms.objects.create(message_id=message_id[:100], sender=sender[:40], text=text or "",

@@ -52,6 +52,7 @@ class KindSchedule:
     window_start: tuple[int, dt.time] | None
     due: tuple[int, dt.time] | None
     window_end: tuple[int, dt.time] | None
+    normal_from: tuple[int, dt.time] | None
     severity: int
     source: str
 
@@ -79,7 +80,7 @@ def schedule() -> dict[str, KindSchedule]:
         return {r["kind"]: KindSchedule(
             r["kind"], _day_time(r["window_start_day"], r["window_start_time"]),
             _day_time(r["due_day"], r["due_time"]), _day_time(r["window_end_day"], r["window_end_time"]),
-            int(r["severity"] or 2), r["source"]) for r in csv.DictReader(f)}
+            _day_time(r["normal_from_day"], r["normal_from_time"]), int(r["severity"] or 2), r["source"]) for r in csv.DictReader(f)}
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +107,12 @@ def window(election: Election, kind: str, tz: ZoneInfo) -> tuple[dt.datetime, dt
     if s.window_end[1] == dt.time(23, 59):
         end += dt.timedelta(seconds=59)
     return local_moment(election, s.window_start, tz), end
+
+
+def early(election: Election, kind: str, at: dt.datetime, tz: ZoneInfo) -> bool:
+    """True when `at` is before the kind's normal time (e.g. voting closed before 13:00): accepted, but flagged."""
+    s = schedule().get(kind)
+    return bool(s and s.normal_from and at < local_moment(election, s.normal_from, tz))
 
 
 def due_at(election: Election, kind: str, tz: ZoneInfo) -> dt.datetime | None:
