@@ -183,6 +183,12 @@ SINERGI_SITREP_TIME = env.str("SINERGI_SITREP_TIME", default="06:00")
 SINERGI_SITREP_UNITS = env.list("SINERGI_SITREP_UNITS", default=[])
 # Public base URL (e.g. https://sinergi.example) for absolute links in webhook payloads; empty = relative links.
 SINERGI_BASE_URL = env.str("SINERGI_BASE_URL", default="")
+# Logistics escorts: a leg is late this many minutes after its expected arrival; every TPS must have its
+# logistics by DEADLINE_TIME (WITA) DEADLINE_DAYS_BEFORE days before voting; the tick looks back ALERT_HORIZON_H.
+SINERGI_LOGISTICS_TOLERANCE_MIN = env.int("SINERGI_LOGISTICS_TOLERANCE_MIN", default=60)
+SINERGI_LOGISTICS_DEADLINE_DAYS_BEFORE = env.int("SINERGI_LOGISTICS_DEADLINE_DAYS_BEFORE", default=1)
+SINERGI_LOGISTICS_DEADLINE_TIME = env.str("SINERGI_LOGISTICS_DEADLINE_TIME", default="18:00")
+SINERGI_LOGISTICS_ALERT_HORIZON_H = env.int("SINERGI_LOGISTICS_ALERT_HORIZON_H", default=72)
 
 LOGGING = {
     "version": 1,

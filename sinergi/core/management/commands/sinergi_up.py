@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import signal
@@ -42,6 +43,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Loaded the NTT default dataset in {time.perf_counter() - t0:.1f} s.")
         # Vulnerability mapping: catalog, default model, labelled demo observations, first assessment (idempotent).
         call_command("risk_setup", "--demo", verbosity=0)
+        # Election-day logistics: the default KPU distribution/recap movements with estimated times (idempotent).
+        call_command("logistics_plan_default", verbosity=0, stdout=io.StringIO())
         credentials = self._ensure_admin()
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write("")
