@@ -175,6 +175,9 @@ CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 SINERGI_SMS_WEBHOOK_SECRET = env.str("SINERGI_SMS_WEBHOOK_SECRET", default="")
 SINERGI_INCIDENT_PROCESSING = env.str("SINERGI_INCIDENT_PROCESSING", default="inline")  # or "deferred"
 SINERGI_INCIDENT_GROUP_COMMIT = env.bool("SINERGI_INCIDENT_GROUP_COMMIT", default=False)
+# Lean single-report intake path (same contract as the DRF view) and writer threads per process for group commit.
+SINERGI_INCIDENT_LEAN_INTAKE = env.bool("SINERGI_INCIDENT_LEAN_INTAKE", default=True)
+SINERGI_INCIDENT_GROUP_WRITERS = env.int("SINERGI_INCIDENT_GROUP_WRITERS", default=2)
 SINERGI_PUBLIC_REPORTS_PER_HOUR = env.int("SINERGI_PUBLIC_REPORTS_PER_HOUR", default=10)
 RISK_RECOMPUTE_DELAY_S = env.int("SINERGI_RISK_RECOMPUTE_DELAY_S", default=10)
 # Daily situation report (Laporan Situasi Harian): generated automatically at this local (WITA) time.
