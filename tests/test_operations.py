@@ -308,3 +308,12 @@ def test_stage_awareness(ow):
     assert voting.checkin_kinds == {"opened", "voting", "closed", "counted", "handed_over", "problem"}
     assert stages.current_stage(ow.election, wita(30, 10)).code == "recap_district"
     assert "handed_over" in stages.active_ops(ow.election, wita(28, 10)).checkin_kinds
+
+
+def test_sinergi_tick_runner_calls_the_operations_job(ow):
+    from sinergi.core.management.commands.sinergi_tick import run_jobs
+
+    result = run_jobs(wita(27, 7, 45))
+    assert result["operations"][ow.election.code]["raised"]["opened"] >= 5
+    assert Alert.objects.filter(kind="checkin_missing", polling_station__code=TPS_B, resolved_at__isnull=True).exists()
+    assert run_jobs(wita(27, 7, 45))["operations"][ow.election.code]["raised"] == {}  # idempotent
