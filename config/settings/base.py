@@ -164,6 +164,31 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One clear component name per choice set (fields called status/kind/direction exist in several apps).
+    "ENUM_NAME_OVERRIDES": {
+        "TaskRunStatusEnum": "sinergi.core.models.TaskRun.Status",
+        "ContestKindEnum": "sinergi.elections.models.Contest.Kind",
+        "PlanStatusEnum": "sinergi.deployment.choices.PlanStatus",
+        "RiskModelStatusEnum": "sinergi.risk.choices.ModelStatus",
+        "IncidentStatusEnum": "sinergi.incidents.choices.IncidentStatus",
+        "ProcessingStatusEnum": "sinergi.incidents.choices.ProcessingStatus",
+        "LocationStatusEnum": "sinergi.incidents.choices.LocationStatus",
+        "SeverityEnum": "sinergi.incidents.choices.Severity",
+        "MarkingEnum": "sinergi.coordination.choices.Marking",
+        "MeetingStatusEnum": "sinergi.coordination.choices.MeetingStatus",
+        "ActionStatusEnum": "sinergi.coordination.choices.ActionStatus",
+        "NoteKindEnum": "sinergi.coordination.choices.NoteKind",
+        "CheckInKindEnum": "sinergi.operations.models.CheckInKind",
+        "AlertKindEnum": "sinergi.operations.models.AlertKind",
+        "MovementStatusEnum": "sinergi.logistics.models.Status",
+        "MovementDirectionEnum": "sinergi.logistics.models.Direction",
+        "NodeKindEnum": "sinergi.logistics.models.NodeKind",
+        "LegModeEnum": "sinergi.logistics.models.LegMode",
+        "LegEventKindEnum": "sinergi.logistics.models.LegEventKind",
+        "SealCheckEnum": "sinergi.logistics.models.SealCheck",
+        "SituationReportStatusEnum": "sinergi.reports.choices.ReportStatus",
+        "SituationReportKindEnum": "sinergi.reports.choices.ReportKind",
+    },
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
