@@ -112,3 +112,21 @@ def polres_by_regency(regency_codes) -> dict[str, Unit]:
     for r in rows:
         out.setdefault(r.region_id, r.unit)
     return out
+
+
+def checkin_grant(user) -> tuple[bool, TpsScope]:
+    """(may submit check-ins, area) of a user, cached per process (sinergi.operations.cache) by the user's id,
+    unit, role and flags, so a changed role or unit is seen at once and a changed jurisdiction within the TTL."""
+    from . import cache
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False, TpsScope(False)
+    key = (user.pk, user.unit_id, getattr(user, "role", ""), user.is_active, user.is_superuser)
+    return cache.get("grant", key, lambda: (has_perm(user, "checkin.submit"), checkin_scope(user)))
+
+
+def polres_of_regency(regency_code: str) -> Unit | None:
+    """polres_by_regency for one code, cached per process (sinergi.operations.cache)."""
+    from . import cache
+
+    return cache.get("polres", regency_code, lambda: polres_by_regency([regency_code]).get(regency_code))

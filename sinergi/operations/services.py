@@ -15,7 +15,7 @@ from sinergi.accounts.permissions import has_perm, require_perm
 from sinergi.core.services import audit_log
 from sinergi.elections.models import PollingStation
 
-from . import live, stages
+from . import cache, live, stages
 from .models import (
     KIND_ORDER,
     Alert,
@@ -27,7 +27,7 @@ from .models import (
     OfficerPhone,
     TpsStatus,
 )
-from .scope import checkin_scope, planned_tps_ids, polres_by_regency
+from .scope import checkin_grant, planned_tps_ids, polres_by_regency, polres_of_regency
 
 
 def alert_raise(*, election, key: str, kind: str, message: str, severity: int = 2, unit=None,
@@ -242,16 +242,16 @@ def missing_key(kind: str, ps_id: int) -> str:
 class _Context:
     """What a submitter may do, computed once per call (single) or per batch."""
 
-    def __init__(self, actor):
+    def __init__(self, actor, scope=None):
         self.actor = actor
-        self.scope = checkin_scope(actor)
+        self.scope = scope if scope is not None else checkin_grant(actor)[1]
         self.stages: dict[int, tuple] = {}
 
         self.memo: dict = {}
 
     def stages_for(self, election):
         if election.pk not in self.stages:
-            self.stages[election.pk] = stages.stages_of(election)
+            self.stages[election.pk] = stages.stages_cached(election)
         return self.stages[election.pk]
 
     def time_problem(self, election, kind: str, at: dt.datetime, tz) -> str:
@@ -271,7 +271,20 @@ class _Context:
 def _election(data_election=None):
     from sinergi.regions.selectors import default_election
 
-    return data_election or default_election()
+    return data_election or cache.get("election", None, default_election, cache_none=False)
+
+
+def _tps(election, code: str) -> PollingStation | None:
+    """The TPS by code (only the fields a check-in needs, its election attached), cached per process; an unknown
+    code is not cached."""
+    def load():
+        ps = (PollingStation.objects.filter(election=election, code=code)
+              .only("pk", "code", "election_id", "regency_code", "district_code").first())
+        if ps is not None:
+            ps.election = election
+        return ps
+
+    return cache.get("tps", (election.pk, code), load, cache_none=False)
 
 
 def _lock_statuses(polling_stations, polres: dict) -> dict[int, TpsStatus]:
@@ -405,36 +418,46 @@ def checkin_submit(*, actor, data, election=None) -> tuple[CheckIn, bool]:
     Rules: `checkin.submit` and the TPS in the actor's check-in scope (sinergi.operations.scope); the time within
     the kind's window and stage (stages.check_time); order oddities accepted but flagged. The status row, the
     missing-check-in alerts and the audit event change in the same transaction; a "problem" becomes an incident
-    report. Raises PermissionDenied or ValidationError (field -> reason)."""
-    require_perm(actor, "checkin.submit")
+    report. Raises PermissionDenied or ValidationError (field -> reason). A key already stored is answered
+    (existing, False) whatever the rules say now.
+
+    Lean path (docs/operations.md "Measured"): the grant, the TPS, its Polres and the stage calendar come from the
+    per-process cache (sinergi.operations.cache); the key is not looked up first: the insert's unique key decides
+    (a duplicate rolls the transaction back and is answered from the stored row); the status row is created and
+    locked by one upsert; the missing-check-in alerts are resolved by one UPDATE ... RETURNING, skipped while no
+    such alert can exist yet (before the first due time of the day at the TPS)."""
+    allowed, scope = checkin_grant(actor)
+    if not allowed:
+        require_perm(actor, "checkin.submit")
     item = CheckInInput.parse(data)
-    existing = CheckIn.objects.filter(key=item.key).first()
-    if existing is not None:
-        return existing, False
-    election = _election(election)
-    ps = PollingStation.objects.filter(election=election, code=item.tps).select_related("election").first()
-    if ps is None:
-        raise ValidationError({"tps": f"TPS {item.tps} tidak dikenal"})
-    ctx = _Context(actor)
     now = timezone.now()
-    _check(ctx, item, ps, now)
-    polres = polres_by_regency([ps.regency_code]).get(ps.regency_code)
+    try:
+        election = _election(election)
+        ps = _tps(election, item.tps) if election is not None else None
+        if ps is None:
+            raise ValidationError({"tps": f"TPS {item.tps} tidak dikenal"})
+        ctx = _Context(actor, scope=scope)
+        _check(ctx, item, ps, now)
+    except (ValidationError, PermissionDenied):
+        existing = CheckIn.objects.filter(key=item.key).first()
+        if existing is not None:
+            return existing, False
+        raise
+    polres = polres_of_regency(ps.regency_code)
+    at = item.at or now
     try:
         with transaction.atomic():
-            status = _lock_statuses([ps], {ps.regency_code: polres})[ps.pk]
-            flags = _merge(status, item.kind, item.at or now)
-            if stages.early(ps.election, item.kind, item.at or now, stages.tz_for(ps.district_code)):
+            status = _upsert_status(ps, polres)
+            flags = _merge(status, item.kind, at)
+            if stages.early(ps.election, item.kind, at, stages.tz_for(ps.district_code)):
                 flags.append("early")
             checkin = _new_checkin(actor, item, ps, polres, now, flags)
             checkin.save(force_insert=True)
-            status.save()
+            status.save(update_fields=STATUS_FIELDS)
             audit_log(actor=actor, action="ops.checkin", obj=checkin,
                       data={"key": item.key, "tps": ps.code, "kind": item.kind, "channel": item.channel,
                             "flags": flags})
-            keys = _missing_keys(ps.pk, item.kind)
-            if keys:
-                alert_resolve_many(alerts=list(Alert.objects.filter(key__in=keys, resolved_at__isnull=True)),
-                                   reason=f"checkin {checkin.pk}")
+            _resolve_missing(ps, item.kind, now, reason=f"checkin {checkin.pk}")
     except IntegrityError:
         existing = CheckIn.objects.filter(key=item.key).first()
         if existing is None:
@@ -444,6 +467,55 @@ def checkin_submit(*, actor, data, election=None) -> tuple[CheckIn, bool]:
         _problem_report(actor, checkin, ps)
     transaction.on_commit(lambda: live.broadcast("checkin", id=checkin.pk))
     return checkin, True
+
+
+def _upsert_status(ps, polres) -> TpsStatus:
+    """The TPS's status row, created when missing and locked until the transaction ends: one INSERT ... ON CONFLICT
+    DO UPDATE (a no-op update that takes the row lock) ... RETURNING, on PostgreSQL and SQLite alike."""
+    meta = TpsStatus._meta
+    qn = connection.ops.quote_name
+    fields = meta.concrete_fields
+    table = qn(meta.db_table)
+    blank = TpsStatus(polling_station_id=ps.pk, election_id=ps.election_id, polres=polres,
+                      regency_code=ps.regency_code, district_code=ps.district_code)
+    cols = ", ".join(qn(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    params = [f.get_db_prep_save(getattr(blank, f.attname), connection) for f in fields]
+    count = qn(meta.get_field("checkin_count").column)
+    sql = (f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({qn(meta.pk.column)}) "  # noqa: S608
+           f"DO UPDATE SET {count} = {table}.{count} RETURNING {cols}")
+    return list(TpsStatus.objects.raw(sql, params))[0]
+
+
+def _alerts_possible(election, kind: str, district_code: str, now: dt.datetime) -> bool:
+    """Can an open missing-check-in alert satisfied by `kind` exist? The tick raises one only once the kind's due
+    time has passed (local time of the TPS), so before the earliest due time of the kinds it satisfies there is
+    none (this assumes the tick is not run with a clock ahead of the server's)."""
+    tz = stages.tz_for(district_code)
+    dues = [d for k in KIND_ORDER[:KIND_ORDER.index(kind) + 1] if (d := stages.due_at(election, k, tz))]
+    return not dues or now >= min(dues)
+
+
+def _resolve_missing(ps, kind: str, now: dt.datetime, *, reason: str) -> int:
+    """Resolve the open missing-check-in alerts a check-in of `kind` at `ps` satisfies: one UPDATE ... RETURNING
+    (and one audit event naming the ids when any was open), nothing while none can exist yet."""
+    keys = _missing_keys(ps.pk, kind)
+    if not keys or not _alerts_possible(ps.election, kind, ps.district_code, now):
+        return 0
+    meta = Alert._meta
+    qn = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(meta.db_table)} SET {qn('resolved_at')} = %s "  # noqa: S608 - names quoted
+            f"WHERE {qn('key')} IN ({marks}) AND {qn('resolved_at')} IS NULL RETURNING {qn(meta.pk.column)}",
+            [meta.get_field("resolved_at").get_db_prep_save(now, connection), *keys])
+        ids = sorted(r[0] for r in cursor.fetchall())
+    if ids:
+        audit_log(actor=None, action="ops.alert.resolve_batch", object_type="operations.alert",
+                  data={"ids": ids, "count": len(ids), "reason": reason})
+        live.broadcast("alert", count=len(ids))
+    return len(ids)
 
 
 def checkin_submit_batch(*, actor, items: list, election=None) -> list[BatchResult]:

@@ -126,6 +126,13 @@ def stages_of(election: Election) -> tuple[Stage, ...]:
     return tuple(Stage.objects.filter(election_id=election.pk).order_by("order", "start_date"))
 
 
+def stages_cached(election: Election) -> tuple[Stage, ...]:
+    """stages_of, cached per process (sinergi.operations.cache: TTL, dropped when a Stage is saved)."""
+    from . import cache
+
+    return cache.get("stages", election.pk, lambda: stages_of(election))
+
+
 def _covering(election: Election, day: dt.date, stages: tuple[Stage, ...] | None = None) -> list[Stage]:
     return [s for s in (stages if stages is not None else stages_of(election)) if s.start_date <= day <= s.end_date]
 
