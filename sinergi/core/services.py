@@ -20,7 +20,7 @@ def _actor_parts(actor) -> tuple[Any, str, Any]:
     return actor, actor.get_username(), getattr(actor, "unit", None)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def audit_log(
     *,
     actor,
@@ -35,8 +35,12 @@ def audit_log(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     user, actor_repr, unit = _actor_parts(actor)
-    head, _ = AuditChainHead.objects.get_or_create(id=1)
-    head = AuditChainHead.objects.select_for_update().get(id=1)
+    # Lock the chain head (serialises appends so the chain never forks); create it on the very first event.
+    # No savepoint of its own: a failure here must abort the caller's transaction anyway.
+    head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        AuditChainHead.objects.get_or_create(id=1)
+        head = AuditChainHead.objects.select_for_update().get(id=1)
     event = AuditEvent(
         seq=head.last_seq + 1,
         created_at=timezone.now(),
