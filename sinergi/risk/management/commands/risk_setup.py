@@ -3,6 +3,8 @@
 Idempotent; meant to be called by `sinergi up` after the default dataset is loaded.
 """
 
+import io
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -14,4 +16,5 @@ class Command(BaseCommand):
         parser.add_argument("--demo", action="store_true", help="also generate demo observations and recompute")
 
     def handle(self, *args, **opts):
-        call_command("risk", "setup", *(["--demo"] if opts["demo"] else []), stdout=self.stdout)
+        out = io.StringIO() if opts.get("verbosity", 1) == 0 else self.stdout  # `sinergi up` asks for silence
+        call_command("risk", "setup", *(["--demo"] if opts["demo"] else []), stdout=out)
