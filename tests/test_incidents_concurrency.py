@@ -3,8 +3,6 @@ stores exactly one report; so does a batch raced against single submissions of t
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
@@ -13,28 +11,7 @@ from sinergi.incidents import services
 from sinergi.incidents.choices import Channel
 from sinergi.incidents.models import Incident, Report
 from sinergi.incidents.services import ReportInput
-
-
-def _parallel(n, fn):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results.append(fn(i))
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results, errors
-
+from tests.concurrency import run_parallel
 
 # Flush only the incident tables afterwards: the audit table refuses DELETE (append-only trigger) on SQLite,
 # and the session's dataset (regions, TPS, units) stays for the tests that follow.
@@ -56,7 +33,7 @@ def test_same_key_ten_times_in_parallel_stores_one_report(defaults_loaded):
                                          channel=Channel.API))
         return report.pk, created
 
-    results, errors = _parallel(10, submit)
+    results, errors = run_parallel(10, submit)
     assert not errors, errors
     assert len(results) == 10
     assert len({pk for pk, _ in results}) == 1
@@ -78,7 +55,7 @@ def test_batch_and_singles_racing_on_same_keys_store_each_once(defaults_loaded):
         return [services.report_submit(actor=None, data=ReportInput(key=k, text="ribut di pasar",
                                                                     channel=Channel.API))[1] for k in keys[i::4]]
 
-    results, errors = _parallel(4, work)
+    results, errors = run_parallel(4, work)
     assert not errors, errors
     assert Report.objects.filter(idempotency_key__in=keys).count() == 20
 
@@ -98,7 +75,7 @@ def test_group_commit_answers_each_request_after_its_row_is_stored(defaults_load
         assert Report.objects.filter(pk=report.pk).exists()  # visible to the caller once answered
         return key, report.pk, created
 
-    results, errors = _parallel(20, submit)
+    results, errors = run_parallel(20, submit)
     assert not errors, errors
     same = [r for r in results if r[0] == "gc-same"]
     assert len({pk for _, pk, _ in same}) == 1 and sum(1 for *_, c in same if c) == 1

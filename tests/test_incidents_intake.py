@@ -5,16 +5,15 @@ commit), an audit event listing every stored report, and 2xx only once the row i
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
-from django.db import connections
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from sinergi.accounts.choices import Role
 from sinergi.core.models import AuditEvent
 from sinergi.incidents.models import Report
+from tests.concurrency import run_parallel
 from tests.test_incidents import build_world
 
 URL = "/api/v1/incident-reports/"
@@ -149,27 +148,6 @@ def deferred(transactional_db, settings, monkeypatch):
     return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 
-def _parallel(n, fn):
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = fn(i)
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results, errors
-
-
 @TX
 @pytest.mark.parametrize("group_commit", [False, True])
 def test_same_key_sent_ten_times_in_parallel_stores_one_report(deferred, group_commit):
@@ -183,7 +161,7 @@ def test_same_key_sent_ten_times_in_parallel_stores_one_report(deferred, group_c
         entry = GroupEntry(data=ReportInput(key=key, text=f"ribut (kiriman {i})", channel=Channel.API))
         return groupcommit.submit_entry(entry) if group_commit else report_store_group(entries=[entry])[0]
 
-    results, errors = _parallel(10, send)
+    results, errors = run_parallel(10, send)
     assert not errors, errors
     assert sorted(r.status for r in results) == ["accepted"] + ["duplicate"] * 9
     stored = Report.objects.get(idempotency_key=key)
@@ -203,7 +181,7 @@ def test_group_commit_answers_each_report_after_it_is_stored_and_audited(deferre
         # Visible on another connection as soon as the caller has its answer.
         return out, Report.objects.filter(pk=out.report_id).exists()
 
-    results, errors = _parallel(20, send)
+    results, errors = run_parallel(20, send)
     assert not errors, errors
     assert all(out.status == "accepted" and seen for out, seen in results)
     ids = sorted(out.report_id for out, _ in results)

@@ -3,42 +3,19 @@ the service the API calls) stores exactly one event: one accepted, nine duplicat
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 
 from sinergi.accounts.choices import Role
 from sinergi.core.models import AuditEvent
 from sinergi.logistics import services
 from sinergi.logistics.models import LegEvent, Movement
+from tests.concurrency import run_parallel
 from tests.factories import UserFactory
 from tests.test_logistics import rote_chain
 
 # Flush only the logistics and alert tables afterwards: the audit table refuses DELETE on SQLite, and the
 # session's dataset (regions, TPS, units) stays for the tests that follow.
 TX = pytest.mark.django_db(transaction=True, available_apps=["sinergi.logistics", "sinergi.operations"])
-
-
-def _parallel(n, fn):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results.append(fn(i))
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results, errors
 
 
 @TX
@@ -54,7 +31,7 @@ def test_same_event_key_ten_times_in_parallel_stores_one_event(_ntt_session):
         return (201 if created else 200), {"id": ev.pk, "status": "accepted" if created else "duplicate"}
 
     before = AuditEvent.objects.filter(action="logistics.leg.departure").count()
-    results, errors = _parallel(10, post)
+    results, errors = run_parallel(10, post)
     assert not errors, errors
     assert sorted(code for code, _ in results) == [200] * 9 + [201]
     assert len({body["id"] for _, body in results}) == 1

@@ -4,41 +4,19 @@ check-in and counts once in the TPS status row; a batch raced against single sub
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connections
 
 from sinergi.operations import services
 from sinergi.operations.models import CheckIn, TpsStatus
+from tests.concurrency import run_parallel
 
 WITA = ZoneInfo("Asia/Makassar")
 # Flush only the operations tables afterwards: the audit table refuses DELETE (append-only trigger) on SQLite, and
 # the session's data stays. The places, stages and the admin made here stay too (get_or_create, like the incident
 # concurrency tests' defaults); an admin has no unit, so no unit rows are involved.
 TX = pytest.mark.django_db(transaction=True, available_apps=["sinergi.operations"])
-
-
-def _parallel(n, fn):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=10)
-            results.append(fn(i))
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results, errors
 
 
 @pytest.fixture
@@ -73,7 +51,7 @@ def test_same_key_ten_times_in_parallel_stores_one_checkin(officer):
         checkin, created = services.checkin_submit(actor=officer, data={**_item("par-1"), "note": f"kirim ke-{i}"})
         return checkin.pk, created
 
-    results, errors = _parallel(10, submit)
+    results, errors = run_parallel(10, submit)
     assert not errors, errors
     assert len(results) == 10 and len({pk for pk, _ in results}) == 1
     assert sum(1 for _, created in results if created) == 1
@@ -92,7 +70,7 @@ def test_batch_and_singles_racing_on_same_keys_store_each_once(officer):
             return [r.status for r in services.checkin_submit_batch(actor=officer, items=items)]
         return [services.checkin_submit(actor=officer, data=it)[1] for it in items[i::4]]
 
-    results, errors = _parallel(4, work)
+    results, errors = run_parallel(4, work)
     assert not errors, errors
     assert CheckIn.objects.filter(key__startswith="race-").count() == 16
     assert sum(TpsStatus.objects.filter(polling_station__code__in=tps).values_list("checkin_count", flat=True)) == 16
