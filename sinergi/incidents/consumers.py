@@ -4,23 +4,13 @@ so no incident data (and no scoping decision) travels over the socket itself."""
 
 from __future__ import annotations
 
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from sinergi.core.live import SignedInGroupConsumer
 
 GROUP = "incidents"
 
 
-class IncidentFeedConsumer(AsyncJsonWebsocketConsumer):
-    async def connect(self):
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
-            return
-        await self.channel_layer.group_add(GROUP, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code):
-        if self.channel_layer is not None:
-            await self.channel_layer.group_discard(GROUP, self.channel_name)
+class IncidentFeedConsumer(SignedInGroupConsumer):
+    group = GROUP
 
     async def incident_event(self, event):
-        await self.send_json({k: v for k, v in event.items() if k != "type"})
+        await self.relay(event)

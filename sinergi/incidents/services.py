@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from sinergi.accounts.models import Unit
+from sinergi.core.live import group_send
 from sinergi.core.services import audit_log
 from sinergi.engine.incidents import (
     HELP_TEXT,
@@ -882,18 +883,7 @@ def notification_mark_read(*, actor, notification: Notification) -> None:
 # --------------------------------------------------------------------------- live updates
 
 def _broadcast(message: dict) -> None:
-    try:
-        from asgiref.sync import async_to_sync
-        from channels.layers import get_channel_layer
-    except ImportError:  # pragma: no cover
-        return
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)("incidents", {"type": "incident.event", **message})
-    except Exception:  # live updates are best-effort; the page also polls
-        log.warning("broadcast failed", exc_info=True)
+    group_send("incidents", "incident.event", **message)
 
 
 def _broadcast_incident(pk: int) -> None:
