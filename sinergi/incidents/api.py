@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import json
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -18,6 +16,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from sinergi.accounts.models import Unit
+from sinergi.api.errors import call_service
 
 from . import selectors, services
 from .models import Category, Incident, Report
@@ -50,15 +49,6 @@ class IncidentCursor(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
-
-
-def _service_call(fn, **kw):
-    try:
-        return fn(**kw)
-    except DjangoValidationError as exc:
-        raise ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages}) from exc
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
 
 
 class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -100,7 +90,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         from . import groupcommit
 
         submit = groupcommit.submit if groupcommit.enabled() else services.report_submit
-        report, created = _service_call(submit, actor=request.user, data=ser.to_input())
+        report, created = call_service(submit, actor=request.user, data=ser.to_input())
         body = {"id": report.pk, "key": report.idempotency_key, "status": "accepted" if created else "duplicate",
                 "incident": report.incident_id}
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -123,7 +113,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def reporter(self, request, pk=None):
         """The reporter's name and contact (roles that need it only; every call is audited)."""
         report = self.get_object()
-        return Response(_service_call(services.report_reporter_reveal, actor=request.user, report=report))
+        return Response(call_service(services.report_reporter_reveal, actor=request.user, report=report))
 
 
 class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -186,7 +176,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
             unit = Unit.objects.filter(code=ser.validated_data["unit"]).first()
             if unit is None:
                 raise ValidationError({"unit": "satuan tidak dikenal"})
-        inc = _service_call(services.incident_transition, actor=request.user, incident=inc, to=to,
+        inc = call_service(services.incident_transition, actor=request.user, incident=inc, to=to,
                             note=ser.validated_data.get("note", ""), unit=unit)
         return Response(IncidentListSerializer(inc).data)
 
@@ -196,14 +186,14 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         if not (request.user.is_superuser or request.user.role == "admin" or (
                 inc.assigned_unit_id and request.user.unit_id and inc.assigned_unit.is_within(request.user.unit))):
             raise PermissionDenied("hanya satuan yang ditugasi")
-        inc = _service_call(services.incident_acknowledge, actor=request.user, incident=inc)
+        inc = call_service(services.incident_acknowledge, actor=request.user, incident=inc)
         return Response(IncidentListSerializer(inc).data)
 
     @action(detail=True, methods=["post"], url_path="update")
     def update_incident(self, request, pk=None):
         ser = UpdateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        inc = _service_call(services.incident_update, actor=request.user, incident=self._incident(pk),
+        inc = call_service(services.incident_update, actor=request.user, incident=self._incident(pk),
                             category=ser.validated_data.get("category"), severity=ser.validated_data.get("severity"),
                             note=ser.validated_data.get("note", ""))
         return Response(IncidentListSerializer(inc).data)
@@ -213,14 +203,14 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         ser = MergeSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         target = self._incident(ser.validated_data["target"])
-        inc = _service_call(services.incident_merge, actor=request.user, source=self._incident(pk), target=target)
+        inc = call_service(services.incident_merge, actor=request.user, source=self._incident(pk), target=target)
         return Response(IncidentListSerializer(inc).data)
 
     @action(detail=True, methods=["post"])
     def split(self, request, pk=None):
         ser = SplitSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        new = _service_call(services.incident_split, actor=request.user, incident=self._incident(pk),
+        new = call_service(services.incident_split, actor=request.user, incident=self._incident(pk),
                             report_ids=ser.validated_data["reports"])
         return Response(IncidentListSerializer(new).data, status=status.HTTP_201_CREATED)
 

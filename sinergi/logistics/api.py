@@ -7,18 +7,19 @@ permission, 404 for a movement outside the caller's scope.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
+from functools import partial
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from sinergi.accounts.models import Unit
 from sinergi.accounts.permissions import has_perm
+from sinergi.api.errors import call_service
 from sinergi.elections.models import PollingStation
 from sinergi.regions.selectors import default_election
 
@@ -42,16 +43,7 @@ class CanEscort(BasePermission):
 
 #: service argument -> API field, so a 400 names the field the client sent
 API_FIELDS = {"polling_station": "tps_code"}
-
-
-def _call(fn, **kw):
-    try:
-        return fn(**kw)
-    except DjangoValidationError as exc:
-        detail = getattr(exc, "message_dict", None) or {"detail": exc.messages}
-        raise ValidationError({API_FIELDS.get(k, k): v for k, v in detail.items()}) from exc
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
+_call = partial(call_service, api_fields=API_FIELDS)
 
 
 def _answer(obj, created: bool) -> Response:

@@ -10,17 +10,16 @@ GET /api/v1/checkins/coverage/ (per Polres), GET /api/v1/ops-alerts/ (open, scop
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from sinergi.accounts.permissions import has_perm
+from sinergi.api.errors import call_service
 from sinergi.regions.selectors import default_election
 
 from . import selectors, services
@@ -74,15 +73,6 @@ class NewestFirst(CursorPagination):
     max_page_size = 1000
 
 
-def _call(fn, **kw):
-    try:
-        return fn(**kw)
-    except DjangoValidationError as exc:
-        raise ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages}) from exc
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-
-
 class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """TPS check-ins: submit (idempotent by `key`), batch, list and read (scoped), coverage per Polres."""
 
@@ -111,8 +101,8 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             raise ValidationError({"detail": "objek JSON diharapkan"})
         # A signed-in browser (the check-in page's offline queue) counts as the web channel; tokens as the API.
         channel = CheckInChannel.WEB if request.auth is None else CheckInChannel.API
-        item = _call(services.CheckInInput.parse, data=dict(request.data.items()), channel=channel)
-        checkin, created = _call(services.checkin_submit, actor=request.user, data=item)
+        item = call_service(services.CheckInInput.parse, data=dict(request.data.items()), channel=channel)
+        checkin, created = call_service(services.checkin_submit, actor=request.user, data=item)
         return Response({"id": checkin.pk, "status": "accepted" if created else "duplicate"},
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -125,7 +115,7 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         items = request.data.get("items") if isinstance(request.data, dict) else None
         if not isinstance(items, list) or not items or len(items) > services.MAX_BATCH:
             raise ValidationError({"items": f"daftar 1-{services.MAX_BATCH} laporan"})
-        results = _call(services.checkin_submit_batch, actor=request.user, items=items)
+        results = call_service(services.checkin_submit_batch, actor=request.user, items=items)
         summary = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
         return Response({**summary, "results": [r.as_dict() for r in results]})
 
@@ -158,7 +148,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        alert = _call(services.alert_acknowledge, actor=request.user, alert=self.get_object())
+        alert = call_service(services.alert_acknowledge, actor=request.user, alert=self.get_object())
         return Response(AlertSerializer(alert).data)
 
 
