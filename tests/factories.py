@@ -47,3 +47,14 @@ def region(code: str, name: str = "", **kw) -> Region:
         code=code, defaults={"level": level, "parent": parent, "name": name or f"Wilayah {code}",
                              "province_code": parts[0], **kw})
     return obj
+
+
+def api_token(user) -> str:
+    """Issue an API token for `user` and return the raw key for the `Authorization: Token <key>` header.
+
+    Tests and benchmarks call this instead of creating token rows themselves, so the way tokens are stored
+    can change in one place.
+    """
+    from sinergi.api.services import token_issue
+
+    return token_issue(user=user).key
