@@ -30,6 +30,9 @@ mypy sinergi/engine || status=1
 DJANGO_SETTINGS_MODULE=config.settings.test python manage.py makemigrations --check --dry-run >/dev/null \
   || { echo "missing migrations"; status=1; }
 
+echo "==> doctests of every engine module"
+pytest -p no:cacheprovider -q --doctest-modules sinergi/engine || status=1
+
 echo "==> test suite on SQLite"
 env -u DATABASE_URL pytest -p no:cacheprovider "$@" || status=1
 
