@@ -163,6 +163,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Cross-agency election security coordination. All reads are scoped to the caller's unit/agency.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API documentation page loads Swagger UI from our static files (closed network: nothing from the internet).
+    "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
+    "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",
     "COMPONENT_SPLIT_REQUEST": True,
     # One clear component name per choice set (fields called status/kind/direction exist in several apps).
     "ENUM_NAME_OVERRIDES": {
