@@ -23,14 +23,48 @@ def _setup(settings_module: str | None = None) -> None:
     django.setup()
 
 
+# Commands that prepare or need no database of their own; every other command first checks that the database is
+# reachable and migrated, and says in one line what to run when it is not.
+NO_PREFLIGHT = {"up", "manage", "bench", "replay", "serve", "restore"}
+PREPARE_HINT = "jalankan / run: sinergi up --no-serve"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _database_problem() -> str | None:
+    """None when the database answers and has every migration applied; else one line saying what is wrong."""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        connection.ensure_connection()
+    except DatabaseError as exc:
+        return (f"basis data tidak dapat dihubungi / database unreachable ({_first_line(exc)}); "
+                "periksa DATABASE_URL / check DATABASE_URL")
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        return f"basis data tidak dapat dibaca / database unreadable ({_first_line(exc)})"
+    if pending:
+        return f"basis data belum disiapkan / database not prepared ({len(pending)} migrations pending); {PREPARE_HINT}"
+    return None
+
+
 def _call(*args: str) -> int:
     from django.core.management import call_command
     from django.core.management.base import CommandError
+    from django.db import DatabaseError
 
     try:
         call_command(*args)
     except CommandError as exc:
         print(f"sinergi: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
+        print(f"sinergi: kesalahan basis data / database error: {_first_line(exc)}; {PREPARE_HINT}", file=sys.stderr)
         return 2
     except SystemExit as exc:
         return int(exc.code or 0)
@@ -53,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         "plan": "plan",
     }
     _setup()
+    if cmd not in NO_PREFLIGHT:
+        problem = _database_problem()
+        if problem:
+            print(f"sinergi: {problem}", file=sys.stderr)
+            return 2
     if cmd == "audit":
         if rest[:1] != ["verify"]:
             print("usage: sinergi audit verify [--json]", file=sys.stderr)

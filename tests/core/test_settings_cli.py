@@ -78,3 +78,20 @@ def test_sinergi_up_prepares_a_fresh_embedded_deployment(tmp_path):
     assert "already loaded" in r3.stdout
     r4 = _run(["-m", "sinergi.cli", "audit", "verify"], env)
     assert r4.returncode == 0 and "chain intact" in r4.stdout
+
+
+@pytest.mark.parametrize("args", [["status"], ["load-dataset"], ["audit", "verify"], ["import-tps", "x.csv"]])
+def test_commands_on_an_unprepared_database_say_what_to_run_without_a_traceback(tmp_path, args):
+    r = _run(["-m", "sinergi.cli", *args], {"SINERGI_DATA_DIR": str(tmp_path)}, timeout=120)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr + r.stdout
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "sinergi up --no-serve" in lines[0]
+
+
+def test_commands_on_an_unreachable_database_say_so_in_one_line(tmp_path):
+    r = _run(["-m", "sinergi.cli", "status"], {"SINERGI_DATA_DIR": str(tmp_path),
+                                               "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none"}, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "DATABASE_URL" in lines[0]
