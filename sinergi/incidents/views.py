@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sinergi.accounts.models import Unit
 
 from . import exports, selectors, services
-from .choices import TRANSITIONS, Channel, IncidentStatus
+from .choices import TRANSITIONS, Channel, IncidentStatus, Severity
 from .forms import PublicReportForm, StaffReportForm
 from .models import Category, Deadline, Report
 from .permissions import can, require
@@ -103,14 +103,21 @@ def incident_detail(request, pk: int):
     return render(request, "incidents/detail.html", {
         "incident": inc, "timeline": selectors.incident_timeline(incident=inc),
         "reports": selectors.incident_reports(user=request.user, incident=inc), "deadlines": deadlines,
-        "next_statuses": [(s, IncidentStatus(s).label) for s in TRANSITIONS.get(inc.status, ())],
-        "categories": Category.objects.filter(active=True),
+        "next_statuses": next_statuses(inc.status),
+        "categories": Category.objects.filter(active=True), "severities": Severity.choices,
         "units": Unit.objects.select_related("agency").order_by("agency__code", "path"),
         "can_triage": can(request.user, "incident.triage"), "can_work": can(request.user, "incident.work"),
         "can_reporter": can(request.user, "incident.view_reporter"),
         "is_assigned": bool(inc.assigned_unit_id and request.user.unit_id
                             and inc.assigned_unit.is_within(request.user.unit)),
     })
+
+
+def next_statuses(status: str) -> list[tuple[str, str]]:
+    """The statuses an incident may move to, in workflow order, rejection last (never preselected)."""
+    order = [s.value for s in IncidentStatus]
+    allowed = sorted(TRANSITIONS.get(status, ()), key=lambda s: (s == IncidentStatus.REJECTED, order.index(s)))
+    return [(s, IncidentStatus(s).label) for s in allowed]
 
 
 @login_required

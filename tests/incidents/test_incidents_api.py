@@ -243,3 +243,19 @@ def test_vendored_cap_schema_is_the_recorded_file():
     digest = hashlib.sha256(CAP_XSD.read_bytes()).hexdigest()
     assert digest == "b7798ef25868b068c97b268bda02d067c7d4ba9373adc5638bf37105804ee723"
     assert "urn:oasis:names:tc:emergency:cap:1.2" in CAP_XSD.read_text()
+
+
+def test_status_control_preselects_nothing_and_lists_rejection_last(world, officer):
+    import re
+
+    c = Client()
+    c.force_login(officer)
+    post_json(token_client(officer), API + "incident-reports/", {"key": "d1", "text": "massa bentrok",
+                                                                   "tps_code": "99.71.01.1001-001"})
+    inc = Incident.objects.get()
+    html = c.get(f"/insiden/{inc.pk}/").content.decode()
+    select = re.search(r'<select name="to"[^>]*>(.*?)</select>', html, re.S).group(1)
+    options = re.findall(r'<option value="([^"]*)"( selected)?', select)
+    assert options[0] == ("", " selected")  # a prompt, not a status
+    assert [v for v, _ in options[1:]] == ["verified", "rejected"]
+    assert "4 - kritis" in html  # severities by name, not bare numbers
