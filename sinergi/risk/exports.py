@@ -13,7 +13,9 @@ COLUMNS = ["kode_tps", "desa", "kecamatan", "kabupaten_kota", "lintang", "bujur"
 TIER_LABEL = dict(TpsTier.choices)
 
 
-def rows(assessments, model, names: dict[str, str]):
+def rows(assessments, model, names: dict[str, str], indicators: dict[str, str] | None = None):
+    """Export rows with words, not codes: tier labels and the names of the top indicators (`indicators`)."""
+    indicators = indicators or {}
     for a in assessments.order_by("polling_station__code").values_list(
             "polling_station__code", "polling_station__village__name", "polling_station__district_code",
             "polling_station__regency_code", "polling_station__lat", "polling_station__lng",
@@ -22,7 +24,7 @@ def rows(assessments, model, names: dict[str, str]):
         (code, desa, kec, kab, lat, lng, est, score, tier, cov, low, inc, top, when, demo) = a
         yield [code, desa, names.get(kec, kec), names.get(kab, kab), lat, lng, "perkiraan" if est else "",
                score, str(TIER_LABEL.get(tier, "belum dinilai")), round(cov, 3), "ya" if low else "",
-               inc, "; ".join(c for c, _p in (top or [])), model.version, when.isoformat(),
+               inc, "; ".join(indicators.get(c, c) for c, _p in (top or [])), model.version, when.isoformat(),
                "data demo" if demo else ""]
 
 

@@ -157,3 +157,12 @@ def preview_counts(model: RiskModel) -> dict[str, int]:
     from .compute import score_tps
 
     return score_tps(model).counts
+
+
+def indicator_names() -> dict[str, str]:
+    """Indicator code -> its name in the current language (English where the catalog has one)."""
+    from django.utils.translation import get_language
+
+    english = (get_language() or "id").startswith("en")
+    return {code: (name_en if english and name_en else name)
+            for code, name, name_en in Indicator.objects.values_list("code", "name", "name_en")}

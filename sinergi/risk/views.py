@@ -106,7 +106,8 @@ def export(request, what: str, fmt: str):
         raise Http404
     names = dict(Region.objects.filter(level__in=["regency", "district"], province_code=model.election.province_id
                                        or "53").values_list("code", "name"))
-    data = exports.rows(selectors.assessment_list(user=request.user, model=model), model, names)
+    data = exports.rows(selectors.assessment_list(user=request.user, model=model), model, names,
+                        selectors.indicator_names())
     demo = "-demo" if (model.summary or {}).get("demo") else ""
     name = f"kerawanan-tps-v{model.version}{demo}.{fmt}"
     if fmt == "csv":

@@ -38,11 +38,15 @@ def test_pages_show_tiers_card_ranking_and_exports(scored, client):
     assert "Sangat rawan karena: ada riwayat kekerasan; ada riwayat intimidasi terhadap penyelenggara." in card
     ranking = client.get(reverse("risk:ranking")).content.decode()
     assert "Kabupaten Uji" in ranking
+    assert "sangat rawan" in ranking and "sangat_rawan" not in ranking  # words, not codes
+    assert "riwayat_kekerasan" not in ranking and "Riwayat kekerasan" in ranking
     regions = json.loads(client.get(reverse("risk:regions_json") + "?parent=53.98").content)
     assert regions["type"] == "FeatureCollection"
     body = client.get(reverse("risk:export", args=["tps", "csv"])).content.decode("utf-8-sig")
     rows = [r for r in csv.DictReader(io.StringIO(body)) if r["kode_tps"] in codes]
     assert len(rows) == 5 and {r["tingkat"] for r in rows} == {"sangat rawan", "rawan", "belum dinilai"}
+    assert not any("riwayat_kekerasan" in r["alasan"] for r in rows)
+    assert any("Riwayat kekerasan" in r["alasan"] for r in rows)
     geo = json.loads(client.get(reverse("risk:export", args=["tps", "geojson"])).content)
     assert len([f for f in geo["features"] if f["properties"]["kode_tps"] in codes]) == 5
     xlsx = client.get(reverse("risk:export", args=["tps", "xlsx"]))
