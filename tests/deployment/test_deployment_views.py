@@ -87,6 +87,8 @@ def test_map_outlines_routes_and_table_are_scoped(ntt_dataset, make_user, client
     assert reverse("deployment:table", args=[plan.pk]) in detail
     m = plan.metrics  # both gaps of the guard groups, honestly: vs sum ceil(n/B) and vs the proven bound
     summary = re.sub(r"\s+", " ", re.search(r'data-testid="groups-summary">(.*?)</td>', detail, re.S).group(1))
+    assert "Σ" not in summary and "batas" not in summary and f"{m['groups']} kelompok" in summary  # planner words
+    summary = re.sub(r"\s+", " ", re.search(r'data-testid="groups-bounds">(.*?)</td>', detail, re.S).group(1))
     assert f"Σceil(n/B) {m['groups_lower_bound']} (selisih {100 * m['groups_gap_vs_lower_bound']:.1f}%".replace(
         ".", ",") in summary
     assert f"batas terbukti dengan radius {m['groups_bound']} (selisih {100 * m['groups_gap']:.1f}%)".replace(
