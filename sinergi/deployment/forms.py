@@ -9,8 +9,9 @@ class PlanRunForm(forms.Form):
     name = forms.CharField(label=_("Nama"), max_length=160, required=False)
     radius_min = forms.FloatField(label=_("Radius kelompok (menit)"), initial=15, min_value=1, max_value=240)
     reserve_k = forms.IntegerField(label=_("Jumlah lokasi cadangan"), initial=10, min_value=0, max_value=200)
-    cap_share = forms.FloatField(label=_("Bagian kekuatan yang boleh dikerahkan"), initial=round(2 / 3, 4),
-                                 min_value=0.05, max_value=1)
+    # Entered as a percentage (a planner says "dua pertiga", 67 %), stored as a share for the engine.
+    cap_percent = forms.FloatField(label=_("Bagian kekuatan yang boleh dikerahkan (%)"), initial=67,
+                                   min_value=5, max_value=100)
 
 
 class PatternForm(forms.Form):

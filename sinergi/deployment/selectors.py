@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from sinergi.accounts.models import Unit
 from sinergi.regions.models import Region
@@ -105,21 +106,49 @@ def plan_changes(*, user, plan: Plan) -> list[dict]:
     return rows
 
 
+COMPARE_METRICS: list[tuple[str, str, str]] = [
+    # (metric key, label, kind: count | hours | share | person_minutes)
+    ("tps", _("TPS"), "count"),
+    ("groups", _("Kelompok pengamanan"), "count"),
+    ("groups_bound", _("Kelompok paling sedikit yang mungkin"), "count"),
+    ("groups_gap", _("Kelompok di atas jumlah paling sedikit"), "share"),
+    ("officers_required", _("Personel dibutuhkan"), "count"),
+    ("officers_deployable", _("Personel dapat dikerahkan"), "count"),
+    ("reinforcements", _("Personel BKO"), "count"),
+    ("reinforcement_person_minutes", _("Waktu tempuh BKO seluruh personel"), "person_minutes"),
+    ("shortfall", _("Kekurangan personel"), "count"),
+    ("reserve_median_objective_h", _("Waktu tanggap cadangan, rata-rata"), "hours"),
+    ("reserve_center_objective_h", _("Waktu tanggap cadangan, terlama"), "hours"),
+]
+
+
+def _minutes(value, kind: str):
+    """Hours and person-minutes as minutes, for the duration display; other kinds unchanged."""
+    if not isinstance(value, (int, float)):
+        return value
+    return value * 60 if kind == "hours" else value
+
+
+def compare_order(a: Plan, b: Plan) -> tuple[Plan, Plan]:
+    """(base, other): the base scenario ("dasar") goes first so differences read "other minus base"."""
+    if b.scenario == "dasar" and a.scenario != "dasar":
+        return b, a
+    return a, b
+
+
 def plan_compare(*, user, a: Plan, b: Plan) -> list[dict]:
-    """Side-by-side rows of two scenarios: metric, value in a, value in b, difference."""
-    keys = ["tps", "groups", "groups_bound", "groups_gap", "officers_required", "officers_deployable",
-            "reinforcements", "reinforcement_person_minutes", "shortfall", "reserve_median_objective_h",
-            "reserve_center_objective_h"]
+    """Side-by-side rows of two scenarios in plain labels: value in the base `a`, in `b`, and b minus a."""
     out = []
-    for k in keys:
-        va, vb = a.metrics.get(k), b.metrics.get(k)
+    for k, label, kind in COMPARE_METRICS:
+        va, vb = _minutes(a.metrics.get(k), kind), _minutes(b.metrics.get(k), kind)
         diff = (vb - va) if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
-        out.append({"key": k, "a": va, "b": vb, "diff": round(diff, 4) if diff is not None else None})
+        out.append({"key": str(label), "kind": kind, "a": va, "b": vb,
+                    "diff": round(diff, 4) if diff is not None else None})
     # BKO by source kind (rows the user may see) and what each source could give.
     from django.db.models import Sum
 
-    kinds = {"brimob": "BKO dari Brimob", "polda": "BKO dari Mapolda", "polres": "BKO dari surplus Polres lain",
-             "tni": "BKO dari TNI"}
+    kinds = {"brimob": _("BKO dari Brimob"), "polda": _("BKO dari Mapolda"),
+             "polres": _("BKO dari surplus Polres lain"), "tni": _("BKO dari TNI")}
 
     def by_kind(plan: Plan) -> dict[str, int]:
         return dict(plan_reinforcements(user=user, plan=plan).order_by().values("source_kind")
@@ -128,24 +157,27 @@ def plan_compare(*, user, a: Plan, b: Plan) -> list[dict]:
     ka, kb = by_kind(a), by_kind(b)
     for kind, label in kinds.items():
         va, vb = ka.get(kind, 0), kb.get(kind, 0)
-        out.append({"key": label, "a": va, "b": vb, "diff": vb - va})
+        out.append({"key": str(label), "kind": "count", "a": va, "b": vb, "diff": vb - va})
 
     def avail(plan: Plan, kind: str) -> int | None:
         vals = [x.get("available", 0) for x in plan.metrics.get("sources", []) if x.get("kind") == kind]
         return sum(vals) if vals else None
 
-    for kind, label in (("brimob", "Brimob tersedia"), ("polda", "Mapolda tersedia (2/3)")):
+    for kind, label in (("brimob", _("Brimob tersedia")), ("polda", _("Mapolda tersedia (dua pertiga)"))):
         va, vb = avail(a, kind), avail(b, kind)
-        out.append({"key": label, "a": va, "b": vb,
+        out.append({"key": str(label), "kind": "count", "a": va, "b": vb,
                     "diff": vb - va if va is not None and vb is not None else None})
     ua = {u.unit_id: u for u in plan_units(user=user, plan=a)}
     for ub in plan_units(user=user, plan=b):
         x = ua.get(ub.unit_id)
         if x and (x.shortfall != ub.shortfall or x.reinforcements_in != ub.reinforcements_in
                   or x.officers_required != ub.officers_required):
-            out.append({"key": ub.unit.name, "a": f"butuh {x.officers_required}, BKO {x.reinforcements_in}, "
-                        f"kurang {x.shortfall}", "b": f"butuh {ub.officers_required}, BKO {ub.reinforcements_in}, "
-                        f"kurang {ub.shortfall}", "diff": None})
+            text = _("butuh %(need)s, BKO %(bko)s, kurang %(short)s")
+            out.append({"key": ub.unit.name, "kind": "text",
+                        "a": text % {"need": x.officers_required, "bko": x.reinforcements_in, "short": x.shortfall},
+                        "b": text % {"need": ub.officers_required, "bko": ub.reinforcements_in,
+                                     "short": ub.shortfall},
+                        "diff": None})
     return out
 
 

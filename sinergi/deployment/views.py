@@ -48,7 +48,7 @@ def plan_index(request):
             d = form.cleaned_data
             plan = plan_run(actor=request.user, election=election, scenario=d["scenario"], name=d["name"],
                             parameters={"radius_min": d["radius_min"], "reserve_k": d["reserve_k"],
-                                        "cap_share": d["cap_share"]})
+                                        "cap_share": round(d["cap_percent"] / 100, 4)})
             messages.success(request, _("Rencana dijadwalkan."))
             return redirect("deployment:detail", pk=plan.pk)
     plans = selectors.plan_list(user=request.user)[:50]
@@ -183,6 +183,7 @@ def plan_compare(request):
         b = selectors.plan_get(user=request.user, pk=int(request.GET.get("b", 0)))
     except (Plan.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
+    a, b = selectors.compare_order(a, b)
     return render(request, "deployment/compare.html", {
         "a": a, "b": b, "rows": selectors.plan_compare(user=request.user, a=a, b=b)})
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -72,6 +74,15 @@ def test_scenarios_compare_pages_scoping_exports_and_api(ntt_dataset, make_user,
     assert "tingkat kerawanan sementara (belum ada penilaian)" in page
     cmp = client.get(reverse("deployment:compare"), {"a": base.pk, "b": ferry.pk}).content.decode()
     assert "Feri Kupang–Kalabahi batal" in cmp
+    assert "officers_required" not in cmp and "Personel dibutuhkan" in cmp  # plain labels, not metric keys
+    # Opened from the what-if plan's page (a = the scenario): the base still comes first and the difference
+    # is the scenario minus the base.
+    reversed_cmp = client.get(reverse("deployment:compare"), {"a": ferry.pk, "b": base.pk}).content.decode()
+    head = reversed_cmp.split("<thead>")[1].split("</thead>")[0]
+    assert head.index(f"#{base.pk} ") < head.index(f"#{ferry.pk} ")
+    row = re.search(r"<th>Personel BKO</th>(.*?)</tr>", reversed_cmp, re.S).group(1)
+    diff = float(re.search(r'data-diff="([^"]*)"', row).group(1) or 0)
+    assert diff == ferry.metrics["reinforcements"] - base.metrics["reinforcements"]
     x = client.get(reverse("deployment:xlsx", args=[base.pk]))
     assert x.status_code == 200 and x.content[:2] == b"PK"
     pr = client.get(reverse("deployment:print", args=[base.pk]))
@@ -108,10 +119,11 @@ def test_planner_runs_a_plan_from_the_page_and_api(ntt_dataset, make_user, clien
     client.force_login(planner)
     with django_capture_on_commit_callbacks(execute=True):
         resp = client.post(reverse("deployment:index"), {"scenario": "dasar", "name": "Uji", "radius_min": 15,
-                                                         "reserve_k": 3, "cap_share": 0.6667})
+                                                         "reserve_k": 3, "cap_percent": 66.67})
     plan = Plan.objects.get(name="Uji")
     assert resp.status_code == 302 and plan.status == "succeeded"  # immediate task backend in tests
     assert plan.task_run.status == "succeeded" and plan.parameters["reserve_k"] == 3
+    assert plan.parameters["cap_share"] == 0.6667  # entered as a percentage
     r = client.post("/api/v1/deployment/plans/run/", {"scenario": "nope"}, content_type="application/json")
     assert r.status_code == 400
 
