@@ -43,6 +43,21 @@ def _polres_user(make_user, code, role="operator"):
     return make_user(unit=Unit.objects.get(code=code), role=role)
 
 
+def _word_boxes(pdf: bytes, word: str) -> list[tuple[float, float, float]]:
+    """(left, right, page width) of every occurrence of `word` in a PDF, from the rendered character boxes."""
+    import pypdfium2 as pdfium
+
+    out = []
+    for page in pdfium.PdfDocument(pdf):
+        width = page.get_size()[0]
+        text = page.get_textpage()
+        search = text.search(word)
+        while (match := search.get_next()):
+            first, count = match
+            out.append((text.get_charbox(first)[0], text.get_charbox(first + count - 1)[2], width))
+    return out
+
+
 def test_scenarios_compare_pages_scoping_exports_and_api(ntt_dataset, make_user, client):
     from sinergi.accounts.models import Unit
 
@@ -94,6 +109,13 @@ def test_scenarios_compare_pages_scoping_exports_and_api(ntt_dataset, make_user,
         assert pdf["Content-Type"].startswith("text/html")  # print view with a message instead
     else:
         assert pdf["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
+        # Every column header of the per-Polres table lies inside the page (none cut at the right edge).
+        headers = ["Polres", "Kekuatan", "Dapat dikerahkan", "Dibutuhkan", "Manual", "Linmas", "Kelompok",
+                   "BKO masuk", "BKO keluar", "Kekurangan"]
+        for header in headers:
+            boxes = _word_boxes(pdf.content, header)
+            assert boxes, f"{header} not in the PDF"
+            assert all(0 <= left and right <= width for left, right, width in boxes), f"{header} cut: {boxes}"
     api = client.get(f"/api/v1/deployment/plans/{base.pk}/units/").json()
     assert len(api) == 22
 
