@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sinergi.accounts.models import Agency, Unit, User
+from sinergi.accounts.pickers import UnitChoiceField, UnitMultipleChoiceField, UserMultipleChoiceField
 
 from .choices import ActionStatus, Marking, NoteKind
 
@@ -30,21 +31,17 @@ class MarkingFields(forms.Form):
     summary_marking = forms.ChoiceField(label=_("Penandaan ringkasan"), required=False,
                                         choices=[("", "—"), *Marking.choices])
     summary = forms.CharField(label=_("Ringkasan tersamar"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    share_units = forms.ModelMultipleChoiceField(label=_("Bagikan ke satuan"), required=False, queryset=Unit.objects.none(),
-                                                 widget=forms.SelectMultiple(attrs={"size": 6}))
+    share_units = UnitMultipleChoiceField(label=_("Bagikan ke satuan"), required=False)
     share_agencies = forms.ModelMultipleChoiceField(label=_("Bagikan ke instansi"), required=False,
                                                     queryset=Agency.objects.none())
-    share_users = forms.ModelMultipleChoiceField(label=_("Penerima perorangan (TLP:RED)"), required=False,
-                                                 queryset=User.objects.none(),
-                                                 widget=forms.SelectMultiple(attrs={"size": 4}))
+    share_users = UserMultipleChoiceField(label=_("Penerima perorangan (TLP:RED)"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["share_units"].queryset = _units()
-        self.fields["share_units"].label_from_instance = lambda u: f"{u.agency.code} · {u.name}"
         self.fields["share_agencies"].queryset = Agency.objects.exclude(code="PUBLIC")
-        self.fields["share_users"].queryset = User.objects.filter(is_active=True, unit__isnull=False).order_by(
-            "username")
+        self.fields["share_users"].queryset = (User.objects.filter(is_active=True, unit__isnull=False)
+                                               .select_related("unit").order_by("first_name", "last_name", "username"))
 
 
 class MeetingForm(MarkingFields):
@@ -88,7 +85,7 @@ class AgendaItemForm(forms.Form):
 class AttendanceForm(forms.Form):
     name = forms.CharField(label=_("Nama"), max_length=160)
     position = forms.CharField(label=_("Jabatan"), required=False, max_length=160)
-    unit = forms.ModelChoiceField(label=_("Satuan"), required=False, queryset=Unit.objects.none())
+    unit = UnitChoiceField(label=_("Satuan"), required=False)
     present = forms.BooleanField(label=_("Hadir"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
@@ -117,10 +114,8 @@ class ActionItemForm(forms.Form):
     title = forms.CharField(label=_("Tindak lanjut"), max_length=300)
     description = forms.CharField(label=_("Uraian"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     decision = forms.ModelChoiceField(label=_("Keputusan"), required=False, queryset=None)
-    owner_unit = forms.ModelChoiceField(label=_("Penanggung jawab"), queryset=Unit.objects.none())
-    supporting_units = forms.ModelMultipleChoiceField(label=_("Satuan pendukung"), required=False,
-                                                      queryset=Unit.objects.none(),
-                                                      widget=forms.SelectMultiple(attrs={"size": 5}))
+    owner_unit = UnitChoiceField(label=_("Penanggung jawab"))
+    supporting_units = UnitMultipleChoiceField(label=_("Satuan pendukung"), required=False)
     due_date = forms.DateField(label=_("Batas waktu"), widget=DateInput())
     marking = forms.ChoiceField(label=_("Penandaan (TLP)"),
                                 choices=[(m, label) for m, label in Marking.choices if m != Marking.RED])
@@ -129,7 +124,6 @@ class ActionItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("owner_unit", "supporting_units"):
             self.fields[name].queryset = _units()
-            self.fields[name].label_from_instance = lambda u: f"{u.agency.code} · {u.name}"
         if meeting is not None:
             self.fields["decision"].queryset = meeting.decisions.all()
             self.fields["marking"].initial = meeting.marking if meeting.marking != Marking.RED else Marking.AMBER

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from sinergi.accounts.models import Unit
+from sinergi.accounts.pickers import unit_groups
 
 from . import exports, selectors, services
 from .choices import TRANSITIONS, Channel, IncidentStatus, Severity
@@ -105,7 +106,7 @@ def incident_detail(request, pk: int):
         "reports": selectors.incident_reports(user=request.user, incident=inc), "deadlines": deadlines,
         "next_statuses": next_statuses(inc.status),
         "categories": Category.objects.filter(active=True), "severities": Severity.choices,
-        "units": Unit.objects.select_related("agency").order_by("agency__code", "path"),
+        "unit_groups": unit_groups(Unit.objects.select_related("agency")),
         "can_triage": can(request.user, "incident.triage"), "can_work": can(request.user, "incident.work"),
         "can_reporter": can(request.user, "incident.view_reporter"),
         "is_assigned": bool(inc.assigned_unit_id and request.user.unit_id
