@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sinergi.accounts.permissions import has_perm
 from sinergi.regions.selectors import default_election
 
-from . import selectors, services, stages
+from . import labels, selectors, services, stages
 from .models import KIND_ORDER, CheckInChannel, CheckInKind, TpsStatus
 
 
@@ -210,7 +210,16 @@ def stage_page(request):
     _require(request.user, "ops.view")
     election = _election()
     at, pinned = _moment(request)
+    ops = stages.active_ops(election, at)
+    calendar = stages.calendar(election, at)
+    for row in calendar:
+        row["kinds_words"] = labels.kind_words(row["checkin_kinds"])
+        row["forms_words"] = labels.words(row["forms"], labels.FORMS)
+        row["panels_words"] = labels.words(row["panels"], labels.PANELS)
+    schedule = [{"kind_label": CheckInKind(s.kind).label if s.kind in CheckInKind.values else s.kind,
+                 "window_start": s.window_start, "due": s.due, "window_end": s.window_end,
+                 "basis": labels.basis(s.kind)} for s in stages.schedule().values()]
     return render(request, "operations/stages.html", {
-        "election": election, "at": at, "pinned": pinned, "ops": stages.active_ops(election, at),
-        "calendar": stages.calendar(election, at), "schedule": list(stages.schedule().values()),
+        "election": election, "at": at, "pinned": pinned, "ops": ops, "calendar": calendar, "schedule": schedule,
+        "panel_words": labels.words(ops.panels, labels.PANELS),
         "kind_labels": {k.value: k.label for k in CheckInKind}})
