@@ -1,6 +1,7 @@
 // Searchable choosers: every <select data-picker> gets a search box above it; typing keeps the options (and
 // groups) whose label contains every typed word. Works for single and multiple selects; selected options stay.
 (function () {
+  var hint = (document.currentScript && document.currentScript.getAttribute("data-hint")) || "";
   function norm(s) { return (s || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, ""); }
   function attach(select) {
     if (select.dataset.pickerReady) return;
@@ -8,7 +9,7 @@
     var box = document.createElement("input");
     box.type = "search";
     box.className = "picker-search";
-    box.placeholder = select.getAttribute("data-picker-placeholder") || document.documentElement.getAttribute("data-picker-hint") || "";
+    box.placeholder = select.getAttribute("data-picker-placeholder") || hint;
     box.setAttribute("aria-label", box.placeholder);
     select.parentNode.insertBefore(box, select);
     box.addEventListener("input", function () {
