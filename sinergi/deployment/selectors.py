@@ -299,3 +299,31 @@ def plan_table_filters(*, user, plan: Plan) -> dict:
     codes = set(groups.values_list("district_code", flat=True))
     kec = sorted(Region.objects.filter(code__in=codes).values_list("code", "name"), key=lambda x: x[1])
     return {"polres": polres, "polsek": polsek, "kecamatan": kec}
+
+
+# --- the plan in force, for the TPS page -------------------------------------------------------------------
+
+
+def plan_in_force(*, election) -> tuple[Plan | None, str]:
+    """The plan operations use for `election` and a sentence saying which one it is.
+
+    Operations follow the approved plan (Renpam) only; without one the sentence says so and no plan is used.
+    """
+    approved = globals().get("approved_plan")
+    plan = approved(election=election) if approved is not None else None
+    if plan is None:
+        return None, str(_("Belum ada Renpam yang disahkan untuk pemilihan ini."))
+    return plan, ""
+
+
+def tps_assignment(*, user, plan: Plan, tps) -> GuardAssignment | None:
+    """The guard assignment of one TPS in `plan` (its group, the group's units and its reserve), scoped."""
+    return (plan_assignments(user=user, plan=plan).select_related("group__unit", "reserve")
+            .filter(polling_station=tps).first())
+
+
+def group_tps(*, user, group: GuardGroup) -> list:
+    """The TPS guarded by one group, in code order."""
+    rows = (plan_assignments(user=user, plan=group.plan).filter(group=group)
+            .order_by("polling_station__code"))
+    return [a.polling_station for a in rows]

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from sinergi.accounts.permissions import require_perm
+from sinergi.accounts.permissions import has_perm, require_perm
 from sinergi.regions.selectors import polling_station_get
 
 
@@ -23,7 +23,8 @@ def _get(request, pk: int):
 @login_required
 @require_GET
 def tps_detail(request, pk: int):
-    return render(request, "elections/tps_detail.html", {"tps": _get(request, pk)})
+    return render(request, "elections/tps_detail.html",
+                  {"tps": _get(request, pk), "can_ops": has_perm(request.user, "ops.view")})
 
 
 @login_required

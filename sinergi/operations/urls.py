@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_tps
 
 app_name = "operations"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("lapor/nomor/", views.phone_set, name="phone_set"),
     path("tahapan/", views.stage_page, name="stages"),
     path("peringatan/<int:pk>/diketahui/", views.alert_ack, name="alert_ack"),
+    path("tps/<int:pk>/", views_tps.tps_page, name="tps"),
 ]
