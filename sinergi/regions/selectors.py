@@ -226,3 +226,30 @@ def tps_points(*, user, election: Election | None = None) -> list[list]:
         .values_list("id", "lat", "lng", "voters", "location_estimated")
     )
     return [[pk, round(lat, 5), round(lng, 5), voters, 1 if est else 0] for pk, lat, lng, voters, est in rows]
+
+
+def region_search(*, user, q: str, limit: int = 50) -> list[dict]:
+    """Regions whose name contains every typed word (case-insensitive), broadest level first, each with the names
+    of the regions above it ("Amarasi, Kabupaten Kupang, Nusa Tenggara Timur"); 2+ characters, at most `limit`."""
+    from functools import reduce
+    from operator import and_
+
+    words = [w for w in (q or "").split() if len(w) >= 2][:5]
+    if not words or not has_perm(user, "region.view"):
+        return []
+    order = {RegionLevel.PROVINCE: 0, RegionLevel.REGENCY: 1, RegionLevel.DISTRICT: 2, RegionLevel.VILLAGE: 3}
+    found = list(Region.objects.filter(reduce(and_, [Q(name__icontains=w) for w in words]))
+                 .only("code", "name", "level")[: limit * 4])
+    found.sort(key=lambda r: (order.get(r.level, 9), r.name, r.code))
+    found = found[:limit]
+    parents = {p for r in found for p in _ancestor_codes(r.code)}
+    names = dict(Region.objects.filter(code__in=parents).values_list("code", "name"))
+    return [{"region": r, "level": r.get_level_display(),
+             "within": ", ".join(names[c] for c in reversed(_ancestor_codes(r.code)) if c in names)}
+            for r in found]
+
+
+def _ancestor_codes(code: str) -> list[str]:
+    """'53.01.04.2003' -> ['53', '53.01', '53.01.04'] (the regions above a code)."""
+    parts = code.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]

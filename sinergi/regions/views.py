@@ -25,7 +25,9 @@ def _json(data, *, status: int = 200) -> HttpResponse:
 def region_index(request):
     require_perm(request.user, "region.view")
     page = selectors.province_list(user=request.user)
-    return render(request, "regions/index.html", {"page": page})
+    q = request.GET.get("q", "").strip()[:80]
+    results = selectors.region_search(user=request.user, q=q) if q else None
+    return render(request, "regions/index.html", {"page": page, "q": q, "results": results})
 
 
 @login_required

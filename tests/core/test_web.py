@@ -303,3 +303,13 @@ def test_indonesian_is_default_and_english_is_switchable(client_in, web_data):
 def test_indonesian_is_default_even_for_an_english_browser(client):
     resp = client.get("/tentang/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert resp.headers.get("Content-Language") == "id"
+
+
+def test_regions_found_by_typing_part_of_a_name(ntt_dataset, client, make_user):
+    client.force_login(make_user(role="observer"))
+    html = client.get("/wilayah/", {"q": "amarasi bar"}).content.decode()
+    results = html.split('data-testid="region-results"')[1].split("</section>")[0]
+    assert "Amarasi Barat" in results and "Kupang" in results  # with the regions above it
+    assert "Amarasi Timur" not in results  # every typed word must match
+    empty = client.get("/wilayah/", {"q": "zzzz"}).content.decode()
+    assert "Tidak ada wilayah" in empty
