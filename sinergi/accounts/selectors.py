@@ -17,8 +17,9 @@ def is_global(user) -> bool:
 def scope_units(user) -> QuerySet[Unit]:
     """Units whose restricted records the user may read: their own unit and everything under it.
 
-    Polri's province-level commanders and analysts also see TNI units, because TNI serves as BKO
-    under Polri's command during the operation.
+    Polri's province-level commanders and analysts also see the Polri and TNI units of their province(s),
+    because TNI serves as BKO under Polri's command during the operation. With several provinces loaded (the
+    national mode) this keeps each Polda's restricted records inside it; Mabes Polri sees all Polda as its subtree.
     """
     if is_global(user):
         return Unit.objects.all()
@@ -31,7 +32,9 @@ def scope_units(user) -> QuerySet[Unit]:
         and unit.level == UnitLevel.PROVINCE
         and user.role in (Role.COMMANDER, Role.ANALYST)
     ):
-        q |= Q(agency__code=AgencyKind.TNI) | Q(agency__code=AgencyKind.POLRI)
+        provinces = unit.jurisdiction.values("province_code")
+        q |= Q(pk__in=Unit.objects.filter(agency__code__in=[AgencyKind.TNI, AgencyKind.POLRI],
+                                          jurisdiction__province_code__in=provinces).values("pk"))
     return Unit.objects.filter(q)
 
 
