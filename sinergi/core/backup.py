@@ -361,11 +361,16 @@ def verify_restored(manifest: dict[str, Any], *, archive: str = "", alias: str =
     from django.core.management.base import CommandError
 
     out, err = io.StringIO(), io.StringIO()
+    failure = ""
     try:
         call_command("audit_verify", "--json", stdout=out, stderr=err)
-    except CommandError:
-        pass  # a broken chain: the JSON says so
-    report = json.loads(out.getvalue().strip().splitlines()[-1])
+    except CommandError as exc:
+        failure = str(exc)  # a broken chain (the JSON says why), or a chain that cannot be checked (e.g. no key)
+    try:
+        report = json.loads(out.getvalue().strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        report = {"ok": False, "checked": 0,
+                  "problems": [f"audit verify gave no result: {failure or err.getvalue().strip() or 'no output'}"]}
     problems = [f"audit: {p}" for p in report.get("problems", [])]
     conn = connections[alias]
     with conn.cursor() as cursor:

@@ -219,6 +219,14 @@ def _land_masses(province_code: str, points: list[tuple[float, float]] = ()):
 _LM_CACHE: dict[str, Any] = {}
 
 
+def _province_unit(qs, province: str) -> Unit | None:
+    """The unit of ``qs`` whose jurisdiction is the province; the only one when none has it (single province)."""
+    own = qs.filter(jurisdiction__code=province).first()
+    if own is not None:
+        return own
+    return qs.first() if qs.count() == 1 else None
+
+
 def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     province = election.province_id if hasattr(election, "province_id") else "53"
     province = str(province or "53")
@@ -240,7 +248,8 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     _apply_uplift(tiers, codes, float(params.get("rawan_uplift") or 0))
     lat = np.array([r[2] if r[2] is not None else regions[r[4]].lat for r in rows], dtype=np.float64)
     lng = np.array([r[3] if r[3] is not None else regions[r[4]].lng for r in rows], dtype=np.float64)
-    lm = _land_masses(province, [(float(a), float(b)) for a, b in zip(lat, lng, strict=True)]
+    lm = _land_masses(province, [(float(a), float(b)) for a, b in zip(lat, lng, strict=True)
+                                 if not (math.isnan(a) or math.isnan(b))]
                       + [(r.lat, r.lng) for r in regions.values() if r.lat is not None])
     cancelled = frozenset(params.get("cancelled_links") or [])
     wait = params.get("schedule_wait_factor")
@@ -269,16 +278,15 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     sources: list[Source] = []
     source_units: list[Unit | None] = []
     hq_place = place_of("53.71" if "53.71" in regions else sorted(polres_of_regency)[0])
-    brimob = Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.SPECIAL,
-                                 code__startswith="BRIMOB", jurisdiction__code=province).first()
+    brimob = _province_unit(Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.SPECIAL,
+                                                code__startswith="BRIMOB"), province)
     if brimob:
         b = _strength([brimob], "brimob").get(brimob.id, 0)
         b = max(0, b - int(params.get("brimob_withdrawn") or 0))
         sources.append(Source(brimob.name, "brimob", hq_place, int(math.floor(b * 1.0)),
                               float(penalty["brimob"])))
         source_units.append(brimob)
-    polda = Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.PROVINCE,
-                                jurisdiction__code=province).first()
+    polda = _province_unit(Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.PROVINCE), province)
     if polda:
         s = _strength([polda], "polri").get(polda.id, 0)
         sources.append(Source(f"{polda.name} (Mapolda)", "polda", hq_place, int(math.floor(s * cap + 1e-9)),
