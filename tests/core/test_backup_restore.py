@@ -15,7 +15,6 @@ import stat
 import subprocess
 import sys
 import tarfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,14 +31,19 @@ from django.contrib.auth import get_user_model
 get_user_model().objects.create_user("drill", password="Drill-Rahasia-123")
 """
 WRITER = """
-import time
+import sys, time
+from pathlib import Path
 from sinergi.core.services import audit_log
-end = time.monotonic() + {seconds}
+stop = Path({stop!r})
 i = 0
-while time.monotonic() < end:
+end = time.monotonic() + 240
+while not stop.exists() and time.monotonic() < end:
     audit_log(actor=None, action="drill.live", object_type="drill", object_id=i)
     i += 1
-print(i)
+    if i == 1:
+        print("started", flush=True)
+audit_log(actor=None, action="drill.live", object_type="drill", object_id="after-backup")  # surely after it
+print(i + 1)
 """
 
 
@@ -123,11 +127,15 @@ def test_restore_drill_backup_wipe_restore_verify(drill, tmp_path):
     upload.write_text("kode_tps,pemilih\n53.71.01.1001-001,250\n", encoding="utf-8")
     before = _status(drill)
 
-    # Online: a writer keeps appending audit events while the backup runs.
-    writer = drill.popen(WRITER.format(seconds=8))
-    time.sleep(3)
-    backup = json.loads(drill.sinergi("backup", "--output", str(tmp_path / "out"), "--json").stdout)
-    assert writer.wait(timeout=60) == 0, writer.stderr.read()
+    # Online: a writer keeps appending audit events while the backup runs (and once more after it).
+    stop = tmp_path / "stop-writer"
+    writer = drill.popen(WRITER.format(stop=str(stop)))
+    try:
+        assert writer.stdout.readline().strip() == "started", writer.stderr.read()
+        backup = json.loads(drill.sinergi("backup", "--output", str(tmp_path / "out"), "--json").stdout)
+    finally:
+        stop.touch()
+        assert writer.wait(timeout=120) == 0, writer.stderr.read()
     archive = Path(backup["archive"])
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
     assert backup["vendor"] == drill.vendor and backup["media_files"] == 1
@@ -174,3 +182,18 @@ def test_restore_drill_backup_wipe_restore_verify(drill, tmp_path):
     _rewrite(archive, lying, lie)
     r = drill.sinergi("restore", str(lying), "--force", check=False)
     assert r.returncode != 0 and "NOT verified" in r.stderr and "core_taskrun: 1 rows, the manifest says 2" in r.stderr
+
+
+def test_archive_with_a_path_outside_the_folder_is_refused(tmp_path):
+    from sinergi.core.backup import BackupError, read_verified_archive
+
+    evil = tmp_path / "evil.tar.gz"
+    with tarfile.open(evil, "w:gz") as tar:
+        for name, data in (("manifest.json", b"{}"), ("../outside.txt", b"x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    (tmp_path / "into").mkdir()
+    with pytest.raises(BackupError, match="unsafe archive member '../outside.txt'"):
+        read_verified_archive(evil, tmp_path / "into")
+    assert not (tmp_path / "outside.txt").exists()
