@@ -131,7 +131,10 @@ def test_restore_drill_backup_wipe_restore_verify(drill, tmp_path):
     stop = tmp_path / "stop-writer"
     writer = drill.popen(WRITER.format(stop=str(stop)))
     try:
-        assert writer.stdout.readline().strip() == "started", writer.stderr.read()
+        line = writer.stdout.readline()
+        while line and line.strip() != "started":  # `manage shell` prints its auto-imports first
+            line = writer.stdout.readline()
+        assert line.strip() == "started", writer.stderr.read()
         backup = json.loads(drill.sinergi("backup", "--output", str(tmp_path / "out"), "--json").stdout)
     finally:
         stop.touch()
