@@ -9,10 +9,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 STAMP=.venv/.sinergi-installed
-if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
-  echo "==> installing Sinergi and its dependencies into .venv"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ requirements.lock -nt "$STAMP" ]; then
+  # Exactly the versions (and files, by SHA-256) of requirements.lock, then Sinergi itself without resolving
+  # anything again (docs/dependencies.md; regenerate the lock with `bash scripts/lock.sh`).
+  echo "==> installing Sinergi and its locked dependencies into .venv"
+  .venv/bin/python -m pip install --quiet --require-hashes -r requirements.lock
+  .venv/bin/python -m pip install --quiet --no-deps -e .
   touch "$STAMP"
 fi
 export PATH="$ROOT/.venv/bin:$PATH"

@@ -6,6 +6,8 @@
     sinergi audit verify                             check the audit hash chain
     sinergi load-dataset [--force]                   load the NTT default dataset
     sinergi bench NAME                               run a benchmark (see benchmarks/README)
+    sinergi backup [--output DIR] [--json]           back up database, uploads, audit checkpoint (archive 0600)
+    sinergi restore FILE [--force] [--json]          restore a backup, then verify hashes, audit chain, counts
     sinergi replay [--setup] [--url U] [--speed 10]  replay an election day against a server (docs/replay.md)
     sinergi manage ARGS...                           any Django management command
 """
@@ -85,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         "bench": "sinergi_bench",
         "risk": "risk",
         "plan": "plan",
+        "backup": "sinergi_backup",
+        "restore": "sinergi_restore",
     }
     _setup()
     if cmd not in NO_PREFLIGHT:

@@ -14,6 +14,7 @@ class AgencyKind(models.TextChoices):
 
 
 class UnitLevel(models.TextChoices):
+    NATIONAL = "national", _("Nasional")
     PROVINCE = "province", _("Provinsi")
     REGENCY = "regency", _("Kabupaten/Kota")
     DISTRICT = "district", _("Kecamatan")

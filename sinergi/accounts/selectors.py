@@ -17,8 +17,10 @@ def is_global(user) -> bool:
 def scope_units(user) -> QuerySet[Unit]:
     """Units whose restricted records the user may read: their own unit and everything under it.
 
-    Polri's province-level commanders and analysts also see TNI units, because TNI serves as BKO
-    under Polri's command during the operation.
+    Polri's province-level commanders and analysts also see Polri and TNI units, because TNI serves as BKO
+    under Polri's command during the operation: all of them where the Polda is Polri's top unit (a single-province
+    deployment), those with jurisdiction in the Polda's province(s) where it sits under Mabes Polri (the national
+    mode keeps each Polda's restricted records inside it; Mabes sees every Polda as its subtree).
     """
     if is_global(user):
         return Unit.objects.all()
@@ -31,7 +33,10 @@ def scope_units(user) -> QuerySet[Unit]:
         and unit.level == UnitLevel.PROVINCE
         and user.role in (Role.COMMANDER, Role.ANALYST)
     ):
-        q |= Q(agency__code=AgencyKind.TNI) | Q(agency__code=AgencyKind.POLRI)
+        polri_tni = Unit.objects.filter(agency__code__in=[AgencyKind.TNI, AgencyKind.POLRI])
+        if unit.parent_id is not None:
+            polri_tni = polri_tni.filter(jurisdiction__province_code__in=unit.jurisdiction.values("province_code"))
+        q |= Q(pk__in=polri_tni.values("pk"))
     return Unit.objects.filter(q)
 
 

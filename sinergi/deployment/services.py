@@ -199,12 +199,19 @@ def _strength(units: list[Unit], ptype: str) -> dict[int, int]:
     return dict(rows)
 
 
-def _land_masses(province_code: str):
+def _land_masses(province_code: str, points: list[tuple[float, float]] = ()):
     if province_code == "53":
         return geo.ntt_land_masses()
     if province_code not in _LM_CACHE:
         texts = list(Region.objects.filter(level="district", province_code=province_code)
                      .exclude(geometry="").values_list("geometry", flat=True))
+        if not texts:
+            # No boundaries ship for this province (only NTT's do): one land mass around its TPS and region
+            # points, so no sea crossing is modelled inside it (docs/provinces.md). Not cached: TPS may change.
+            import shapely
+
+            hull = shapely.MultiPoint([(lng, lat) for lat, lng in points]).convex_hull.buffer(0.05)
+            return geo.land_masses_from_geojson([shapely.to_geojson(hull)])
         _LM_CACHE[province_code] = geo.land_masses_from_geojson(texts)
     return _LM_CACHE[province_code]
 
@@ -212,11 +219,21 @@ def _land_masses(province_code: str):
 _LM_CACHE: dict[str, Any] = {}
 
 
+def _province_unit(qs, province: str) -> Unit | None:
+    """The unit of ``qs`` whose jurisdiction is the province; the only one when none has it (single province)."""
+    own = qs.filter(jurisdiction__code=province).first()
+    if own is not None:
+        return own
+    return qs.first() if qs.count() == 1 else None
+
+
 def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     province = election.province_id if hasattr(election, "province_id") else "53"
     province = str(province or "53")
+    # The Polres of this election's province (other provinces may be loaded: docs/provinces.md).
     polres = list(Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.REGENCY,
-                                      code__startswith="POLRES-").order_by("code"))
+                                      code__startswith="POLRES-", jurisdiction__province_code=province)
+                  .distinct().order_by("code"))
     polres_of_regency = {}
     for i, u in enumerate(polres):
         for code in u.jurisdiction.values_list("code", flat=True):
@@ -231,7 +248,9 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     _apply_uplift(tiers, codes, float(params.get("rawan_uplift") or 0))
     lat = np.array([r[2] if r[2] is not None else regions[r[4]].lat for r in rows], dtype=np.float64)
     lng = np.array([r[3] if r[3] is not None else regions[r[4]].lng for r in rows], dtype=np.float64)
-    lm = _land_masses(province)
+    lm = _land_masses(province, [(float(a), float(b)) for a, b in zip(lat, lng, strict=True)
+                                 if not (math.isnan(a) or math.isnan(b))]
+                      + [(r.lat, r.lng) for r in regions.values() if r.lat is not None])
     cancelled = frozenset(params.get("cancelled_links") or [])
     wait = params.get("schedule_wait_factor")
     model = geo.travel_model(lm, cancelled=cancelled,
@@ -241,9 +260,14 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     tier_index = {t: i for i, t in enumerate(TIERS)}
     patterns, labels = effective_patterns(polres)
 
+    # A kabupaten/kota without a point (no centroid ships outside NTT, none derived without its TPS) sits at the
+    # centre of the election's TPS (docs/provinces.md).
+    centre = (float(np.nanmean(lat)), float(np.nanmean(lng))) if len(rows) else (0.0, 0.0)
+
     def place_of(code: str) -> Place:
-        reg = regions[code]
-        return Place(float(reg.lat), float(reg.lng), int(lm.assign([reg.lat], [reg.lng])[0]))
+        reg = regions.get(code)
+        la, ln = (reg.lat, reg.lng) if reg is not None and reg.lat is not None else centre
+        return Place(float(la), float(ln), int(lm.assign([la], [ln])[0]))
 
     unit_places = [place_of(sorted(u.jurisdiction.values_list("code", flat=True))[0]) for u in polres]
     polri = _strength(polres, "polri")
@@ -254,15 +278,15 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
     sources: list[Source] = []
     source_units: list[Unit | None] = []
     hq_place = place_of("53.71" if "53.71" in regions else sorted(polres_of_regency)[0])
-    brimob = Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.SPECIAL,
-                                 code__startswith="BRIMOB").first()
+    brimob = _province_unit(Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.SPECIAL,
+                                                code__startswith="BRIMOB"), province)
     if brimob:
         b = _strength([brimob], "brimob").get(brimob.id, 0)
         b = max(0, b - int(params.get("brimob_withdrawn") or 0))
         sources.append(Source(brimob.name, "brimob", hq_place, int(math.floor(b * 1.0)),
                               float(penalty["brimob"])))
         source_units.append(brimob)
-    polda = Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.PROVINCE).first()
+    polda = _province_unit(Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.PROVINCE), province)
     if polda:
         s = _strength([polda], "polri").get(polda.id, 0)
         sources.append(Source(f"{polda.name} (Mapolda)", "polda", hq_place, int(math.floor(s * cap + 1e-9)),

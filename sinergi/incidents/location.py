@@ -42,10 +42,17 @@ def valid_coordinates(lat, lng) -> bool:
 
 
 def tps_lookup(code: str) -> PollingStation | None:
-    election = default_election()
-    if election is None or not code:
+    if not code:
         return None
-    return PollingStation.objects.filter(election=election, code=code).select_related("village").first()
+    qs = PollingStation.objects.filter(code=code).select_related("village")
+    election = default_election()
+    if election is not None:
+        tps = qs.filter(election=election).first()
+        if tps is not None:
+            return tps
+    # Other provinces have elections of their own (pilkada-2024-<CODE>, docs/provinces.md): the latest one of the
+    # TPS's province.
+    return qs.filter(election__province_id=code[:2]).order_by("-election__voting_date", "-election_id").first()
 
 
 @lru_cache(maxsize=4)

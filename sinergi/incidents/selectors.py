@@ -17,12 +17,21 @@ from .permissions import can
 
 
 def sees_all(user) -> bool:
-    """Admins, and Polda's province-level staff who run the situation room and triage every report."""
+    """Admins, and the top of Polri — the Polda in a single-province deployment, Mabes Polri in the national
+    mode — whose staff run the situation room and triage every report."""
     if is_global(user):
         return True
     unit = getattr(user, "unit", None)
-    return bool(unit and unit.agency.code == AgencyKind.POLRI and unit.level == UnitLevel.PROVINCE
-                and unit.parent_id is None)
+    return bool(unit and unit.agency.code == AgencyKind.POLRI and unit.parent_id is None
+                and unit.level in (UnitLevel.PROVINCE, UnitLevel.NATIONAL))
+
+
+def _polda_provinces(user) -> list[str]:
+    """A Polda under Mabes Polri (national mode) triages every incident of its own province(s), and no other."""
+    unit = getattr(user, "unit", None)
+    if not (unit and unit.agency.code == AgencyKind.POLRI and unit.level == UnitLevel.PROVINCE and unit.parent_id):
+        return []
+    return list(unit.jurisdiction.filter(level="province").values_list("code", flat=True))
 
 
 def incident_list(*, user) -> QuerySet[Incident]:
@@ -33,7 +42,10 @@ def incident_list(*, user) -> QuerySet[Incident]:
         return qs
     units = scope_units(user).values("pk")
     shared = Incident.shared_units.through.objects.filter(incident_id=OuterRef("pk"), unit_id__in=units)
-    return qs.filter(Q(assigned_unit__in=units) | Exists(shared))
+    q = Q(assigned_unit__in=units) | Exists(shared)
+    for code in _polda_provinces(user):
+        q |= Q(regency_code__startswith=f"{code}.")
+    return qs.filter(q)
 
 
 def incident_filter(qs: QuerySet[Incident], params) -> QuerySet[Incident]:

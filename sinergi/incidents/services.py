@@ -525,7 +525,12 @@ def _unit_for(agency: str, region: Region | None) -> Unit | None:
                     .exclude(level="special").order_by("-path").first())
             if unit is not None:
                 return unit
-    return Unit.objects.filter(agency__code=agency, parent__isnull=True).order_by("path").first()
+    top = Unit.objects.filter(agency__code=agency, parent__isnull=True).order_by("path")
+    if region is not None and region.province_code:
+        # Never another province's unit (several provinces loaded, docs/provinces.md): its top unit for the
+        # place's province, else none.
+        return top.filter(jurisdiction__province_code=region.province_code).first()
+    return top.first()
 
 
 def _candidates(category: Category, at: dt.datetime, res: location.Resolved) -> list[tuple[Candidate, Incident]]:

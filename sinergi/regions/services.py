@@ -23,7 +23,7 @@ from sinergi.accounts.models import Agency, Unit, UnitStrength
 from sinergi.core.services import audit_log
 from sinergi.elections.models import Contest, Election, PollingStation, Stage
 
-from .loaders import idn_area, ntt, units
+from .loaders import idn_area, ntt, province, units
 from .loaders.common import input_hashes
 from .models import Island, Region
 
@@ -143,6 +143,7 @@ def dataset_load_default(*, actor=None, force: bool = False) -> dict[str, Any]:
         contest_count = _write_contests(election, contests)
         tps_count = _write_tps(election, tps)
         unit_count = _write_units(unit_specs)
+        _attach_poldas_to_mabes()  # national mode: Polda NTT stays under Mabes Polri after a forced reload
         strength_count = _write_strengths(strengths)
         counts = {
             "regions": region_counts,
@@ -280,3 +281,140 @@ def _write_strengths(specs: list[units.StrengthSpec]) -> int:
     UnitStrength.objects.bulk_create(objs, update_conflicts=True, unique_fields=["unit", "personnel_type"],
                                      update_fields=["count", "estimated", "source"])
     return len(objs)
+
+
+# --- other provinces and the national mode (sinergi load-dataset --province CODE / --national) -------------------
+
+
+def _ensure_regions(areas: list[idn_area.AreaRow]) -> None:
+    """The national code list (regions, islands) without NTT geometry, if it was never loaded."""
+    if Region.objects.filter(level="province").count() >= len({a.code for a in areas if a.level == "province"}):
+        return
+    _write_regions(areas, ntt.NttGeo(boundaries={}, centroids={}))
+    _write_islands(idn_area.read_islands())
+
+
+def _ensure_mabes(areas: list[idn_area.AreaRow]) -> Unit:
+    """Mabes Polri: the national root of Polri, jurisdiction every province."""
+    agency, _ = Agency.objects.update_or_create(code="POLRI", defaults={"name": units.AGENCIES["POLRI"]})
+    mabes, created = Unit.objects.update_or_create(
+        code=province.MABES_CODE,
+        defaults={"agency": agency, "parent": None, "name": "Mabes Polri", "level": "national",
+                  "note": "Markas Besar Polri (mode nasional): membawahi 38 Polda"},
+    )
+    if created or mabes.path != f"/{mabes.pk}/":
+        Unit.objects.filter(pk=mabes.pk).update(path=f"/{mabes.pk}/")
+        mabes.path = f"/{mabes.pk}/"
+    mabes.jurisdiction.set([a.code for a in areas if a.level == "province"])
+    return mabes
+
+
+def _attach_poldas_to_mabes() -> int:
+    """Put every root Polda under Mabes Polri (when it exists), moving the paths of their whole subtrees."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Substr
+
+    mabes = Unit.objects.filter(code=province.MABES_CODE).first()
+    if mabes is None:
+        return 0
+    moved = 0
+    for polda in Unit.objects.filter(agency__code="POLRI", level="province", parent__isnull=True):
+        old = polda.path
+        Unit.objects.filter(pk=polda.pk).update(parent=mabes)
+        Unit.objects.filter(path__startswith=old).update(path=Concat(Value(mabes.path), Substr("path", 2)))
+        moved += 1
+    return moved
+
+
+def dataset_load_province(*, province_code: str, actor=None, areas: list[idn_area.AreaRow] | None = None,
+                          audit: bool = True) -> dict[str, Any]:
+    """Set up one province the way NTT is set up, from the shipped code list (see loaders/province.py).
+
+    Idempotent: rerun it after ``sinergi import-tps --election pilkada-2024-<CODE>`` to derive centroids and
+    estimated strengths from the imported TPS. NTT (53) is the full default dataset.
+    """
+    t0 = time.perf_counter()
+    if province_code == ntt.PROVINCE_CODE:
+        return dataset_load_default(actor=actor)
+    areas = areas if areas is not None else idn_area.read_areas()
+    unit_specs = province.build_units(areas, province_code)  # raises ValueError on an unknown code
+    contests = province.build_contests(areas, province_code)
+    spec = ntt.read_election()
+    stages = ntt.read_stages()
+    with transaction.atomic():
+        _ensure_regions(areas)
+        election, _ = Election.objects.update_or_create(
+            code=province.election_code(province_code),
+            defaults={"name": f"{spec.name} — {Region.objects.get(pk=province_code).name}",
+                      "voting_date": spec.voting_date, "province_id": province_code},
+        )
+        stage_count = _write_stages(election, stages)
+        # Generated contests are inserted once; candidate counts entered later are kept on a rerun.
+        Contest.objects.bulk_create(
+            [Contest(election=election, kind=c.kind, region_id=c.region_code,
+                     candidate_pair_count=c.candidate_pair_count, source=c.source) for c in contests],
+            ignore_conflicts=True,
+        )
+        unit_count = _write_units(unit_specs)
+        _attach_poldas_to_mabes()
+        tps = list(PollingStation.objects.filter(election=election).values_list("district_code", "regency_code",
+                                                                                   "lat", "lng"))
+        per_regency = Counter(r[1] for r in tps)
+        strengths = province.build_strengths(province_code, dict(per_regency))
+        kept = set(UnitStrength.objects.filter(unit__code__in={s.unit_code for s in strengths}, estimated=False)
+                   .values_list("unit__code", "personnel_type"))
+        strength_count = _write_strengths([s for s in strengths if (s.unit_code, s.personnel_type) not in kept])
+        centroids = _derive_centroids([r for r in tps if r[2] is not None and r[3] is not None])
+        counts = {
+            "province": province_code,
+            "election": election.code,
+            "stages": stage_count,
+            "contests": Contest.objects.filter(election=election).count(),
+            "units": unit_count,
+            "tps": len(tps),
+            "strengths": strength_count,
+            "centroids_derived": centroids,
+            "boundaries": Region.objects.filter(province_code=province_code).exclude(geometry="").count(),
+        }
+        if audit:
+            audit_log(actor=actor, action="dataset.load", object_type="dataset",
+                      object_id=f"province-{province_code}-pilkada-2024", data={"counts": counts})
+    return {"skipped": False, **counts, "seconds": round(time.perf_counter() - t0, 3)}
+
+
+def _derive_centroids(points: list[tuple]) -> int:
+    """Fill missing kecamatan / kabupaten / province points with the mean of their TPS points (marked)."""
+    means = province.mean_points(points)
+    missing = list(Region.objects.filter(code__in=list(means), lat__isnull=True))
+    for region in missing:
+        region.lat, region.lng = means[region.code]
+        region.centroid_source = "derived_mean_tps"
+    Region.objects.bulk_update(missing, ["lat", "lng", "centroid_source"], batch_size=BATCH_SIZE)
+    return len(missing)
+
+
+def dataset_load_national(*, actor=None) -> dict[str, Any]:
+    """All 38 provinces: NTT's default dataset, the generated set-up of the 37 others, Mabes Polri above the Polda."""
+    t0 = time.perf_counter()
+    default = dataset_load_default(actor=actor)
+    areas = idn_area.read_areas()
+    codes = sorted(a.code for a in areas if a.level == "province")
+    per_province = {}
+    with transaction.atomic():
+        _ensure_mabes(areas)
+        moved = _attach_poldas_to_mabes()
+        for code in codes:
+            if code != ntt.PROVINCE_CODE:
+                per_province[code] = dataset_load_province(province_code=code, areas=areas, audit=False)
+        counts = {
+            "provinces": len(codes),
+            "polda": Unit.objects.filter(parent__code=province.MABES_CODE, level="province").count(),
+            "elections": Election.objects.filter(province__isnull=False).count(),
+            "units": Unit.objects.count(),
+            "contests": Contest.objects.count(),
+            "tps": PollingStation.objects.count(),
+            "poldas_moved_under_mabes": moved,
+        }
+        audit_log(actor=actor, action="dataset.load", object_type="dataset", object_id="national-pilkada-2024",
+                  data={"counts": counts, "ntt_skipped": bool(default.get("skipped"))})
+    return {"skipped": False, **counts, "seconds": round(time.perf_counter() - t0, 3)}

@@ -20,6 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--reserve-k", type=int, default=None)
         parser.add_argument("--radius-min", type=float, default=None)
         parser.add_argument("--json", action="store_true")
+        parser.add_argument("--election", default=None,
+                            help="election code (default: pilkada-2024; another province: pilkada-2024-<CODE>)")
 
     def handle(self, *args, **opts):
         from sinergi.deployment.services import plan_run_sync
@@ -27,7 +29,14 @@ class Command(BaseCommand):
 
         if opts["scenario"] not in SCENARIOS:
             raise CommandError(f"unknown scenario {opts['scenario']!r}; known: {', '.join(SCENARIOS)}")
-        election = default_election()
+        if opts["election"]:
+            from sinergi.elections.models import Election
+
+            election = Election.objects.filter(code=opts["election"]).first()
+            if election is None:
+                raise CommandError(f"unknown election {opts['election']!r}")
+        else:
+            election = default_election()
         if election is None:
             raise CommandError("no election loaded (run `sinergi load-dataset`)")
         overrides = {}
