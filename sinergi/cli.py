@@ -7,6 +7,7 @@
     sinergi load-dataset [--force]                   load the NTT default dataset
     sinergi bench NAME                               run a benchmark (see benchmarks/README)
     sinergi replay [--setup] [--url U] [--speed 10]  replay an election day against a server (docs/replay.md)
+    sinergi exercise start|status|stop|purge ...     exercise mode (latihan, docs/exercise.md)
     sinergi manage ARGS...                           any Django management command
 """
 
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "bench": "sinergi_bench",
         "risk": "risk",
         "plan": "plan",
+        "exercise": "exercise",
     }
     _setup()
     if cmd == "audit":
