@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 
 from sinergi.accounts.permissions import has_perm
 from sinergi.core import sandbox
+from sinergi.core.live import EXERCISE_SESSION_KEY
 
 from .models import Exercise, ExerciseStatus
 
-SESSION_KEY = "sinergi_latihan"
+SESSION_KEY = EXERCISE_SESSION_KEY
 HEADER = "HTTP_X_SINERGI_LATIHAN"
 #: pages that always run on the real database: the exercise pages themselves, sign-in, language, admin
 OUTSIDE = ("/latihan/", "/accounts/", "/i18n/", "/admin/", "/static/", "/media/")

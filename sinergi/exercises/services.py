@@ -269,9 +269,9 @@ def sync_identity(user, token=None) -> None:
         unit_model = model._meta.get_field("unit").related_model
         if user.unit_id and not unit_model._base_manager.filter(pk=user.unit_id).exists():
             return  # a unit made after the copy: the user reads, but cannot be the author of records
-        model._base_manager.bulk_create([_copy(user)])
+        model._base_manager.bulk_create([_copy(user)], ignore_conflicts=True)
     if token is not None and not token._meta.model._base_manager.filter(pk=token.pk).exists():
-        token._meta.model._base_manager.bulk_create([_copy(token)])
+        token._meta.model._base_manager.bulk_create([_copy(token)], ignore_conflicts=True)
 
 
 def _copy(obj):

@@ -237,3 +237,33 @@ def test_cli_start_status_stop_purge(world, capsys):
     assert ex.status == ExerciseStatus.PURGED
     assert [e.action for e in AuditEvent.objects.filter(object_type="exercises.exercise")] == [
         "exercise.start", "exercise.stop", "exercise.purge"]
+
+
+@pytest.mark.flushes
+def test_replay_drives_a_running_exercise(world, live_server, capsys):
+    """`sinergi replay --exercise ID`: the header, the exercise's day and speed; stored in the exercise only."""
+    from sinergi.replay import cli
+
+    ow, u = world
+    token = Token.objects.create(user=u["officer"])
+    ex = services.exercise_start(actor=u["commander"], data=start_data(speed="60"))
+    # put the exercise clock at 06:40 so the replay covers the busy half hour of "opened" reports in 20 s
+    Exercise.objects.filter(pk=ex.pk).update(started_at=timezone.now() - dt.timedelta(minutes=40) / 60)
+    ex.refresh_from_db()
+    capsys.readouterr()
+    code = cli.main(["--url", live_server.url, "--token", token.key, "--exercise", str(ex.pk), "--to", "07:00",
+                     "--only", "checkin", "--concurrency", "1", "--json"])
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0, report
+    assert report["exercise"] == ex.pk and report["speed"] == 60 and report["window"].startswith("06:4")
+    assert report["accepted"] >= 1 and report["rejected"] == 0, report
+    assert report["verify"]["channels"]["checkin"]["lost"] == 0
+    with sandbox.enter(ex.clock()):
+        stored = list(CheckIn.objects.values_list("at", flat=True))
+    assert len(stored) == report["accepted"]
+    assert all(s.astimezone(wita(27, 0).tzinfo).date() == dt.date(2024, 11, 27) for s in stored)
+    assert not CheckIn.objects.exists()
+    # not running: refused with a clear message
+    services.exercise_stop(actor=u["commander"], exercise=ex)
+    assert cli.main(["--url", live_server.url, "--token", token.key, "--exercise", str(ex.pk)]) == 2
+    assert "not running" in capsys.readouterr().err
