@@ -66,4 +66,12 @@ class ExerciseMiddleware:
         request.exercise = ex
         with sandbox.enter(ex.clock()):
             sync_identity(user, token)
-            return self.get_response(request)
+            response = self.get_response(request)
+        if getattr(response, "streaming", False):  # exports stream after the view returns: still in the exercise
+            response.streaming_content = _in_exercise(response.streaming_content, ex)
+        return response
+
+
+def _in_exercise(content, ex):
+    with sandbox.enter(ex.clock()):
+        yield from content

@@ -267,3 +267,31 @@ def test_replay_drives_a_running_exercise(world, live_server, capsys):
     services.exercise_stop(actor=u["commander"], exercise=ex)
     assert cli.main(["--url", live_server.url, "--token", token.key, "--exercise", str(ex.pk)]) == 2
     assert "not running" in capsys.readouterr().err
+
+
+@pytest.mark.flushes
+def test_exports_and_cap_feed_never_mix_exercise_and_real_incidents(world):
+    from sinergi.incidents.defaults import load
+
+    ow, u = world
+    load()
+    analyst = u["analyst"]
+    token = Token.objects.create(user=analyst)
+    body = {"text": "Massa bentrok lempar batu di depan TPS", "tps_code": TPS_A, "severity": 4}
+    assert _api(token).post("/api/v1/incident-reports/", json.dumps({**body, "key": "real-1"}),
+                            content_type="application/json").status_code == 201
+    ex = services.exercise_start(actor=u["commander"], data=start_data())
+    resp = _api(token, ex).post("/api/v1/incident-reports/",
+                                json.dumps({**body, "key": "latihan-1", "text": "LATIHAN bentrok massa di TPS"}),
+                                content_type="application/json")
+    assert resp.status_code == 201, resp.content
+    web = Client()
+    web.force_login(analyst)
+    real_csv = b"".join(web.get("/insiden/ekspor/csv/").streaming_content).decode()
+    real_cap = web.get("/insiden/ekspor/cap/").content.decode()
+    assert "Massa bentrok" in real_csv and "LATIHAN bentrok" not in real_csv and "LATIHAN" not in real_cap
+    web.post(f"/latihan/{ex.pk}/masuk/")
+    ex_csv = b"".join(web.get("/insiden/ekspor/csv/").streaming_content).decode()
+    assert "LATIHAN bentrok" in ex_csv and "Massa bentrok lempar" not in ex_csv
+    ex_cap = web.get("/insiden/ekspor/cap/").content.decode()
+    assert ex_cap.count("<alert ") <= 1 and "Massa bentrok lempar" not in ex_cap
