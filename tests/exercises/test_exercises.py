@@ -25,6 +25,7 @@ from sinergi.exercises import services
 from sinergi.exercises.middleware import SESSION_KEY
 from sinergi.exercises.models import Exercise, ExerciseStatus
 from sinergi.operations.models import Alert, CheckIn
+from sinergi.reports.models import SituationReport
 from tests.operations.test_operations import TPS_A, TPS_B, build_ops_world, wita
 
 VOTING = "2024-11-27"
@@ -170,11 +171,17 @@ def test_exercise_runs_voting_day_apart_from_the_real_operation(world, make_user
     assert 'data-testid="latihan-banner"' not in Client().get("/accounts/login/").content.decode()
 
     # the tick runs the exercise on its clock: at 07:40 simulated the missing "opened" of TPS B is raised there
-    services_tick_at(ex, wita(27, 7, 40))
+    # and the daily situation report of the simulated day (06:00) is made in the exercise
+    out = services_tick_at(ex, wita(27, 7, 40))
+    assert out[f"latihan-{ex.pk}"]["sim_now"].startswith("2024-11-26T23:")  # 07:4x WITA (60x: a slow tick moves it)
     with sandbox.enter(ex.clock()):
         assert Alert.objects.filter(kind="checkin_missing", polling_station__code=TPS_B).exists()
         assert not Alert.objects.filter(kind="checkin_missing", polling_station__code=TPS_A).exists()
-    assert not Alert.objects.exists()  # nothing in the real operation
+        sitreps = list(SituationReport.objects.values_list("period_end", "status"))
+    assert len(sitreps) == 1 and sitreps[0][0] == wita(27, 6), sitreps
+    assert out[f"latihan-{ex.pk}"]["reports"]["requested"]
+    assert not Alert.objects.exists() and not SituationReport.objects.exists()  # nothing in the real operation
+    assert out["reports"]["requested"] == []
 
     # header checks: unknown exercise, no right to join
     assert _checkin(_api(token, Exercise(pk=999)), "x", sim_now.isoformat()).status_code == 409
