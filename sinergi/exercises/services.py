@@ -74,8 +74,8 @@ def find_election(value) -> Election:
     text = str(value or "").strip()
     if not text:
         raise ValidationError({"election": "pilih pemilihan"})
-    election = Election.objects.filter(code=text).first()
-    if election is None and text.isdigit():
+    election = Election.objects.filter(code=text[:40]).first()
+    if election is None and text.isdigit() and len(text) < 12:
         election = Election.objects.filter(pk=int(text)).first()
     if election is None:
         raise ValidationError({"election": f"pemilihan {text[:40]!r} tidak dikenal"})
@@ -220,6 +220,13 @@ def exercise_stop(*, actor, exercise: Exercise) -> Exercise:
     """Stop the clock (frozen at this moment) and keep the debrief with the exercise."""
     if actor is not None:
         require_perm(actor, "exercise.manage")
+    if exercise.status == ExerciseStatus.PREPARING:  # a start that never finished (process ended mid-copy)
+        with transaction.atomic():
+            Exercise.objects.filter(pk=exercise.pk).update(status=ExerciseStatus.FAILED, active=None,
+                                                           error="dihentikan saat disiapkan")
+            audit_log(actor=actor, action="exercise.abort", obj=exercise, data={})
+        exercise.refresh_from_db()
+        return exercise
     if exercise.status != ExerciseStatus.RUNNING:
         raise ValidationError({"exercise": f"{exercise} tidak sedang berjalan"})
     from .debrief import build_debrief

@@ -63,6 +63,9 @@ def test_outside_an_exercise_the_clock_is_the_wall_clock():
 @pytest.mark.parametrize("bad, field", [
     ({"election": "pilkada-1999"}, "election"),
     ({"election": ""}, "election"),
+    ({"election": "9" * 5000}, "election"),
+    ({"speed": "9" * 5000}, "speed"),
+    ({"date": "x" * 100000}, "date"),
     ({"date": "2031-01-01"}, "date"),
     ({"date": "27-11-2024"}, "date"),
     ({"speed": "0"}, "speed"),
@@ -185,6 +188,9 @@ def test_exercise_runs_voting_day_apart_from_the_real_operation(world, make_user
 
     # header checks: unknown exercise, no right to join
     assert _checkin(_api(token, Exercise(pk=999)), "x", sim_now.isoformat()).status_code == 409
+    for hostile in ("9" * 5000, "abc", "-1", "1 OR 1=1"):
+        r = Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_X_SINERGI_LATIHAN=hostile).get("/api/v1/checkins/")
+        assert r.status_code == 409 and "tidak sedang berjalan" in r.json()["detail"]
     obs = Token.objects.create(user=u["observer"])
     assert _api(obs, ex).get("/api/v1/checkins/").status_code == 403
 
@@ -302,3 +308,16 @@ def test_exports_and_cap_feed_never_mix_exercise_and_real_incidents(world):
     assert "LATIHAN bentrok" in ex_csv and "Massa bentrok lempar" not in ex_csv
     ex_cap = web.get("/insiden/ekspor/cap/").content.decode()
     assert ex_cap.count("<alert ") <= 1 and "Massa bentrok lempar" not in ex_cap
+
+
+def test_a_start_that_never_finished_can_be_stopped_and_purged(db, make_user, tmp_path):
+    ow = build_ops_world()
+    commander = make_user(role=Role.COMMANDER)
+    ex = Exercise.objects.create(election=ow.election, sim_date=dt.date(2024, 11, 27),
+                                 sim_start=wita(27, 6), sim_end=wita(28, 0), tz="Asia/Makassar", speed=10,
+                                 active=True, database=str(tmp_path / "never.sqlite3"))
+    with pytest.raises(ValidationError):  # it blocks a new start ...
+        services.exercise_start(actor=commander, data=start_data())
+    ex = services.exercise_stop(actor=commander, exercise=ex)  # ... until stopped
+    assert ex.status == ExerciseStatus.FAILED and ex.active is None
+    assert services.exercise_purge(actor=commander, exercise=ex).status == ExerciseStatus.PURGED

@@ -99,7 +99,10 @@ class Command(BaseCommand):
                               f"sim {r['sim_now'] or '-'} {r['counts']}")
 
     def do_stop(self, actor, o):
-        ex = (Exercise.objects.filter(pk=o["id"]).first() if o["id"] else services.running())
+        if o["id"] and not str(o["id"]).isdigit():
+            raise CommandError("usage: sinergi exercise stop [ID]")
+        ex = (Exercise.objects.filter(pk=int(o["id"])).first() if o["id"]
+              else Exercise.objects.filter(active=True).first())
         if ex is None:
             raise CommandError("no exercise running" if not o["id"] else f"exercise {o['id']} not found")
         ex = services.exercise_stop(actor=actor, exercise=ex)
