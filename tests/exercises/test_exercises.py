@@ -194,10 +194,22 @@ def test_exercise_runs_voting_day_apart_from_the_real_operation(world, make_user
     obs = Token.objects.create(user=u["observer"])
     assert _api(obs, ex).get("/api/v1/checkins/").status_code == 403
 
+    # a commander in the exercise acknowledges TPS B's alert: the debrief measures the response time per Polres
+    cmd = Client()
+    cmd.force_login(u["commander"])
+    cmd.post(f"/latihan/{ex.pk}/masuk/")
+    with sandbox.enter(ex.clock()):
+        alert_id = Alert.objects.get(kind="checkin_missing", polling_station__code=TPS_B).pk
+    assert cmd.post(f"/operasi/peringatan/{alert_id}/diketahui/").status_code == 302
+    with sandbox.enter(ex.clock()):
+        assert Alert.objects.get(pk=alert_id).acknowledged_by_id == u["commander"].pk
+
     # stop: the debrief keeps what happened
     ex = services.exercise_stop(actor=u["commander"], exercise=ex)
     assert ex.status == ExerciseStatus.STOPPED and ex.debrief["checkins"] == 1
-    assert ex.debrief["alerts"]["raised"] >= 1
+    assert ex.debrief["alerts"]["raised"] >= 1 and ex.debrief["alerts"]["acknowledged"] == 1
+    row = next(r for r in ex.debrief["polres"] if r["unit"] == "Polres Uji Dua")
+    assert row["acknowledged"] == 1 and row["ack_median_min"] is not None and row["ack_median_min"] >= 0
     web.force_login(u["commander"])
     debrief = web.get(f"/latihan/{ex.pk}/evaluasi/")
     assert debrief.status_code == 200 and 'data-testid="checkins">1<' in debrief.content.decode()
