@@ -57,6 +57,20 @@ def connect(database: str):
     return load_backend(conf["ENGINE"]).DatabaseWrapper(conf, alias_for(database))
 
 
+@contextmanager
+def _admin_cursor():
+    """A cursor on a connection of its own in autocommit (CREATE/DROP DATABASE cannot run in a transaction, and
+    the caller may be inside one)."""
+    conf = copy.deepcopy(_real_settings())
+    conf.pop("TEST", None)
+    conn = load_backend(conf["ENGINE"]).DatabaseWrapper(conf, "sinergi_sandbox_admin")
+    try:
+        with conn.cursor() as cur:
+            yield cur
+    finally:
+        conn.close()
+
+
 def _pg_env(conf: dict) -> dict:
     env = dict(os.environ)
     if conf.get("PASSWORD"):
@@ -89,8 +103,7 @@ def clone(database: str) -> None:
             dst.close()
             src.close()
         return
-    real = connections[DEFAULT_DB_ALIAS]
-    with real.cursor() as cur:
+    with _admin_cursor() as cur:
         cur.execute(f'CREATE DATABASE "{database}"')
     dump = subprocess.Popen(["pg_dump", "--format=custom", "--no-owner", *_pg_args(conf), conf["NAME"]],
                             stdout=subprocess.PIPE, env=_pg_env(conf))
@@ -118,7 +131,7 @@ def drop(database: str) -> None:
             if p.exists():
                 p.unlink()
         return
-    with connections[DEFAULT_DB_ALIAS].cursor() as cur:
+    with _admin_cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 

@@ -164,6 +164,8 @@ def exercise_start(*, actor, data: dict | ExerciseInput) -> Exercise:
     except IntegrityError:  # another start won the race for the one active slot
         raise ValidationError({"exercise": "latihan lain sedang berjalan; hentikan dulu"}) from None
     try:
+        if sandbox.exists(ex.database) and not Exercise.objects.filter(database=ex.database).exclude(pk=ex.pk).exists():
+            sandbox.drop(ex.database)  # a copy left by an earlier life of the real database (same numbering)
         sandbox.clone(ex.database)
         cleared = _reset(ex)
     except Exception as exc:
