@@ -9,6 +9,7 @@
     sinergi backup [--output DIR] [--json]           back up database, uploads, audit checkpoint (archive 0600)
     sinergi restore FILE [--force] [--json]          restore a backup, then verify hashes, audit chain, counts
     sinergi replay [--setup] [--url U] [--speed 10]  replay an election day against a server (docs/replay.md)
+    sinergi exercise start|status|stop|purge ...     exercise mode (latihan, docs/exercise.md)
     sinergi manage ARGS...                           any Django management command
 """
 
@@ -89,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         "plan": "plan",
         "backup": "sinergi_backup",
         "restore": "sinergi_restore",
+        "exercise": "exercise",
     }
     _setup()
     if cmd not in NO_PREFLIGHT:

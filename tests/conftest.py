@@ -19,7 +19,8 @@ PASSWORD = "Rahasia-Kuat-123"
 
 def pytest_collection_modifyitems(config, items):
     # Browser tests use transactional_db/live_server, which flush the tables at teardown: run them last.
-    items.sort(key=lambda item: 1 if item.get_closest_marker("browser") else 0)
+    # Tests marked `flushes` (transactional_db, e.g. exercise databases copied from the test database) too.
+    items.sort(key=lambda item: 1 if item.get_closest_marker("browser") or item.get_closest_marker("flushes") else 0)
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +87,7 @@ def audit_rows_flushable(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _browser_tests_can_flush(request):
-    if request.node.get_closest_marker("browser"):
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("flushes"):
         request.getfixturevalue("audit_rows_flushable")
 
 

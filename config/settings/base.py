@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "sinergi.operations",
     "sinergi.logistics",
     "sinergi.reports",
+    "sinergi.exercises",
     "sinergi.api",
 ]
 
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "sinergi.accounts.middleware.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "sinergi.accounts.otp.OTPRequiredMiddleware",
+    "sinergi.exercises.middleware.ExerciseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -62,6 +62,9 @@ ACTION_ROLES: dict[str, set[str]] = {
     "sitrep.view": {_LI, _OP, _AN, _CO, _AD},
     "sitrep.generate": {_AN, _CO, _AD},
     "sitrep.subscribe": {_LI, _OP, _AN, _CO, _AD},
+    # exercise mode (latihan): start/stop/purge/debrief; take part (enter the running exercise)
+    "exercise.manage": {_CO, _AD},
+    "exercise.join": {_LI, _OP, _AN, _CO, _AD},
 }
 
 #: role -> actions it may perform (derived from ACTION_ROLES)

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from sinergi.core import clock
+
 from .choices import MeetingStatus
 
 PRODID = "-//Sinergi//Koordinasi Pilkada//ID"
@@ -130,4 +132,4 @@ def render_pdf(template: str, context: dict) -> bytes:
 
 def feed_window():
     """Feeds list meetings from 90 days ago onwards."""
-    return timezone.now() - timedelta(days=90)
+    return clock.now() - timedelta(days=90)

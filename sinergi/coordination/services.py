@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sinergi.accounts.models import User
+from sinergi.core import clock
 from sinergi.core.services import audit_log
 
 from . import permissions, selectors
@@ -123,7 +124,7 @@ def record_read(*, actor, obj) -> bool:
 
 def notify(*, users, kind: str, obj, url: str = "", now: datetime | None = None, title: str = "") -> int:
     """Notify each user who may read `obj`; users who may read only its summary get the summary's wording."""
-    now = now or timezone.now()
+    now = now or clock.now()
     model = type(obj)
     users = list({u.pk: u for u in users if u is not None and u.is_active}.values())
     if not users:
@@ -145,7 +146,7 @@ def notification_mark_read(*, actor, notification: Notification) -> Notification
     if notification.user_id != actor.pk:
         permissions.require(False, "notification.read")
     if notification.read_at is None:
-        notification.read_at = timezone.now()
+        notification.read_at = clock.now()
         notification.save(update_fields=["read_at"])
     return notification
 
@@ -401,7 +402,7 @@ def action_update_add(*, actor, item: ActionItem, text: str, status: str = "", e
     fields = ["updated_at"]
     if status and status != before:
         item.status = status
-        item.closed_at = timezone.now() if status in (ActionStatus.DONE, ActionStatus.CANCELLED) else None
+        item.closed_at = clock.now() if status in (ActionStatus.DONE, ActionStatus.CANCELLED) else None
         fields += ["status", "closed_at"]
     if due_date and due_date != item.due_date:
         item.due_date = due_date
@@ -421,7 +422,7 @@ def action_update_add(*, actor, item: ActionItem, text: str, status: str = "", e
 def reminders_send(*, now: datetime | None = None, days_before: int = REMINDER_DAYS_BEFORE) -> dict:
     """Remind owners `days_before` days before the due date and once overdue. Each kind goes out once per item
     and due date (a moved due date is reminded again); the sent reminder is recorded and audited."""
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localdate(now)
     sent = {ReminderKind.DUE_SOON.value: 0, ReminderKind.OVERDUE.value: 0}
     skipped = 0

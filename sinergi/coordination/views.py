@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sinergi.accounts.models import Agency, User
+from sinergi.core import clock
 
 from . import documents, forms, permissions, selectors, services
 from .choices import NoteKind
@@ -55,7 +56,7 @@ def _shares(cd) -> dict:
 @require_GET
 def meeting_list(request):
     meetings = selectors.meeting_list(user=request.user)
-    now = timezone.now()
+    now = clock.now()
     return render(request, "coordination/meeting_list.html", {
         "upcoming": meetings.filter(ends_at__gte=now).order_by("starts_at")[:100],
         "past": meetings.filter(ends_at__lt=now).order_by("-starts_at")[:50],
@@ -264,7 +265,7 @@ def meeting_pack_pdf(request, pk):
         "meeting": meeting, "agenda": selectors.agenda_item_list(user=user).filter(meeting=meeting),
         "open_items": open_items.distinct().order_by("due_date", "id"),
         "risk": documents.risk_summary(user), "incidents": documents.incident_summary(user),
-        "generated_at": timezone.now(), "generated_by": user,
+        "generated_at": clock.now(), "generated_by": user,
     })
     return _pdf_response(body, f"paket-rapat-{meeting.pk}.pdf")
 
@@ -280,7 +281,7 @@ def meeting_minutes_pdf(request, pk):
         "attendance": selectors.attendance_list(user=user).filter(meeting=meeting),
         "decisions": selectors.decision_list(user=user).filter(meeting=meeting),
         "actions": selectors.action_item_list(user=user).filter(meeting=meeting, full_access=True),
-        "generated_at": timezone.now(), "generated_by": user,
+        "generated_at": clock.now(), "generated_by": user,
     })
     return _pdf_response(body, f"notulen-rapat-{meeting.pk}.pdf")
 
@@ -334,7 +335,7 @@ def action_detail(request, pk):
         services.record_read(actor=request.user, obj=item)
     updates = selectors.action_update_list(user=request.user).filter(action_item=item) if item.full_access else []
     return render(request, "coordination/action_detail.html", {
-        "item": item, "updates": updates, "form": form, "today": timezone.localdate(),
+        "item": item, "updates": updates, "form": form, "today": clock.localdate(),
         "can_mark": item.full_access and permissions.can_change_marking(request.user, item),
     })
 
@@ -351,7 +352,7 @@ def agency_obligations(request, code=None):
         agency = _get(Agency.objects.all(), Agency.objects.filter(code=code).values_list("pk", flat=True).first())
     data = selectors.agency_obligations(user=request.user, agency=agency)
     return render(request, "coordination/agency.html", {
-        "agency": agency, "owe": data["owe"], "owed": data["owed"], "today": timezone.localdate(),
+        "agency": agency, "owe": data["owe"], "owed": data["owed"], "today": clock.localdate(),
         "agencies": Agency.objects.exclude(code="PUBLIC"),
     })
 

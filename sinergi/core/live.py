@@ -13,11 +13,23 @@ import logging
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 log = logging.getLogger(__name__)
+#: the session flag of a user who entered an exercise (set by sinergi.exercises)
+EXERCISE_SESSION_KEY = "sinergi_latihan"
+
+
+def exercise_group(group: str, exercise_id) -> str:
+    """The group of `group` inside an exercise: exercise events never reach the real operation's pages."""
+    return f"latihan-{int(exercise_id)}.{group}" if exercise_id else group
 
 
 def group_send(group: str, event_type: str, **data) -> None:
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
+
+    from .clock import current_exercise
+
+    exercise = current_exercise()
+    group = exercise_group(group, exercise.exercise_id if exercise else None)
 
     layer = get_channel_layer()
     if layer is None:
@@ -38,6 +50,11 @@ class SignedInGroupConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=4401)
             return
+        try:  # the session was loaded when the user was (AuthMiddlewareStack): no database access here
+            exercise_id = self.scope["session"].get(EXERCISE_SESSION_KEY)
+        except Exception:
+            exercise_id = None
+        self.group = exercise_group(type(self).group, exercise_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 

@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 
+from sinergi.core import clock
 from sinergi.elections.models import Election
 
 from .selectors import dashboard_counts
@@ -34,7 +34,7 @@ def _timeline(today):
 
 @login_required
 def dashboard(request):
-    today = timezone.localdate()
+    today = clock.localdate()
     election, stages = _timeline(today)
     return render(request, "core/dashboard.html", {
         "counts": dashboard_counts(user=request.user),

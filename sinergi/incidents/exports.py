@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from sinergi.core import clock
 from sinergi.core.services import audit_log
 
 from .defaults import DATA_DIR
@@ -114,7 +115,7 @@ def cap_xml(i: Incident) -> str:
 <alert xmlns="{CAP_NS}">
   <identifier>sinergi-incident-{i.pk}</identifier>
   <sender>{SENDER}</sender>
-  <sent>{_cap_time(timezone.now())}</sent>
+  <sent>{_cap_time(clock.now())}</sent>
   <status>Actual</status>
   <msgType>Alert</msgType>
   <scope>Restricted</scope>

@@ -27,6 +27,10 @@ from .services import GroupEntry, GroupOutcome, ReportInput
 
 
 def enabled() -> bool:
+    from sinergi.core.clock import current_exercise
+
+    if current_exercise() is not None:  # writer threads run outside the exercise's context and database
+        return False
     value = getattr(settings, "SINERGI_INCIDENT_GROUP_COMMIT", os.environ.get("SINERGI_INCIDENT_GROUP_COMMIT", ""))
     return str(value).lower() in ("1", "true", "yes", "on")
 

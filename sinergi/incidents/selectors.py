@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.selectors import is_global, scope_units
+from sinergi.core import clock
 
 from .choices import OPEN_STATUSES
 from .models import Category, Deadline, Incident, Notification, Report, TimelineEntry
@@ -75,7 +76,7 @@ def incident_filter(qs: QuerySet[Incident], params) -> QuerySet[Incident]:
                 qs = qs.filter(**{lookup: value})
     if get("hours"):
         try:
-            qs = qs.filter(last_reported_at__gte=timezone.now() - dt.timedelta(hours=float(get("hours"))))
+            qs = qs.filter(last_reported_at__gte=clock.now() - dt.timedelta(hours=float(get("hours"))))
         except ValueError:
             pass
     if get("location") == "unresolved":
@@ -128,7 +129,7 @@ def counters(*, user, qs: QuerySet[Incident] | None = None) -> Counters:
     by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
     by_category = list(qs.values("category__name").annotate(n=Count("id")).order_by("-n")[:13])
     overdue = Deadline.objects.filter(incident__in=qs.values("pk"), met_at__isnull=True,
-                                      due_at__lt=timezone.now()).count()
+                                      due_at__lt=clock.now()).count()
     return Counters(total=agg["total"], open=agg["open"], unassigned=agg["unassigned"],
                     unresolved_location=agg["unresolved"], overdue=overdue, by_status=by_status,
                     by_category=by_category)

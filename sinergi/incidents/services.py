@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from sinergi.accounts.models import Unit
+from sinergi.core import clock
 from sinergi.core.live import group_send
 from sinergi.core.services import audit_log
 from sinergi.engine.incidents import (
@@ -74,7 +75,7 @@ def _user(actor):
 def _timeline(incident: Incident, kind: str, *, actor=None, note: str = "", data: dict | None = None,
               at: dt.datetime | None = None) -> TimelineEntry:
     user = _user(actor)
-    return TimelineEntry.objects.create(incident=incident, at=at or timezone.now(), kind=kind, actor=user,
+    return TimelineEntry.objects.create(incident=incident, at=at or clock.now(), kind=kind, actor=user,
                                         actor_repr=_actor_repr(actor), unit=getattr(user, "unit", None),
                                         note=note[:2000], data=data or {})
 
@@ -143,7 +144,7 @@ class ReportInput:
             errors["lat"] = "koordinat tidak sah"
         if self.severity_hint is not None and not 1 <= self.severity_hint <= 4:
             errors["severity"] = "keparahan 1-4"
-        if self.occurred_at is not None and self.occurred_at > timezone.now() + dt.timedelta(hours=1):
+        if self.occurred_at is not None and self.occurred_at > clock.now() + dt.timedelta(hours=1):
             errors["occurred_at"] = "waktu kejadian di masa depan"
         if errors:
             raise ValidationError(errors)
@@ -164,7 +165,7 @@ def report_submit(*, actor, data: ReportInput, process: bool | None = None) -> t
     data.validate()
     try:
         with transaction.atomic():
-            report = data.to_report(actor, timezone.now())
+            report = data.to_report(actor, clock.now())
             report.save(force_insert=True)
             audit_log(actor=actor, action="incident.report_received", obj=report,
                       data={"channel": report.channel, "key": report.idempotency_key})
@@ -217,7 +218,7 @@ def report_submit_batch(*, actor, items: list[ReportInput | dict], channel: str 
         if v.key in existing:
             results.append(BatchResult(i, v.key, "duplicate", report_id=existing[v.key]))
     if fresh:
-        now = timezone.now()
+        now = clock.now()
         try:
             with transaction.atomic():
                 ids = _insert_new([(v, actor) for _, v in fresh], now)
@@ -385,7 +386,7 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
     fresh = [i for k, i in first.items() if k not in existing]
     created: dict[str, int] = {}
     if fresh:
-        now = timezone.now()
+        now = clock.now()
         try:
             with transaction.atomic():
                 created = _insert_new([(entries[i].data, actors[i]) for i in fresh], now)
@@ -661,7 +662,7 @@ def incident_transition(*, actor, incident: Incident, to: str, note: str = "", u
     inc = _lock(incident)
     if to not in TRANSITIONS.get(inc.status, set()):
         raise ValidationError({"status": f"tidak bisa dari {inc.get_status_display()} ke {IncidentStatus(to).label}"})
-    now = timezone.now()
+    now = clock.now()
     before = inc.status
     inc.status = to
     fields = ["status", "updated_at"]
@@ -706,7 +707,7 @@ def _risk_recompute(actor, reason: str) -> None:
 def incident_acknowledge(*, actor, incident: Incident) -> Incident:
     inc = _lock(incident)
     if inc.acknowledged_at is None:
-        inc.acknowledged_at, inc.acknowledged_by = timezone.now(), _user(actor)
+        inc.acknowledged_at, inc.acknowledged_by = clock.now(), _user(actor)
         inc.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
         _deadline_met(inc, ["ack"], inc.acknowledged_at)
         _timeline(inc, TimelineKind.ACKNOWLEDGED, actor=actor)
@@ -822,7 +823,7 @@ def deadline_extend(*, actor, deadline: Deadline) -> Deadline:
 
 def deadlines_escalate(*, now: dt.datetime | None = None) -> int:
     """Escalate every overdue, unmet deadline once: the incident is shared with the next level up."""
-    now = now or timezone.now()
+    now = now or clock.now()
     count = 0
     for d in Deadline.objects.filter(due_at__lt=now, met_at__isnull=True, escalated_at__isnull=True
                                      ).select_related("incident", "rule", "incident__assigned_unit"):
@@ -882,7 +883,7 @@ def notify(*, incident: Incident, units: list[Unit], message: str) -> list[Notif
 
 
 def notification_mark_read(*, actor, notification: Notification) -> None:
-    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=clock.now())
 
 
 # --------------------------------------------------------------------------- live updates

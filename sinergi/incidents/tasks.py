@@ -9,8 +9,9 @@ import urllib.request
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import timezone
 from django_tasks import task
+
+from sinergi.core import clock
 
 from .choices import NotificationChannel
 
@@ -41,7 +42,7 @@ def webhook_payload(notification) -> bytes:
         "incident": {"id": inc.pk, "title": inc.title, "category": inc.category.code, "severity": inc.severity,
                      "status": inc.status, "lat": inc.lat, "lng": inc.lng,
                      "occurred_at": inc.occurred_at.isoformat()},
-        "unit": notification.unit.code, "sent_at": timezone.now().isoformat(),
+        "unit": notification.unit.code, "sent_at": clock.now().isoformat(),
     }, sort_keys=True).encode()
 
 
@@ -62,7 +63,7 @@ def deliver_notification(notification_id: int) -> str:
                 "Content-Type": "application/json", "X-Sinergi-Signature": "sha256=" + sign(ep.webhook_secret, body)})
             with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - URL set by an admin
                 resp.read()
-        Notification.objects.filter(pk=n.pk).update(sent_at=timezone.now(), error="")
+        Notification.objects.filter(pk=n.pk).update(sent_at=clock.now(), error="")
         return "sent"
     except Exception as exc:
         Notification.objects.filter(pk=n.pk).update(error=str(exc)[:300])

@@ -15,13 +15,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from sinergi.accounts.models import Unit
 from sinergi.accounts.pickers import unit_groups
+from sinergi.core import clock
 
 from . import exports, selectors, services
 from .choices import TRANSITIONS, Channel, IncidentStatus, Severity
@@ -96,7 +96,7 @@ def incident_detail(request, pk: int):
     inc = selectors.incident_get(user=request.user, pk=pk)
     if inc is None:
         raise Http404
-    now = timezone.now()
+    now = clock.now()
     deadlines = selectors.incident_deadlines(incident=inc)
     for d in deadlines:
         d.overdue = d.met_at is None and d.due_at < now
@@ -211,7 +211,7 @@ def situation_feed(request):
     qs = selectors.incident_filter(selectors.incident_list(user=request.user), request.GET)
     items = list(qs.select_related("category", "assigned_unit").order_by("-last_reported_at", "-id")[:50])
     return render(request, "incidents/_feed.html", {
-        "items": items, "counters": selectors.counters(user=request.user, qs=qs), "now": timezone.now()})
+        "items": items, "counters": selectors.counters(user=request.user, qs=qs), "now": clock.now()})
 
 
 @login_required

@@ -84,6 +84,8 @@ def _takes(environ) -> bool:
     """The plain case only; anything unusual goes to Django untouched (nothing read yet)."""
     if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != PATH or environ.get("SCRIPT_NAME"):
         return False
+    if environ.get("HTTP_X_SINERGI_LATIHAN"):  # exercise reports go through Django (its exercise middleware)
+        return False
     if not intake.lean_enabled() or settings.FORCE_SCRIPT_NAME:
         return False
     if not intake.plain_request(environ.get("HTTP_ACCEPT", ""), environ.get("QUERY_STRING", "")):

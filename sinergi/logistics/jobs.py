@@ -13,6 +13,7 @@ from collections import defaultdict
 from django.db.models import Q
 from django.utils import timezone
 
+from sinergi.core import clock
 from sinergi.elections.models import Election, PollingStation
 from sinergi.operations.models import Alert, AlertKind
 from sinergi.operations.services import alert_raise, alert_resolve
@@ -140,7 +141,7 @@ def _custody(now: dt.datetime) -> dict:
 
 
 def tick(now: dt.datetime | None = None) -> dict:
-    now = now or timezone.now()
+    now = now or clock.now()
     out: dict = {}
     out.update(_late(now))
     out.update(_not_at_tps(now))

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from sinergi.accounts.permissions import has_perm
 from sinergi.accounts.selectors import is_global
+from sinergi.core import clock
 
 from .models import CustodyEvent, Direction, Leg, LegEvent, LegMode, Movement, Status
 
@@ -169,7 +170,7 @@ def escort_summary(user, *, election, at=None, limit: int = 200) -> dict:
     origin, destination, expected_at (ISO, estimated), escort_unit, lat, lng, status, direction,
     delay_minutes), and estimated=True (expected times come from the travel model).
     """
-    now = at or timezone.now()
+    now = at or clock.now()
     qs = movement_list(user=user, election=election)
     agg = qs.aggregate(
         total=Count("id"), planned=Count("id", filter=Q(status=Status.PLANNED)),

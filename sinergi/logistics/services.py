@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from sinergi.accounts.models import Unit
 from sinergi.accounts.permissions import require_perm
+from sinergi.core import clock
 from sinergi.core.services import audit_log
 from sinergi.elections.models import Election, PollingStation
 from sinergi.operations import live
@@ -227,7 +228,7 @@ def _clean_key(key) -> str:
 
 def _clean_at(at) -> dt.datetime:
     if at is None:
-        return timezone.now()
+        return clock.now()
     if isinstance(at, str):
         from django.utils.dateparse import parse_datetime
 

@@ -10,12 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sinergi.accounts.models import Unit
 from sinergi.accounts.permissions import has_perm
+from sinergi.core import clock
 from sinergi.elections.models import PollingStation
 from sinergi.operations.models import Alert
 from sinergi.regions.models import Region
@@ -74,7 +74,7 @@ def movement_detail(request, pk: int):
         "timeline": selectors.custody_timeline(chain), "leg_events": selectors.leg_events(m),
         "alerts": list(alerts) + list(leg_alerts), "tps": tps,
         "can_record": has_perm(request.user, "escort.handover"),
-        "eta": selectors.current_eta(m, timezone.now()),
+        "eta": selectors.current_eta(m, clock.now()),
         "deadline": services.tps_deadline(m.election) if m.direction == Direction.DISTRIBUTION else None,
     })
 
@@ -90,7 +90,7 @@ def field_event(request, pk: int):
     form = FieldEventForm(request.POST or None, movement=m, tps_choices=tps_choices)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        at = d.get("at") or timezone.now()
+        at = d.get("at") or clock.now()
         try:
             if d["action"] in ("departure", "arrival"):
                 leg = m.legs.get(order=d["leg"])

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sinergi.core import clock
 from sinergi.core.services import audit_log
 from sinergi.elections.models import Election, PollingStation
 
@@ -94,7 +95,7 @@ def resolve_satisfied(election: Election, now: dt.datetime) -> int:
 
 
 def tick(now: dt.datetime | None = None) -> dict:
-    now = now or timezone.now()
+    now = now or clock.now()
     today = timezone.localtime(now).date()
     out: dict = {}
     for election in Election.objects.filter(voting_date__range=(today - dt.timedelta(days=3),

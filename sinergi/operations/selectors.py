@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit
 from sinergi.accounts.permissions import has_perm
 from sinergi.accounts.selectors import is_global, scope_units
+from sinergi.core import clock
 from sinergi.elections.models import PollingStation
 
 from .models import KIND_ORDER, Alert, AlertKind, CheckIn, CheckInKind, TpsStatus
@@ -67,7 +67,7 @@ def visible_polres(user) -> list[Unit]:
 def coverage_by_polres(user, *, election, at=None) -> list[dict]:
     """Per Polres in the user's scope: TPS total and how many reported each step by `at` (default now), problem
     check-ins, open missing-check-in alerts. Reads the per-TPS status rows (one row per TPS)."""
-    at = at or timezone.now()
+    at = at or clock.now()
     units = visible_polres(user)
     if not units:
         return []

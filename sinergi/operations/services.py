@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from sinergi.accounts.permissions import has_perm, require_perm
+from sinergi.core import clock
 from sinergi.core.services import audit_log
 from sinergi.elections.models import PollingStation
 
@@ -41,7 +42,7 @@ def alert_raise(*, election, key: str, kind: str, message: str, severity: int = 
             return existing, False
         with transaction.atomic():
             existing.resolved_at = None
-            existing.raised_at = at or timezone.now()
+            existing.raised_at = at or clock.now()
             existing.message = message
             existing.save(update_fields=["resolved_at", "raised_at", "message"])
             audit_log(actor=None, action="ops.alert.reopen", obj=existing, data={"key": key})
@@ -54,7 +55,7 @@ def alert_raise(*, election, key: str, kind: str, message: str, severity: int = 
                 polling_station=polling_station,
                 subject_type=subject._meta.label_lower if subject is not None else "",
                 subject_id=str(subject.pk) if subject is not None else "",
-                data=data or {}, raised_at=at or timezone.now(), due_at=due_at,
+                data=data or {}, raised_at=at or clock.now(), due_at=due_at,
             )
             audit_log(actor=None, action="ops.alert.raise", obj=alert, data={"key": key, "kind": kind})
     except IntegrityError:  # raised concurrently by another worker
@@ -69,7 +70,7 @@ def alert_resolve(*, key: str, reason: str = "", at: dt.datetime | None = None) 
         alert = Alert.objects.select_for_update().filter(key=key, resolved_at__isnull=True).first()
         if alert is None:
             return None
-        alert.resolved_at = at or timezone.now()
+        alert.resolved_at = at or clock.now()
         alert.save(update_fields=["resolved_at"])
         audit_log(actor=None, action="ops.alert.resolve", obj=alert, data={"key": key, "reason": reason})
     live.broadcast("alert", id=alert.pk)
@@ -81,7 +82,7 @@ def alert_acknowledge(*, actor, alert: Alert) -> Alert:
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
         if alert.acknowledged_at is None:
-            alert.acknowledged_at = timezone.now()
+            alert.acknowledged_at = clock.now()
             alert.acknowledged_by = actor
             alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
             audit_log(actor=actor, action="ops.alert.acknowledge", obj=alert)
@@ -95,7 +96,7 @@ def alert_resolve_many(*, alerts: list[Alert], reason: str = "", at: dt.datetime
     if not ids:
         return 0
     with transaction.atomic():
-        n = Alert.objects.filter(pk__in=ids, resolved_at__isnull=True).update(resolved_at=at or timezone.now())
+        n = Alert.objects.filter(pk__in=ids, resolved_at__isnull=True).update(resolved_at=at or clock.now())
         audit_log(actor=None, action="ops.alert.resolve_batch", object_type="operations.alert",
                   data={"ids": ids, "count": n, "reason": reason})
     live.broadcast("alert", count=n)
@@ -403,7 +404,7 @@ def _problem_report(actor, checkin: CheckIn, ps) -> None:
     channel = {"sms": Channel.SMS, "web": Channel.STAFF}.get(checkin.channel, Channel.API)
     text = checkin.note or f"Masalah dilaporkan dari TPS {ps.code} (laporan TPS tanpa uraian)"
     report, _created = report_submit(actor=actor, data=ReportInput(
-        key=f"checkin:{checkin.key}"[:100], text=text, channel=channel, occurred_at=min(checkin.at, timezone.now()),
+        key=f"checkin:{checkin.key}"[:100], text=text, channel=channel, occurred_at=min(checkin.at, clock.now()),
         tps_code=ps.code, lat=checkin.lat, lng=checkin.lng, raw={"checkin": checkin.pk}))
     CheckIn.objects.filter(pk=checkin.pk).update(report=report)
     checkin.report = report
@@ -430,7 +431,7 @@ def checkin_submit(*, actor, data, election=None) -> tuple[CheckIn, bool]:
     if not allowed:
         require_perm(actor, "checkin.submit")
     item = CheckInInput.parse(data)
-    now = timezone.now()
+    now = clock.now()
     try:
         election = _election(election)
         ps = _tps(election, item.tps) if election is not None else None
@@ -528,7 +529,7 @@ def checkin_submit_batch(*, actor, items: list, election=None) -> list[BatchResu
         raise ValidationError({"items": f"paling banyak {MAX_BATCH} butir"})
     election = _election(election)
     ctx = _Context(actor)
-    now = timezone.now()
+    now = clock.now()
     results: list[BatchResult] = []
     parsed: list[tuple[int, CheckInInput]] = []
     seen: dict[str, int] = {}
@@ -726,7 +727,7 @@ def checkin_sms_receive(*, message_id: str, sender: str, text: str) -> tuple[Che
     try:
         with transaction.atomic():
             sms = CheckInSms.objects.create(message_id=message_id[:100], sender=sender[:40], text=text or "",
-                                            received_at=timezone.now(), user=user, checkin=checkin, status=status,
+                                            received_at=clock.now(), user=user, checkin=checkin, status=status,
                                             reply=reply[:320])
             audit_log(actor=user, action="ops.checkin_sms", obj=sms,
                       data={"status": status, "checkin": checkin.pk if checkin else None})

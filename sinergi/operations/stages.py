@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from sinergi.core import clock
 from sinergi.elections.models import Election, Stage
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "operations"
@@ -141,7 +142,7 @@ def current_stage(election: Election, at: dt.datetime | None = None,
                   stages: tuple[Stage, ...] | None = None) -> Stage | None:
     """The most specific stage on the local day of `at`: the shortest covering stage (an umbrella stage such as
     the police operation only when nothing else covers the day)."""
-    day = timezone.localtime(at or timezone.now()).date()
+    day = timezone.localtime(at or clock.now()).date()
     covering = _covering(election, day, stages)
     specific = [s for s in covering if s.code not in UMBRELLA] or covering
     if not specific:
@@ -152,7 +153,7 @@ def current_stage(election: Election, at: dt.datetime | None = None,
 def active_ops(election: Election, at: dt.datetime | None = None,
                stages: tuple[Stage, ...] | None = None) -> ActiveOps:
     """Check-in kinds, forms and dashboard panels active at `at` (union over the stages covering the day)."""
-    day = timezone.localtime(at or timezone.now()).date()
+    day = timezone.localtime(at or clock.now()).date()
     covering = _covering(election, day, stages)
     acts = activities()
     kinds: set[str] = set()
@@ -193,7 +194,7 @@ def check_time(election: Election, kind: str, at: dt.datetime, tz: ZoneInfo,
 def calendar(election: Election, at: dt.datetime | None = None) -> list[dict]:
     """The stage calendar with what each stage activates, for the stages page."""
     acts = activities()
-    day = timezone.localtime(at or timezone.now()).date()
+    day = timezone.localtime(at or clock.now()).date()
     out = []
     for s in stages_of(election):
         a = acts.get(s.code)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sinergi.accounts.permissions import has_perm
+from sinergi.core import clock
 from sinergi.regions.selectors import default_election
 
 from . import labels, selectors, services, stages
@@ -34,14 +35,14 @@ def _moment(request) -> tuple[dt.datetime, bool]:
     calendar (rehearsals, replays, the day after)."""
     raw = (request.GET.get("at") or "").strip()
     if not raw:
-        return timezone.now(), False
+        return clock.now(), False
     try:
         value = dt.datetime.fromisoformat(raw)
     except ValueError:
         try:
             value = dt.datetime.combine(dt.date.fromisoformat(raw), dt.time(12, 0))
         except ValueError:
-            return timezone.now(), False
+            return clock.now(), False
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value, True
@@ -153,7 +154,7 @@ def checkin_page(request):
     JavaScript (plain form) and, with it, queues offline in localStorage and retries when back online."""
     _require(request.user, "checkin.submit")
     election = _election()
-    now = timezone.now()
+    now = clock.now()
     if request.method == "POST":
         data = {"key": request.POST.get("key") or f"web-{uuid.uuid4()}", "tps": request.POST.get("tps", ""),
                 "kind": request.POST.get("kind", ""), "note": request.POST.get("note", ""),

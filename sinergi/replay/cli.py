@@ -6,6 +6,11 @@
     sinergi replay [--url http://127.0.0.1:8000] [--token T | --tokens-file F] [--speed 10] [--from 06:00]
                    [--to 24:00] [--limit-tps N] [--seed S] [--concurrency C] [--batch] [--batch-size N]
                    [--only checkin,incident] [--verify auto|db|api|none] [--dry-run] [--json]
+                   [--exercise ID]
+
+With --exercise ID the replay drives a running exercise (latihan, docs/exercise.md): every request carries
+`X-Sinergi-Latihan: ID`, events are dated on the exercise's simulated day, paced at the exercise's speed and
+start at the exercise clock's current time (so the replay and the exercise clock agree); --speed is ignored.
 
 The TPS list and Polres come from the local database's default election (pilkada-2024). Events get the
 simulated time as "at"; keys are deterministic (same seed = same keys), so a second run stores nothing new.
@@ -49,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--retries", type=int, default=5)
     ap.add_argument("--dry-run", action="store_true", help="build the scenario and print its summary only")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--exercise", type=int, help="drive this running exercise (sends X-Sinergi-Latihan)")
     return ap
 
 
@@ -66,9 +72,10 @@ def _tokens(a: argparse.Namespace) -> dict[str, str]:
     return tokens
 
 
-def build_events(a: argparse.Namespace, election) -> tuple[list[scenario.Event], scenario.Config, int]:
+def build_events(a: argparse.Namespace, election, voting_date=None) -> tuple[list[scenario.Event], scenario.Config, int]:
     stations = local.load_stations(election, limit=a.limit_tps)
-    cfg_kw: dict[str, Any] = {"voting_date": election.voting_date, "seed": a.seed, "utc_offset_hours": a.utc_offset}
+    cfg_kw: dict[str, Any] = {"voting_date": voting_date or election.voting_date, "seed": a.seed,
+                              "utc_offset_hours": a.utc_offset}
     if a.incident_rate is not None:
         cfg_kw["incident_rate"] = a.incident_rate
     cfg = scenario.Config(**cfg_kw)
@@ -107,9 +114,22 @@ def main(argv: list[str]) -> int:
         print("sinergi replay: no election in the database (run `sinergi up` or `sinergi load-dataset`)",
               file=sys.stderr)
         return 2
-    events, cfg, n_tps = build_events(a, election)
+    ex = None
+    if a.exercise is not None:
+        try:
+            ex = local.exercise(a.exercise)
+        except ValueError as exc:
+            print(f"sinergi replay: {exc}", file=sys.stderr)
+            return 2
+        a.speed, a.utc_offset = float(ex["speed"]), ex["utc_offset"]
+        now_min = max(start, ex["now_min"])
+        a.start = f"{int(now_min // 60):02d}:{int(now_min % 60):02d}"
+        end = min(end, ex["end_min"])
+        a.end = f"{int(end // 60):02d}:{int(end % 60):02d}"
+        start = scenario.parse_clock(a.start)
+    events, cfg, n_tps = build_events(a, election, ex["date"] if ex else None)
     window = f"{a.start}-{a.end}"
-    head = {"election": election.code, "tps": n_tps, "window": window, "utc_offset": a.utc_offset,
+    head = {"election": election.code, "exercise": ex["id"] if ex else None, "tps": n_tps, "window": window, "utc_offset": a.utc_offset,
             "speed": a.speed, "seed": a.seed, "scenario": scenario.summary(events),
             "wall_seconds_planned": round((end - start) * 60 / a.speed, 1) if a.speed > 0 else 0}
     if a.dry_run:
@@ -128,7 +148,7 @@ def main(argv: list[str]) -> int:
 
     opts = driver.Options(url=a.url, tokens=tokens, start=cfg.local(start), speed=a.speed,
                           concurrency=a.concurrency, batch=a.batch, batch_size=a.batch_size, retries=a.retries,
-                          progress=progress)
+                          progress=progress, headers={"X-Sinergi-Latihan": str(ex["id"])} if ex else {})
     if not a.json:
         print(f"replay: {election.code}, {n_tps:,} TPS, window {window} (UTC{a.utc_offset:+g}) at "
               f"{'full speed' if a.speed <= 0 else f'{a.speed:g}x'}: {len(events):,} events "
@@ -139,7 +159,8 @@ def main(argv: list[str]) -> int:
     if verify == "auto":
         verify = "db" if urlsplit(a.url).hostname in ("127.0.0.1", "localhost", "::1") else "api"
     if verify == "db":
-        report["verify"] = {"method": "db", "channels": local.verify_db(result)}
+        report["verify"] = {"method": "db", "channels": local.verify_db_in_exercise(result, ex["exercise"]) if ex
+                            else local.verify_db(result)}
     elif verify == "api":
         report["verify"] = {"method": "api", "channels": verify_api(result, opts)}
     lost = sum(c["lost"] for c in report.get("verify", {}).get("channels", {}).values())

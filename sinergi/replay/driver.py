@@ -56,6 +56,7 @@ class Options:
     retries: int = 5
     timeout: float = 60.0
     progress: Any = None                 # callable(str) for progress lines, or None
+    headers: dict[str, str] = field(default_factory=dict)  # extra headers, e.g. X-Sinergi-Latihan (exercise)
 
 
 @dataclass
@@ -230,7 +231,7 @@ async def drive(events: Sequence[Event], opts: Options) -> Result:
             path, body = route.batch, {route.batch_field: [_wire(e.body) for e in job.events]}
         payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         headers = {"Authorization": f"Token {job.token}", "Content-Type": "application/json",
-                   "Accept": "application/json"}
+                   "Accept": "application/json", **opts.headers}
         result.lags.append(max(0.0, loop.time() - job.due))
         reason = ""
         for attempt in range(opts.retries + 1):

@@ -8,6 +8,7 @@ delete or deactivate them on a production system.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Iterable
@@ -180,3 +181,29 @@ def verify_db(result) -> dict[str, dict[str, int]]:
         stored = stored_keys(channel, keys)
         out[channel] = {"answered": len(keys), "stored": stored, "lost": len(keys) - stored}
     return out
+
+
+def exercise(exercise_id: int) -> dict[str, Any]:
+    """The running exercise a replay drives: its date, speed, simulated now and window end (local minutes)."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from sinergi.exercises.models import Exercise, ExerciseStatus
+
+    ex = Exercise.objects.filter(pk=exercise_id).first()
+    if ex is None or ex.status != ExerciseStatus.RUNNING:
+        raise ValueError(f"exercise {exercise_id} is not running (sinergi exercise status)")
+    tz = ZoneInfo(ex.tz)
+    sim_now = timezone.localtime(ex.clock().at(timezone.now()), tz)
+    midnight = dt.datetime.combine(ex.sim_date, dt.time(0), tzinfo=tz)
+    return {"exercise": ex, "id": ex.pk, "date": ex.sim_date, "speed": ex.speed,
+            "utc_offset": sim_now.utcoffset().total_seconds() / 3600,
+            "now_min": (sim_now - midnight).total_seconds() / 60, "end_min": (ex.sim_end - midnight).total_seconds() / 60}
+
+
+def verify_db_in_exercise(result, ex) -> dict[str, dict[str, int]]:
+    from sinergi.core import sandbox
+
+    with sandbox.enter(ex.clock()):
+        return verify_db(result)

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from sinergi.core import clock
 from sinergi.core.models import AuditEvent
 from sinergi.core.services import RunRecorder, audit_log, taskrun_create
 
@@ -76,7 +77,7 @@ def report_request(*, actor, election, scope_unit, kind: str = ReportKind.ON_DEM
     region_code = permissions.unit_region_code(scope_unit)
     if not region_code:
         raise ValidationError({"scope_unit": _("Satuan ini belum memiliki wilayah hukum.")})
-    now = timezone.now()
+    now = clock.now()
     end = period_end or now
     report_date = timezone.localtime(end, timezone.get_default_timezone()).date()
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -115,7 +116,7 @@ def report_request(*, actor, election, scope_unit, kind: str = ReportKind.ON_DEM
 
 def _store_file(report: SituationReport, fmt: str, language: str, data: bytes) -> ReportFile:
     f = ReportFile.objects.create(report=report, format=fmt, language=language, data=data, sha256=sha256_hex(data),
-                                  size=len(data), created_at=timezone.now())
+                                  size=len(data), created_at=clock.now())
     audit_log(actor=None, action="sitrep.file_stored", obj=f, data={
         "report": report.pk, "format": fmt, "language": language, "sha256": f.sha256, "size": f.size})
     return f
@@ -154,7 +155,7 @@ def report_generate(*, report_id: int) -> SituationReport:
                     period_end__lte=report.period_end).exclude(pk=report.pk)
                     .order_by("-period_end", "-version", "-id").first())
                 report.status = ReportStatus.DONE
-                report.generated_at = timezone.now()
+                report.generated_at = clock.now()
                 report.save()
                 audit_log(actor=report.generated_by, action="sitrep.generated", obj=report, data={
                     "content_sha256": report.content_sha256,
@@ -221,7 +222,7 @@ def deliveries_send(*, report: SituationReport, now: dt.datetime | None = None) 
     """One delivery per active subscription whose owner may read the report; the first attempt right away."""
     if report.status != ReportStatus.DONE:
         return []
-    now = now or timezone.now()
+    now = now or clock.now()
     out = []
     for sub in _recipients(report):
         try:
@@ -276,7 +277,7 @@ def webhook_payload(delivery: Delivery) -> bytes:
                    "election": report.election.code, "kind": report.kind, "version": report.version,
                    "period_start": report.period_start, "period_end": report.period_end,
                    "content_sha256": report.content_sha256, "files": files},
-        "summary": _summary(report), "sent_at": timezone.now(),
+        "summary": _summary(report), "sent_at": clock.now(),
     })
 
 
@@ -321,7 +322,7 @@ def _send_webhook(delivery: Delivery) -> None:
 def delivery_attempt(*, delivery: Delivery, now: dt.datetime | None = None) -> Delivery:
     """Send once. In-app deliveries are the notification itself; e-mail and webhook failures are retried
     (RETRY_BACKOFF) and counted; after MAX_ATTEMPTS the delivery is marked failed."""
-    now = now or timezone.now()
+    now = now or clock.now()
     error = ""
     try:
         if delivery.channel == Channel.EMAIL:
@@ -355,7 +356,7 @@ def delivery_mark_read(*, actor, delivery: Delivery) -> Delivery:
     if delivery.subscription.user_id != getattr(actor, "pk", None):
         raise PermissionDenied("not your notification")
     if delivery.read_at is None:
-        delivery.read_at = timezone.now()
+        delivery.read_at = clock.now()
         with transaction.atomic():
             delivery.save(update_fields=["read_at"])
             audit_log(actor=actor, action="sitrep.delivery.read", obj=delivery)

@@ -16,8 +16,8 @@ from datetime import datetime
 
 import numpy as np
 from django.db import connection, transaction
-from django.utils import timezone
 
+from sinergi.core import clock
 from sinergi.engine.risk import (
     IncidentParams,
     RiskModelSpec,
@@ -211,7 +211,7 @@ def recompute_store(model: RiskModel) -> dict:
     specs = spec_for(model)
     scored = score_tps(model, specs)
     t1 = time.perf_counter()
-    now = timezone.now()
+    now = clock.now()
     res = scored.result
     table = scored.table
     codes = [ind.code for ind in specs.tps_indicators]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from sinergi.core import clock
 
 from .models import Indicator, RiskModel
 from .services import MODEL_FIELDS
@@ -16,7 +17,7 @@ class ObservationForm(forms.Form):
     region_code = forms.CharField(label=_("Kode wilayah (untuk indikator IKP)"), required=False)
     indicator = forms.ModelChoiceField(label=_("Indikator"), queryset=Indicator.objects.filter(is_active=True))
     value = forms.CharField(label=_("Nilai (ya/tidak, jumlah, proporsi 0–1 atau indeks 0–100)"))
-    observed_on = forms.DateField(label=_("Tanggal pengamatan"), initial=timezone.localdate,
+    observed_on = forms.DateField(label=_("Tanggal pengamatan"), initial=clock.localdate,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     evidence_text = forms.CharField(label=_("Bukti/keterangan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     evidence_file = forms.FileField(label=_("Berkas bukti"), required=False)

@@ -24,8 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from sinergi.core import clock
 from sinergi.core.models import TaskRun
 from sinergi.core.services import RunRecorder, audit_log, taskrun_create
 from sinergi.elections.importers import (
@@ -162,7 +162,7 @@ def validate(table, election, actor) -> ObsValidation:
     region_codes = {_cell_text(cell(c, "kode_wilayah")) for _n, c in table.rows if cell(c, "kode_wilayah")}
     regions = set(Region.objects.filter(code__in=region_codes).values_list("code", flat=True))
     scope = jurisdiction_codes(actor) if actor is not None else None
-    today = timezone.localdate()
+    today = clock.localdate()
     row_errors: dict[int, list[RowError]] = {}
     seen: dict[tuple, list[int]] = {}
 

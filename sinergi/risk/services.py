@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from sinergi.core import clock
 from sinergi.core.models import TaskRun
 from sinergi.core.services import RunRecorder, audit_log, taskrun_create
 from sinergi.elections.models import Election, PollingStation
@@ -281,7 +282,7 @@ def _publish(actor, model: RiskModel, *, request_recompute: bool = True) -> Risk
     RiskModel.objects.filter(pk__in=[p.pk for p in previous]).update(status=ModelStatus.RETIRED)
     model.status = ModelStatus.PUBLISHED
     model.published_by = _user(actor)
-    model.published_at = timezone.now()
+    model.published_at = clock.now()
     model.save(update_fields=["status", "published_by", "published_at"])
     audit_log(actor=actor, action="risk.model_publish", obj=model,
               data={"version": model.version, "retired": [p.version for p in previous]})
@@ -350,7 +351,7 @@ def observation_create(*, actor, indicator: Indicator, value: Any, observed_on: 
     if not indicator.is_active:
         raise ValidationError({"indicator": "Indikator tidak aktif (inactive indicator)."})
     check_target_scope(actor, polling_station=polling_station, region=region)
-    if observed_on > timezone.localdate():
+    if observed_on > clock.localdate():
         raise ValidationError({"observed_on": "Tanggal pengamatan tidak boleh di masa depan (date in the future)."})
     try:
         number = parse_value(indicator, value)
@@ -424,7 +425,7 @@ def risk_demo_observations(*, election: Election | None = None, actor=None, seed
                .values_list("id", "district_code", "regency_code"))
     values, observed = demo.generate([t[1] for t in tps], [t[2] for t in tps],
                                      [indicators[r.code].value_type for r in rows], rows, seed=seed)
-    now = timezone.now()
+    now = clock.now()
     obs_rows = []
     ind_ids = [indicators[r.code].pk for r in rows]
     for i, (ps, _d, _r) in enumerate(tps):
@@ -490,7 +491,7 @@ def _incident_points(election, now: dt.datetime | None = None) -> tuple[np.ndarr
     rows = list(qs.values_list(*fields))
     if not rows:
         return empty
-    now = now or timezone.now()
+    now = now or clock.now()
     lat = np.array([r[0] for r in rows], dtype=np.float64)
     lng = np.array([r[1] for r in rows], dtype=np.float64)
     age = np.array([(now - r[2]).total_seconds() / 86400.0 for r in rows], dtype=np.float64)

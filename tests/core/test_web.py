@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count, Sum
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from sinergi.accounts.choices import AgencyKind
 from sinergi.core.selectors import dataset_status
@@ -141,8 +141,14 @@ def test_dashboard_shows_the_pilkada_stage_timeline(client_in, web_data):
 
 def test_dashboard_highlights_current_and_next_stage(client_in, web_data, monkeypatch):
     voting = Stage.objects.get(election__code="pilkada-2024", code="voting")
-    monkeypatch.setattr("sinergi.core.views.timezone.localdate", lambda: voting.start_date - timedelta(days=1))
-    html = client_in.get("/").content.decode()
+    from sinergi.core import sandbox
+    from sinergi.core.clock import ExerciseClock
+
+    # the day before voting, on the one clock (an exercise clock without a database of its own)
+    day_before = timezone.make_aware(datetime.combine(voting.start_date - timedelta(days=1), time(12)))
+    with sandbox.enter(ExerciseClock(exercise_id=0, sim_start=day_before, sim_end=day_before,
+                                     started_at=timezone.now(), speed=1)):
+        html = client_in.get("/").content.decode()
     current = re.findall(r'<li class="current">\s*([^<]+?)\s*<', html)
     nxt = re.findall(r'<li class="next">\s*([^<]+?)\s*<', html)
     assert nxt == [voting.name]

@@ -20,6 +20,14 @@
     el.setAttribute("data-status", cls || "queued");
     el.textContent = "TPS " + item.tps + " · " + item.label + " · " + text;
   }
+  // Inside an exercise (latihan) the banner carries the exercise clock: reports get the simulated time and are sent
+  // to the exercise even if the phone leaves it before they go out.
+  var ex = document.querySelector("[data-latihan-clock]");
+  function now() {
+    if (!ex) return new Date();
+    var c = ex.getAttribute("data-latihan-clock").split(",").map(Number);
+    return new Date(Math.min(c[3], Math.max(c[0], c[0] + (Date.now() - c[1]) * c[2])));
+  }
   var sending = false;
   function flush() {
     if (sending) return;
@@ -28,7 +36,8 @@
     sending = true;
     var item = q[0];
     fetch(T.api, { method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+      headers: Object.assign({ "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+        item.latihan ? { "X-Sinergi-Latihan": item.latihan } : {}),
       body: JSON.stringify({ key: item.key, tps: item.tps, kind: item.kind, at: item.at, note: item.note || "" }) })
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (body) {
@@ -55,7 +64,8 @@
       ev.preventDefault();
       var btn = form.querySelector("button[data-kind]");
       var note = form.querySelector("input[name=note]");
-      var item = { key: key(), tps: form.tps.value, kind: form.kind.value, at: new Date().toISOString(),
+      var item = { key: key(), tps: form.tps.value, kind: form.kind.value, at: now().toISOString(),
+        latihan: ex ? ex.getAttribute("data-latihan") : "",
         note: note ? note.value : "", label: btn ? btn.textContent.trim() : form.kind.value };
       var q = load(); q.push(item); save(q);
       show(item, T.queued, "");
