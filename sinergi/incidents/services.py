@@ -547,19 +547,69 @@ def _candidates(category: Category, at: dt.datetime, res: location.Resolved) -> 
     return out
 
 
+def _dup_items(at: dt.datetime) -> tuple[list, dict[str, Incident]]:
+    """Open incidents of the last/next 24 hours, with or without a place, as duplicate candidates."""
+    from sinergi.engine.incidents.triage import DupItem
+
+    from . import triage
+
+    window = dt.timedelta(hours=12)
+    qs = (Incident.objects.filter(occurred_at__gte=at - window, occurred_at__lte=at + window,
+                                  status__in=OPEN_STATUSES, merged_into__isnull=True)
+          .select_related("category", "tps").order_by("-occurred_at")[:200])
+    items, by_key = [], {}
+    for inc in qs:
+        cats = tuple(c for c, _ in (inc.triage or {}).get("top3", [])) or (inc.category.code,)
+        if cats[0] != inc.category.code:
+            cats = (inc.category.code, *cats)
+        fp = (inc.triage or {}).get("fingerprint") or triage.fingerprint_of(inc.description)
+        items.append(DupItem(key=str(inc.pk), at=triage.naive(inc.occurred_at), fingerprint=fp, categories=cats,
+                             place=inc.tps.code if inc.tps_id else (inc.region_id or None), lat=inc.lat, lng=inc.lng))
+        by_key[str(inc.pk)] = inc
+    return items, by_key
+
+
 def report_process(*, report_id: int) -> Report | None:
-    """Locate, categorise, deduplicate and route one stored report. Idempotent: a processed report is skipped."""
+    """Locate, triage (place from text, category, severity, bodies, duplicates), deduplicate and route one
+    stored report. Idempotent: a processed report is skipped. Every channel ends here."""
+    from . import triage
+
     with transaction.atomic():
         report = (Report.objects.select_for_update().filter(pk=report_id, processing=ProcessingStatus.PENDING)
                   .first())
         if report is None:
             return None
         sms = report.raw.get("sms") if isinstance(report.raw, dict) else None
-        res = location.resolve(tps_code=report.tps_code, lat=report.lat, lng=report.lng, place_text=report.place_text,
-                               region_code=(sms or {}).get("region_code") or "",
+        res = location.resolve(tps_code=report.tps_code, lat=report.lat, lng=report.lng,
+                               place_text=report.place_text, region_code=(sms or {}).get("region_code") or "",
                                tps_number=(sms or {}).get("tps_number"))
         description = (sms or {}).get("description") or report.text
-        suggested, prob = category_suggest(description)
+        at = report.occurred_at or report.received_at
+        items, by_key = _dup_items(at)
+        try:
+            tri = triage.triage_text(report.text, at=at, place_text=report.place_text, earlier=items,
+                                     lat=report.lat if report.lat is not None else res.lat,
+                                     lng=report.lng if report.lng is not None else res.lng)
+        except Exception:  # never lose a report to triage: store it untriaged, staff triage by hand
+            log.exception("triage of report %s failed", report.pk)
+            tri = None
+        tri_json = triage.result_json(tri, report.text) if tri is not None else {"error": "triase gagal"}
+        by_name = res.method.startswith(("name", "fuzzy"))  # the older name matcher over place_text only
+        if tri is not None and by_name and (tri.out_of_area or (tri.place.code and tri.place.method == "exact")):
+            res = location.Resolved(notes=res.notes)  # the gazetteer's reading of the whole text wins
+        out_of_area = bool(tri is not None and tri.out_of_area and res.region is None)
+        if tri is not None and res.region is None and tri.place.code and not out_of_area:
+            region = Region.objects.filter(code=tri.place.code).first()
+            if region is not None:
+                res.region, res.status = region, LocationStatus.APPROXIMATE
+                res.method = f"text:{tri.place.level}"
+                res.lat, res.lng = region.lat, region.lng
+        if tri is not None and tri.place.code is None and report.place_text:
+            res.notes.append(f"nama tempat '{report.place_text}' tidak ditemukan atau ambigu")
+        if out_of_area:
+            res.notes.append("di luar wilayah: tidak ditempatkan di provinsi ini, antrean penerusan")
+        suggested = Category.objects.filter(code=tri.category).first() if tri is not None else None
+        prob = tri.category_confidence if tri is not None else None
         category = Category.objects.filter(code=report.category_hint, active=True).first() if report.category_hint \
             else None
         category = category or suggested or Category.objects.get(code="other")
@@ -567,41 +617,47 @@ def report_process(*, report_id: int) -> Report | None:
         report.location_status, report.location_method = res.status, res.method
         report.suggested_category, report.suggestion_probability = suggested, prob
         report.category = category
+        report.triage, report.out_of_area = tri_json, out_of_area
         if res.lat is not None and report.lat is None:
             report.lat, report.lng = res.lat, res.lng
-        unreadable = bool(sms) and bool(sms.get("problems")) and not report.category_hint
-        at = report.occurred_at or report.received_at
-        cands = _candidates(category, at, res)
+        unreadable = bool(sms) and bool(sms.get("problems")) and not report.category_hint and not (
+            tri is not None and tri.category_confidence >= 0.3)
+        cands = _candidates(category, at, res) if not out_of_area else []
         match = best_match(
             Candidate(key=0, at=at, category=category.code, text=description, lat=report.lat, lng=report.lng,
                       place=res.place_code),
             [c for c, _ in cands], DEDUP)
-        if match is not None:
-            incident = next(i for c, i in cands if c.key == match.key)
+        incident = next(i for c, i in cands if c.key == match.key) if match is not None else None
+        score = match.score if match is not None else None
+        if incident is None and tri is not None and tri.duplicate_of in by_key:
+            incident, score = by_key[tri.duplicate_of], tri.duplicate_score
+        if incident is not None:
             Incident.objects.filter(pk=incident.pk).update(report_count=F("report_count") + 1,
                                                            last_reported_at=report.received_at)
-            report.incident, report.dedup_score = incident, match.score
+            report.incident, report.dedup_score = incident, score
             _timeline(incident, TimelineKind.CORROBORATED, note=report.text[:300],
-                      data={"report": report.pk, "channel": report.channel, "score": round(match.score, 3)})
+                      data={"report": report.pk, "channel": report.channel, "score": round(score or 0, 3)})
         else:
-            incident = _incident_from_report(report, category, res, description)
+            incident = _incident_from_report(report, category, res, description, tri=tri_json)
             report.incident = incident
         report.processing = ProcessingStatus.UNPARSED if unreadable else ProcessingStatus.DONE
         if res.notes:
             report.raw = {**(report.raw or {}), "location_notes": res.notes}
         report.save()
         audit_log(actor=None, action="incident.report_processed", obj=report,
-                  data={"incident": incident.pk, "merged": match is not None, "category": category.code,
-                        "suggested": suggested.code if suggested else None, "location": res.status})
+                  data={"incident": incident.pk, "merged": report.dedup_score is not None, "category": category.code,
+                        "suggested": suggested.code if suggested else None, "location": res.status,
+                        "out_of_area": out_of_area, "severity": tri.severity if tri is not None else None})
     transaction.on_commit(lambda: _broadcast_incident(incident.pk))
     return report
 
 
-def _incident_from_report(report: Report, category: Category, res: location.Resolved, description: str
-                          ) -> Incident:
+def _incident_from_report(report: Report, category: Category, res: location.Resolved, description: str,
+                          tri: dict | None = None) -> Incident:
     occurred = report.occurred_at or report.received_at
+    tri = tri or {}
     agency, unit, shared = route(category, res.region)
-    severity = report.severity_hint or category.default_severity
+    severity = report.severity_hint or tri.get("severity") or category.default_severity
     region = res.region
     incident = Incident.objects.create(
         category=category, severity=severity, title=description[:120] or category.name, description=description,
@@ -609,6 +665,7 @@ def _incident_from_report(report: Report, category: Category, res: location.Reso
         lat=report.lat, lng=report.lng, region=region, tps=res.tps,
         regency_code=region.code[:5] if region is not None and len(region.code) >= 5 else "",
         location_status=res.status, agency_code=agency, assigned_unit=unit, report_count=1,
+        out_of_area=bool(report.out_of_area), triage=tri, fatalities=tri.get("fatalities") or None,
     )
     if shared:
         incident.shared_units.add(*shared)

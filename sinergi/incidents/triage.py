@@ -126,8 +126,9 @@ def naive(ts: dt.datetime | None) -> dt.datetime | None:
 
 
 def triage_text(text: str, *, at: dt.datetime | None = None, place_text: str = "",
-                earlier: list[DupItem] | tuple = ()) -> TriageResult:
-    return triager().triage(text, at=naive(at), place_text=place_text, earlier=earlier)
+                earlier: list[DupItem] | tuple = (), lat: float | None = None, lng: float | None = None
+                ) -> TriageResult:
+    return triager().triage(text, at=naive(at), place_text=place_text, earlier=earlier, lat=lat, lng=lng)
 
 
 def dev_set() -> list[dict]:
@@ -155,3 +156,16 @@ def evaluate(triager_obj: Triager | None = None, *, split: str = "test") -> dict
 
     rows = [r for r in dev_set() if split == "all" or r["split"] == split]
     return evaluate_rows(triager_obj or triager(with_db=False), rows)
+
+
+def fingerprint_of(text: str) -> str:
+    from sinergi.engine.incidents.triage import fingerprint
+
+    return fingerprint(text or "")
+
+
+def result_json(tri: TriageResult, text: str) -> dict:
+    """What is stored on the report and the incident: the suggestions with their reasons."""
+    d = tri.to_json()
+    d["fingerprint"] = fingerprint_of(text)
+    return d

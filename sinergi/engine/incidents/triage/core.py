@@ -94,7 +94,8 @@ class Triager:
         self.voting_day, self.dup_params = voting_day, dup_params
 
     def triage(self, text: str, *, at: datetime | None = None, place_text: str = "",
-               earlier: Sequence[DupItem] = (), key: str = "") -> TriageResult:
+               earlier: Sequence[DupItem] = (), key: str = "", lat: float | None = None,
+               lng: float | None = None) -> TriageResult:
         """Triage one report. ``earlier`` are the items it may duplicate (same file, or open incidents)."""
         notes: list[str] = []
         raw = text or ""
@@ -133,7 +134,8 @@ class Triager:
             route_reasons.append("di luar wilayah: diteruskan ke instansi provinsi yang bersangkutan")
         dup = None
         if earlier and words:
-            item = self.dup_item(key, at or datetime.min, cleaned, tuple(c for c, _ in top3), place.code)
+            item = DupItem(key=key, at=at or datetime.min, fingerprint=fingerprint(cleaned),
+                           categories=tuple(c for c, _ in top3), place=place.code, lat=lat, lng=lng)
             dup = find_duplicate(item, earlier, self.dup_params)
         return TriageResult(
             category=top, top3=top3, labels=tuple(labels), election_related=election_related,

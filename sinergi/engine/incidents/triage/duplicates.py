@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
+from ..dedup import haversine_km
 from .normalise import features
 
 __all__ = ["DupItem", "DupParams", "fingerprint", "similarity", "find_duplicate"]
@@ -17,7 +18,8 @@ __all__ = ["DupItem", "DupParams", "fingerprint", "similarity", "find_duplicate"
 
 @dataclass(frozen=True)
 class DupParams:
-    window: timedelta = timedelta(hours=24)
+    window: timedelta = timedelta(hours=12)
+    max_km: float = 5.0
     min_with_place: float = 0.55
     min_without_place: float = 0.68
 
@@ -29,6 +31,8 @@ class DupItem:
     fingerprint: str  # see :func:`fingerprint`
     categories: tuple[str, ...]  # top-3 (or the confirmed category)
     place: str | None = None  # Kemendagri code or TPS code when known
+    lat: float | None = None
+    lng: float | None = None
 
 
 def fingerprint(text: str) -> str:
@@ -74,6 +78,10 @@ def find_duplicate(new: DupItem, earlier: Sequence[DupItem], params: DupParams =
         agree = _places_agree(new.place, c.place)
         if agree is False:
             continue
+        if None not in (new.lat, new.lng, c.lat, c.lng):
+            if haversine_km(new.lat, new.lng, c.lat, c.lng) > params.max_km:  # type: ignore[arg-type]
+                continue
+            agree = True
         s = similarity(new.fingerprint, c.fingerprint)
         need = params.min_with_place if agree else params.min_without_place
         if s >= need and (best is None or s > best[1]):
