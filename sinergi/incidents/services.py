@@ -792,6 +792,67 @@ def incident_update(*, actor, incident: Incident, category: Category | None = No
 
 
 @transaction.atomic
+def incident_triage_correct(*, actor, incident: Incident, category: Category | None = None,
+                            severity: int | None = None, region_code: str | None = None,
+                            out_of_area: bool | None = None, fatalities: int | None = None,
+                            note: str = "") -> Incident:
+    """Staff confirm or correct the triage suggestions. Each decision is stored as a TriageCorrection (what was
+    suggested, what staff set; the retraining reads them) and audited; the incident takes the staff's values."""
+    from .models import TriageCorrection
+
+    inc = _lock(incident)
+    tri = inc.triage or {}
+    report = inc.reports.order_by("received_at").first()
+    rows: list[tuple[str, str, str]] = []
+    if category is not None:
+        rows.append(("category", str(tri.get("category", "")), category.code))
+    if severity is not None:
+        if not 1 <= severity <= 4:
+            raise ValidationError({"severity": "keparahan 1-4"})
+        rows.append(("severity", str(tri.get("severity", "")), str(severity)))
+    fields = []
+    if region_code is not None:
+        region = Region.objects.filter(code=region_code).first() if region_code else None
+        if region_code and region is None:
+            raise ValidationError({"region": "kode wilayah tidak dikenal"})
+        rows.append(("place", str((tri.get("place") or {}).get("code") or ""), region_code))
+        inc.region = region
+        inc.regency_code = region.code[:5] if region is not None and len(region.code) >= 5 else ""
+        if region is not None:
+            inc.lat, inc.lng, inc.location_status = region.lat, region.lng, LocationStatus.APPROXIMATE
+            inc.out_of_area = False
+        fields += ["region", "regency_code", "lat", "lng", "location_status", "out_of_area"]
+    if out_of_area is not None:
+        rows.append(("out_of_area", str(bool((tri.get("place") or {}).get("out_of_area"))), str(out_of_area)))
+        inc.out_of_area = out_of_area
+        if out_of_area:  # never placed inside the province
+            inc.region, inc.regency_code, inc.lat, inc.lng = None, "", None, None
+            inc.location_status = LocationStatus.UNRESOLVED
+        fields += ["out_of_area", "region", "regency_code", "lat", "lng", "location_status"]
+    if fatalities is not None:
+        if fatalities < 0 or fatalities > 100000:
+            raise ValidationError({"fatalities": "jumlah korban jiwa tidak sah"})
+        rows.append(("fatalities", str(tri.get("fatalities", "")), str(fatalities)))
+        inc.fatalities = fatalities
+        fields.append("fatalities")
+    if not rows:
+        raise ValidationError({"triage": "tidak ada yang dikonfirmasi atau dikoreksi"})
+    TriageCorrection.objects.bulk_create([
+        TriageCorrection(incident=inc, report=report, field=f, suggested=sug[:40], corrected=cor[:40],
+                         actor=_user(actor)) for f, sug, cor in rows])
+    if fields:
+        inc.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
+    _timeline(inc, TimelineKind.NOTE, actor=actor, note=note or "Triase dikonfirmasi/dikoreksi",
+              data={"triage": [{"field": f, "suggested": s, "corrected": c} for f, s, c in rows]})
+    audit_log(actor=actor, action="incident.triage_corrected", obj=inc,
+              data={"fields": [{"field": f, "suggested": s, "corrected": c} for f, s, c in rows]})
+    if category is not None or severity is not None:
+        incident_update(actor=actor, incident=inc, category=category, severity=severity, note=note)
+    transaction.on_commit(lambda: _broadcast_incident(inc.pk))
+    return inc
+
+
+@transaction.atomic
 def incident_note(*, actor, incident: Incident, note: str) -> TimelineEntry:
     if not note.strip():
         raise ValidationError({"note": "catatan kosong"})

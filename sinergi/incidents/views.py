@@ -139,6 +139,16 @@ def incident_action(request, pk: int):
             services.incident_update(actor=request.user, incident=inc, category=cat,
                                      severity=int(sev) if sev and sev.isdigit() else None,
                                      note=request.POST.get("note", ""))
+        elif act == "triage":
+            require(request.user, "incident.triage")
+            cat = Category.objects.filter(code=request.POST.get("category", "")).first()
+            sev, fat = request.POST.get("severity", ""), request.POST.get("fatalities", "")
+            place = request.POST.get("region", "").strip()
+            ooa = request.POST.get("out_of_area")
+            services.incident_triage_correct(
+                actor=request.user, incident=inc, category=cat, severity=int(sev) if sev.isdigit() else None,
+                region_code=place or None, out_of_area=None if ooa in (None, "") else ooa == "1",
+                fatalities=int(fat) if fat.isdigit() else None, note=request.POST.get("note", ""))
         elif act == "note":
             require(request.user, "incident.view")
             services.incident_note(actor=request.user, incident=inc, note=request.POST.get("note", ""))
