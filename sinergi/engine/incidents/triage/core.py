@@ -89,9 +89,9 @@ class Triager:
 
     def __init__(self, gazetteer: Gazetteer, model: LinearModel, categories: Mapping[str, CategoryFacts],
                  rules: Sequence[RouteRule], *, voting_day: datetime | None = None,
-                 dup_params: DupParams = DupParams()) -> None:
+                 dup_params: DupParams | None = None) -> None:
         self.gazetteer, self.model, self.categories, self.rules = gazetteer, model, categories, list(rules)
-        self.voting_day, self.dup_params = voting_day, dup_params
+        self.voting_day, self.dup_params = voting_day, dup_params or DupParams()
 
     def triage(self, text: str, *, at: datetime | None = None, place_text: str = "",
                earlier: Sequence[DupItem] = (), key: str = "", lat: float | None = None,

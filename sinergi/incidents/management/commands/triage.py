@@ -18,7 +18,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         from sinergi.engine.incidents.triage import clean
-
         from sinergi.incidents.triage import triager
 
         path = opts["jsonl"]
