@@ -262,7 +262,8 @@ _INSERT_COLS = (("idempotency_key", "varchar"), ("channel", "varchar"), ("receiv
                 ("reporter_name", "varchar"), ("reporter_contact", "varchar"), ("anonymous", "bool"),
                 ("lat", "float8"), ("lng", "float8"), ("tps_code", "varchar"), ("place_text", "varchar"),
                 ("category_hint", "varchar"), ("severity_hint", "int2"), ("raw", "jsonb"), ("processing", "varchar"),
-                ("location_status", "varchar"), ("location_method", "varchar"), ("reply_text", "varchar"))
+                ("location_status", "varchar"), ("location_method", "varchar"), ("reply_text", "varchar"),
+                ("triage", "jsonb"), ("out_of_area", "bool"))
 
 
 def _insert_new(rows: list[tuple[ReportInput, object]], now: dt.datetime) -> dict[str, int]:
@@ -285,7 +286,7 @@ def _insert_new(rows: list[tuple[ReportInput, object]], now: dt.datetime) -> dic
     pending, unresolved = ProcessingStatus.PENDING.value, LocationStatus.UNRESOLVED.value
     values = [(d.key, d.channel, now, d.occurred_at, d.text, getattr(_user(a), "pk", None), d.reporter_name[:120],
                d.reporter_contact[:120], d.anonymous, d.lat, d.lng, d.tps_code[:24], d.place_text[:255],
-               d.category_hint[:40], d.severity_hint, json.dumps(d.raw or {}), pending, unresolved, "", "")
+               d.category_hint[:40], d.severity_hint, json.dumps(d.raw or {}), pending, unresolved, "", "", "{}", False)
               for d, a in rows]
     names = ", ".join(c for c, _ in _INSERT_COLS)
     table = Report._meta.db_table

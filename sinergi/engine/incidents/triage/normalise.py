@@ -42,13 +42,6 @@ _STOP = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-    return StemmerFactory().create_stemmer()
-
-
-@lru_cache(maxsize=1)
 def dictionary_words() -> frozenset[str]:
     """Sastrawi's Indonesian root-word list (about 30,000 words): a plain mention of a place name that is
     also an ordinary word ("batu", "baru") needs a cue word (desa, kota...) to count as a place."""
@@ -57,16 +50,47 @@ def dictionary_words() -> frozenset[str]:
     return frozenset(StemmerFactory().get_words())
 
 
+_PREFIXES = ("", "di", "ke", "se", "ber", "be", "ter", "te", "me", "mem", "men", "meng", "meny", "pe", "pem", "pen",
+             "peng", "peny", "per", "memper", "diper", "ber", "keber", "keter", "pember", "pemer", "penge")
+_SUFFIXES = ("", "kan", "an", "i", "nya", "lah", "kah", "annya", "kannya", "inya", "pun")
+_RECODE = {"meny": "s", "peny": "s", "mem": "p", "pem": "p", "men": "t", "pen": "t", "meng": "k", "peng": "k"}
+
+
+def _root(word: str) -> str | None:
+    """The longest dictionary root reachable by stripping one suffix and one prefix (with the nasal recoding
+    meny->s, mem->p, men->t, meng->k), or None. Set lookups only."""
+    roots = dictionary_words()
+    best: str | None = None
+    for suf in _SUFFIXES:
+        if suf and not word.endswith(suf):
+            continue
+        core = word[: len(word) - len(suf)] if suf else word
+        for pre in _PREFIXES:
+            if pre and not core.startswith(pre):
+                continue
+            rest = core[len(pre):]
+            if len(rest) < 3:
+                continue
+            for cand in (rest, _RECODE[pre] + rest) if pre in _RECODE else (rest,):
+                if cand in roots and (best is None or len(cand) > len(best)):
+                    best = cand
+    return best
+
+
 @lru_cache(maxsize=65536)
 def stem_word(word: str) -> str:
-    """Sastrawi stem of one lower-case word (cached: reports repeat the same few thousand words).
+    """Root of one lower-case word over Sastrawi's dictionary of Indonesian root words (cached).
 
-    >>> stem_word("pembakaran"), stem_word("diintimidasi")
-    ('bakar', 'intimidasi')
+    Sastrawi's own stemmer took 40-300 ms per new word on the shared 2-core machine and seconds on unknown
+    words (place names, other languages); this dictionary-guided affix stripping gives the same roots for
+    the word forms reports use in microseconds. Unknown words are returned unchanged.
+
+    >>> [stem_word(w) for w in ("pembakaran", "diintimidasi", "memukul", "menyerang", "kefamenanu")]
+    ['bakar', 'intimidasi', 'pukul', 'serang', 'kefamenanu']
     """
-    if len(word) <= 3 or word.isdigit():
+    if len(word) <= 3 or word.isdigit() or len(word) > 30 or word in dictionary_words():
         return word
-    return str(_stemmer().stem(word)) or word
+    return _root(word) or word
 
 
 def clean(text: str, limit: int = 20000) -> str:
