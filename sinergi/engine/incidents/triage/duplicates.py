@@ -39,7 +39,7 @@ def fingerprint(text: str) -> str:
     """The stemmed content words, in order: what similarity compares.
 
     >>> fingerprint("Massa membakar baliho paslon di Desa Oesao")
-    'massa bakar baliho paslon desa oesao'
+    'massa bakar baliho pasang calon desa oesao'
     """
     return " ".join(f for f in features(text[:4000]) if "_" not in f)
 

@@ -23,6 +23,10 @@ from rapidfuzz import fuzz, process
 from ..text import spelling_key
 from .normalise import clean, dictionary_words
 
+#: words that follow "desa"/"kecamatan" in ordinary sentences and are also names of a few desa
+_NOT_NAMES = frozenset("yang buat ini itu dan di ke dari untuk ada tidak sudah akan dengan kami kita saya lain juga "
+                       "pun oleh pada sebagai setempat tersebut tadi lagi sini sana situ mana baru lama".split())
+
 __all__ = ["ALIASES", "GazetteerData", "Gazetteer", "PlaceResult", "LEVELS"]
 
 LEVELS = ("province", "regency", "district", "village")
@@ -150,6 +154,11 @@ class Gazetteer:
                     self._add(f"kotamadya {base}", i, 1.0, True)
                 if home_or_rare:
                     self._add(base, i, 0.8, False)
+                else:  # a name that is also a word ("Kendal", "Jember") counts after "di"/"warga"
+                    for prep in ("di", "warga", "ke", "dari"):
+                        self._add(f"{prep} {base}", i, 0.8, False)
+            elif base in _NOT_NAMES:  # "kepala desa yang ..." is not a desa called Yang
+                continue
             else:
                 if level == "district":
                     self._add(f"kecamatan {base}", i, 1.0, True)
@@ -267,10 +276,22 @@ class Gazetteer:
 
 
     def _score(self, mentions: list[tuple[str, float, str]]) -> dict[str, float]:
+        """Own strength + each mentioned ancestor's strength, counting only ancestors named by OTHER words
+        (a bare "Blora" names the kabupaten and its kecamatan Blora, but does not confirm the kecamatan)."""
         own: dict[str, float] = {}
-        for code, strength, _ in mentions:
+        keys: dict[str, dict[str, float]] = defaultdict(dict)
+        for code, strength, key in mentions:
             own[code] = max(own.get(code, 0.0), strength)
-        return {c: s + sum(own.get(a, 0.0) for a in _ancestors(c)) for c, s in own.items()}
+            keys[code][key] = max(keys[code].get(key, 0.0), strength)
+        out: dict[str, float] = {}
+        for c, s in own.items():
+            mine = set(keys[c])
+            support = 0.0
+            for a in _ancestors(c):
+                other = [v for k, v in keys.get(a, {}).items() if k not in mine]
+                support += max(other, default=0.0)
+            out[c] = s + support
+        return out
 
     def resolve(self, text: str, *, cleaned: bool = False) -> PlaceResult:
         """The place a report's text names (see the module docstring for the scoring)."""
