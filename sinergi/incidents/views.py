@@ -101,7 +101,7 @@ def incident_detail(request, pk: int):
         d.overdue = d.met_at is None and d.due_at < now
         d.left = d.due_at - now
     return render(request, "incidents/detail.html", {
-        "incident": inc, "timeline": selectors.incident_timeline(incident=inc),
+        "incident": inc, "timeline": selectors.incident_timeline(incident=inc), "triage": _triage_view(inc),
         "reports": selectors.incident_reports(user=request.user, incident=inc), "deadlines": deadlines,
         "next_statuses": [(s, IncidentStatus(s).label) for s in TRANSITIONS.get(inc.status, ())],
         "categories": Category.objects.filter(active=True),
@@ -111,6 +111,28 @@ def incident_detail(request, pk: int):
         "is_assigned": bool(inc.assigned_unit_id and request.user.unit_id
                             and inc.assigned_unit.is_within(request.user.unit)),
     })
+
+
+def _triage_view(inc) -> dict | None:
+    """The stored triage suggestions with names instead of codes, for the incident page."""
+    from sinergi.accounts.choices import AgencyKind
+    from sinergi.regions.models import RegionLevel
+
+    t = inc.triage or {}
+    if not t.get("category"):
+        return None
+    names = dict(Category.objects.values_list("code", "name"))
+    place = t.get("place") or {}
+    agencies = dict(AgencyKind.choices)
+    return {
+        "place": place, "place_level": dict(RegionLevel.choices).get(place.get("level") or "", ""),
+        "place_pct": round(100 * float(place.get("confidence") or 0)),
+        "top3": [(names.get(c, c), round(100 * float(s))) for c, s in t.get("top3", [])],
+        "election_related": t.get("election_related"), "severity": t.get("severity"),
+        "severity_reasons": t.get("severity_reasons", []),
+        "route": [str(agencies.get(a, a)) for a in t.get("route", [])], "route_reasons": t.get("route_reasons", []),
+        "notes": t.get("notes", []), "duplicate_score": t.get("duplicate_score"),
+    }
 
 
 @login_required

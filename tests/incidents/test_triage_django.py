@@ -88,7 +88,7 @@ def test_staff_confirm_or_correct_is_stored_audited_and_shown(world, make_user):
     c = Client()
     c.force_login(boss)
     page = c.get(f"/insiden/{inc.pk}/").content.decode()
-    assert "Saran triase" in page and "intimidation" in page
+    assert "Saran triase" in page and "Intimidasi/ancaman" in page and "Polri" in page
     r = c.post(f"/insiden/{inc.pk}/aksi/", {"action": "triage", "category": "violence_clash", "severity": "3",
                                             "out_of_area": "1", "fatalities": "0"})
     assert r.status_code == 302
@@ -99,6 +99,8 @@ def test_staff_confirm_or_correct_is_stored_audited_and_shown(world, make_user):
     assert AuditEvent.objects.filter(action="incident.triage_corrected").exists()
     listed = c.get("/insiden/", {"luar_wilayah": "1"}).content.decode()
     assert f"/insiden/{inc.pk}/" in listed
+    api = _client(boss).get(f"{API}incidents/{inc.pk}/").json()
+    assert api["out_of_area"] is True and api["triage"]["category"] == "intimidation"
 
 
 def test_acled_export_has_actor_columns_and_fatalities(world, make_user):  # noqa: F811
