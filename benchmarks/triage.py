@@ -30,8 +30,10 @@ def run(argv: list[str]) -> int:
         print(f"{name}: " + json.dumps({k: v for k, v in r.items() if k != "confusions"}, ensure_ascii=False))
     print(f"time per report: first pass {cold} ms (new words stemmed), warm {every['ms_per_report']} ms")
     print("held-out confusions (id, label, suggested):", test["confusions"])
-    print(f"triage: category top-1 {test['category_top1']} %, severity ±1 {test['severity_within_one']} % "
-          f"(deaths/weapons/arson below 3: {every['serious_below_3']}), kabupaten {every['kabupaten']} %, "
+    print(f"reports describing deaths/weapons/arson: {every['serious_reports']}, suggested below 3: "
+          f"{every['serious_below_3']}")
+    print(f"triage: category top-1 {test['category_top1']} %, severity ±1 {test['severity_within_one']} %, "
+          f"kabupaten {every['kabupaten']} %, "
           f"out-of-area recall {every['out_of_area_recall']} %, non-election {test['non_election_recognised']} %, "
           f"routing {every['routing']} %, duplicate pairs {every['duplicate_found']}/{every['duplicate_pairs']}, "
           f"{every['ms_per_report']} ms/report")
