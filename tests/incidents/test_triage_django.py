@@ -135,3 +135,26 @@ def test_cli_triage_prints_one_json_line_per_input(tmp_path):
     assert all(set(x) == keys for x in lines)
     assert lines[0]["place"] == {"code": "53.01.06.2015", "level": "village", "name": "Oesao"}
     assert lines[0]["severity"] == 4 and lines[1]["duplicate_of"] == "a" and lines[2]["place"] is None
+
+
+def test_retrain_from_staff_corrections_writes_a_versioned_model_with_its_evaluation(world, make_user, settings,
+                                                                                      tmp_path):  # noqa: F811
+    from sinergi.incidents import triage
+    from sinergi.incidents.models import Category
+
+    settings.DATA_DIR = tmp_path
+    boss = make_user(unit=world.polda, role=Role.COMMANDER)
+    rep, _ = services.report_submit(actor=boss, data=services.ReportInput(
+        key="r1", text="Petugas PPS ternyata anggota partai politik", channel="api"))
+    inc = Report.objects.get(pk=rep.pk).incident
+    services.incident_triage_correct(actor=boss, incident=inc, category=Category.objects.get(code="ethics"))
+    assert ("Petugas PPS ternyata anggota partai politik", "ethics") in triage.training_examples()
+    out = io.StringIO()
+    call_command("incidents_retrain", stdout=out)
+    models = list((tmp_path / "triage").glob("model-*.json"))
+    reports = list((tmp_path / "triage").glob("report-*.json"))
+    assert len(models) == 1 and len(reports) == 1 and "held-out category top-1" in out.getvalue()
+    evaluation = json.loads(reports[0].read_text())
+    assert evaluation["n"] == len([r for r in triage.dev_set() if r["split"] == "test"])
+    assert triage.model_path() == models[0]
+    assert triage.triager().model.version == json.loads(models[0].read_text())["version"]
