@@ -137,8 +137,7 @@ def test_cli_triage_prints_one_json_line_per_input(tmp_path):
     assert lines[0]["severity"] == 4 and lines[1]["duplicate_of"] == "a" and lines[2]["place"] is None
 
 
-def test_retrain_from_staff_corrections_writes_a_versioned_model_with_its_evaluation(world, make_user, settings,
-                                                                                      tmp_path):  # noqa: F811
+def test_retrain_from_staff_corrections_writes_a_versioned_model(world, make_user, settings, tmp_path):  # noqa: F811
     from sinergi.incidents import triage
     from sinergi.incidents.models import Category
 
