@@ -55,6 +55,10 @@ def test_bad_input_is_stored_low_confidence_never_5xx(officer):  # noqa: F811
         assert r.status_code in (200, 201), text
         rep = Report.objects.get(idempotency_key=f"bad{i}")
         assert rep.triage["category_confidence"] < 0.5 and rep.incident_id
+    # a desa name found in many provinces: no place guessed, low confidence, stored and processed
+    assert _post(c, API + "incident-reports/", {"key": "twice", "text": "ada ribut di desa Sukamaju"}).status_code == 201
+    rep = Report.objects.get(idempotency_key="twice")
+    assert rep.triage["place"]["code"] is None and rep.triage["place"]["confidence"] < 0.4 and rep.region_id is None
     assert _post(c, API + "incident-reports/", {"key": "huge", "text": "x" * 100_000}).status_code == 400
     assert _post(c, API + "incident-reports/", {"key": "empty", "text": ""}).status_code == 400
 
