@@ -8,6 +8,7 @@
     sinergi bench NAME                               run a benchmark (see benchmarks/README)
     sinergi backup [--output DIR] [--json]           back up database, uploads, audit checkpoint (archive 0600)
     sinergi restore FILE [--force] [--json]          restore a backup, then verify hashes, audit chain, counts
+    sinergi triage --jsonl FILE                      triage reports without storing (one JSON line each)
     sinergi replay [--setup] [--url U] [--speed 10]  replay an election day against a server (docs/replay.md)
     sinergi exercise start|status|stop|purge ...     exercise mode (latihan, docs/exercise.md)
     sinergi manage ARGS...                           any Django management command
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         "backup": "sinergi_backup",
         "restore": "sinergi_restore",
         "exercise": "exercise",
+        "triage": "triage",
     }
     _setup()
     if cmd not in NO_PREFLIGHT:

@@ -11,6 +11,9 @@ class AgencyKind(models.TextChoices):
     BPBD = "BPBD", _("BPBD")
     KEJAKSAAN = "KEJAKSAAN", _("Kejaksaan")
     PUBLIC = "PUBLIC", _("Masyarakat")
+    GAKKUMDU = "GAKKUMDU", _("Sentra Gakkumdu")
+    DKPP = "DKPP", _("DKPP")
+    BKN_KASN = "BKN_KASN", _("BKN/KASN")
 
 
 class UnitLevel(models.TextChoices):

@@ -26,7 +26,8 @@ CSV_FIELDS = ["id", "title", "category", "severity", "status", "occurred_at", "f
               "last_reported_at", "lat", "lng", "region", "regency_code", "location_status", "agency",
               "assigned_unit", "report_count", "escalation_level"]
 ACLED_FIELDS = ["event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-                "sub_event_type", "actor1", "interaction", "civilian_targeting", "iso", "region", "country",
+                "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+                "interaction", "civilian_targeting", "iso", "region", "country",
                 "admin1", "admin2", "admin3", "location", "latitude", "longitude", "geo_precision", "source",
                 "source_scale", "notes", "fatalities", "tags", "timestamp"]
 _DISORDER = {"Riots": "Political violence", "Protests": "Demonstrations", "Violence against civilians":
@@ -68,6 +69,36 @@ def _admin(i: Incident) -> tuple[str, str, str]:
     return by_level.get("province", ""), by_level.get("regency", ""), by_level.get("district", "")
 
 
+#: ACLED actors per category (inter codes: 1 state forces, 3 political militia, 5 rioters, 6 protesters,
+#: 7 civilians); staff may set others on the incident (Incident.acled_actors). Our mapping, not ACLED's coding.
+_ACTORS = {
+    "violence_clash": ("Rioters (Indonesia)", 5, "Rioters (Indonesia)", 5),
+    "property_damage": ("Rioters (Indonesia)", 5, "", 0),
+    "protest": ("Protesters (Indonesia)", 6, "", 0),
+    "intimidation": ("Unidentified Armed Group (Indonesia)", 3, "Civilians (Indonesia)", 7),
+    "crime_general": ("Unidentified Armed Group (Indonesia)", 3, "Civilians (Indonesia)", 7),
+    "natural_hazard": ("", 0, "", 0),
+}
+_DEFAULT_ACTOR = ("Political Supporters (Indonesia)", 3, "", 0)
+_OFFICIALS = ("kpps", "pps", "ppk", "kpu", "bawaslu", "pengawas", "panwas", "penyelenggara")
+
+
+def acled_actors(i: Incident) -> list:
+    """actor1, assoc_actor_1, inter1, actor2, assoc_actor_2, inter2, interaction for one incident."""
+    a1, i1, a2, i2 = _ACTORS.get(i.category.code, _DEFAULT_ACTOR)
+    text = f" {(i.description or '').lower()} "
+    assoc1 = "Supporters of a candidate pair (Indonesia)" if any(w in text for w in (" paslon", " pendukung",
+                                                                                   " timses", " tim sukses")) else ""
+    assoc2 = "Election officials (Indonesia)" if a2 and any(f" {w}" in text for w in _OFFICIALS) else ""
+    given = i.acled_actors or {}
+    a1, assoc1 = given.get("actor1", a1), given.get("assoc_actor_1", assoc1)
+    i1 = int(given.get("inter1", i1) or 0)
+    a2, assoc2 = given.get("actor2", a2), given.get("assoc_actor_2", assoc2)
+    i2 = int(given.get("inter2", i2) or 0)
+    interaction = int(f"{min(i1, i2)}{max(i1, i2)}") if i1 and i2 else i1 * 10
+    return [a1, assoc1, i1 or "", a2, assoc2, i2 or "", interaction or ""]
+
+
 def acled_rows(qs):
     """ACLED's column layout. Non-violent election violations are 'Strategic developments / Other'."""
     for i in _rows(qs):
@@ -75,10 +106,12 @@ def acled_rows(qs):
         local = timezone.localtime(i.occurred_at)
         yield [f"SNG{i.pk}", local.date().isoformat(), local.year, 1,
                _DISORDER.get(i.category.acled_event_type, ""), i.category.acled_event_type,
-               i.category.acled_sub_event_type, "", "", "", 360, "Southeast Asia", "Indonesia", a1, a2, a3,
+               i.category.acled_sub_event_type, *acled_actors(i),
+               "Civilian targeting" if i.category.acled_event_type == "Violence against civilians" else "",
+               360, "Southeast Asia", "Indonesia", a1, a2, a3,
                i.region.name if i.region_id else "", i.lat or "", i.lng or "",
                1 if i.location_status == "resolved" else 2, "Sinergi", "Subnational",
-               f"{i.category.name}: {i.description[:500]}", 0, f"severity={i.severity};reports={i.report_count}",
+               f"{i.category.name}: {i.description[:500]}", i.fatalities or 0, f"severity={i.severity};reports={i.report_count}",
                int(i.last_reported_at.timestamp())]
 
 

@@ -147,6 +147,10 @@ class Incident(models.Model):
     report_count = models.PositiveIntegerField(_("jumlah laporan"), default=0)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="merged_from", verbose_name=_("digabung ke"))
+    out_of_area = models.BooleanField(_("di luar wilayah"), default=False, db_index=True)
+    fatalities = models.PositiveIntegerField(_("korban jiwa"), null=True, blank=True)
+    triage = models.JSONField(_("saran triase"), default=dict, blank=True)
+    acled_actors = models.JSONField(_("aktor ACLED"), default=dict, blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True, db_index=True)
 
@@ -205,6 +209,8 @@ class Report(models.Model):
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="reports", verbose_name=_("insiden"))
     dedup_score = models.FloatField(null=True, blank=True)
+    triage = models.JSONField(_("saran triase"), default=dict, blank=True)
+    out_of_area = models.BooleanField(_("di luar wilayah"), default=False)
     reply_text = models.CharField(_("balasan"), max_length=320, blank=True)
 
     class Meta:
@@ -214,6 +220,34 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.idempotency_key}"
+
+
+class TriageCorrection(models.Model):
+    """A staff confirmation or correction of a triage suggestion; the retraining reads these."""
+
+    class Field(models.TextChoices):
+        CATEGORY = "category", _("kategori")
+        SEVERITY = "severity", _("keparahan")
+        PLACE = "place", _("lokasi")
+        OUT_OF_AREA = "out_of_area", _("di luar wilayah")
+        FATALITIES = "fatalities", _("korban jiwa")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="triage_corrections")
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    field = models.CharField(_("isian"), max_length=20, choices=Field.choices)
+    suggested = models.CharField(_("saran"), max_length=40, blank=True)
+    corrected = models.CharField(_("ditetapkan"), max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("koreksi triase")
+        verbose_name_plural = _("koreksi triase")
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.suggested} -> {self.corrected}"
 
 
 class Deadline(models.Model):

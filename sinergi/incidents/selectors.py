@@ -64,6 +64,8 @@ def incident_filter(qs: QuerySet[Incident], params) -> QuerySet[Incident]:
         qs = qs.exclude(status="merged")
     if get("agency"):
         qs = qs.filter(agency_code=get("agency"))
+    if get("luar_wilayah") in ("1", "true"):  # the out-of-area queue, for forwarding
+        qs = qs.filter(out_of_area=True)
     if get("severity_min"):
         try:
             qs = qs.filter(severity__gte=int(get("severity_min")))

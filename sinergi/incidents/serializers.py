@@ -104,7 +104,9 @@ class IncidentDetailSerializer(IncidentListSerializer):
     tps = serializers.CharField(source="tps.code", read_only=True, default=None)
 
     class Meta(IncidentListSerializer.Meta):
-        fields = [*IncidentListSerializer.Meta.fields, "description", "tps", "timeline", "deadlines", "reports"]
+        fields = [*IncidentListSerializer.Meta.fields, "description", "tps", "timeline", "deadlines", "reports",
+                  "out_of_area", "fatalities", "triage"]
+        read_only_fields = ["out_of_area", "fatalities", "triage"]
 
 
 class TransitionSerializer(serializers.Serializer):

@@ -263,7 +263,8 @@ _INSERT_COLS = (("idempotency_key", "varchar"), ("channel", "varchar"), ("receiv
                 ("reporter_name", "varchar"), ("reporter_contact", "varchar"), ("anonymous", "bool"),
                 ("lat", "float8"), ("lng", "float8"), ("tps_code", "varchar"), ("place_text", "varchar"),
                 ("category_hint", "varchar"), ("severity_hint", "int2"), ("raw", "jsonb"), ("processing", "varchar"),
-                ("location_status", "varchar"), ("location_method", "varchar"), ("reply_text", "varchar"))
+                ("location_status", "varchar"), ("location_method", "varchar"), ("reply_text", "varchar"),
+                ("triage", "jsonb"), ("out_of_area", "bool"))
 
 
 def _insert_new(rows: list[tuple[ReportInput, object]], now: dt.datetime) -> dict[str, int]:
@@ -286,7 +287,7 @@ def _insert_new(rows: list[tuple[ReportInput, object]], now: dt.datetime) -> dic
     pending, unresolved = ProcessingStatus.PENDING.value, LocationStatus.UNRESOLVED.value
     values = [(d.key, d.channel, now, d.occurred_at, d.text, getattr(_user(a), "pk", None), d.reporter_name[:120],
                d.reporter_contact[:120], d.anonymous, d.lat, d.lng, d.tps_code[:24], d.place_text[:255],
-               d.category_hint[:40], d.severity_hint, json.dumps(d.raw or {}), pending, unresolved, "", "")
+               d.category_hint[:40], d.severity_hint, json.dumps(d.raw or {}), pending, unresolved, "", "", "{}", False)
               for d, a in rows]
     names = ", ".join(c for c, _ in _INSERT_COLS)
     table = Report._meta.db_table
@@ -553,19 +554,69 @@ def _candidates(category: Category, at: dt.datetime, res: location.Resolved) -> 
     return out
 
 
+def _dup_items(at: dt.datetime) -> tuple[list, dict[str, Incident]]:
+    """Open incidents of the last/next 24 hours, with or without a place, as duplicate candidates."""
+    from sinergi.engine.incidents.triage import DupItem
+
+    from . import triage
+
+    window = dt.timedelta(hours=12)
+    qs = (Incident.objects.filter(occurred_at__gte=at - window, occurred_at__lte=at + window,
+                                  status__in=OPEN_STATUSES, merged_into__isnull=True)
+          .select_related("category", "tps").order_by("-occurred_at")[:200])
+    items, by_key = [], {}
+    for inc in qs:
+        cats = tuple(c for c, _ in (inc.triage or {}).get("top3", [])) or (inc.category.code,)
+        if cats[0] != inc.category.code:
+            cats = (inc.category.code, *cats)
+        fp = (inc.triage or {}).get("fingerprint") or triage.fingerprint_of(inc.description)
+        items.append(DupItem(key=str(inc.pk), at=triage.naive(inc.occurred_at), fingerprint=fp, categories=cats,
+                             place=inc.tps.code if inc.tps_id else (inc.region_id or None), lat=inc.lat, lng=inc.lng))
+        by_key[str(inc.pk)] = inc
+    return items, by_key
+
+
 def report_process(*, report_id: int) -> Report | None:
-    """Locate, categorise, deduplicate and route one stored report. Idempotent: a processed report is skipped."""
+    """Locate, triage (place from text, category, severity, bodies, duplicates), deduplicate and route one
+    stored report. Idempotent: a processed report is skipped. Every channel ends here."""
+    from . import triage
+
     with transaction.atomic():
         report = (Report.objects.select_for_update().filter(pk=report_id, processing=ProcessingStatus.PENDING)
                   .first())
         if report is None:
             return None
         sms = report.raw.get("sms") if isinstance(report.raw, dict) else None
-        res = location.resolve(tps_code=report.tps_code, lat=report.lat, lng=report.lng, place_text=report.place_text,
-                               region_code=(sms or {}).get("region_code") or "",
+        res = location.resolve(tps_code=report.tps_code, lat=report.lat, lng=report.lng,
+                               place_text=report.place_text, region_code=(sms or {}).get("region_code") or "",
                                tps_number=(sms or {}).get("tps_number"))
         description = (sms or {}).get("description") or report.text
-        suggested, prob = category_suggest(description)
+        at = report.occurred_at or report.received_at
+        items, by_key = _dup_items(at)
+        try:
+            tri = triage.triage_text(report.text, at=at, place_text=report.place_text, earlier=items,
+                                     lat=report.lat if report.lat is not None else res.lat,
+                                     lng=report.lng if report.lng is not None else res.lng)
+        except Exception:  # never lose a report to triage: store it untriaged, staff triage by hand
+            log.exception("triage of report %s failed", report.pk)
+            tri = None
+        tri_json = triage.result_json(tri, report.text) if tri is not None else {"error": "triase gagal"}
+        by_name = res.method.startswith(("name", "fuzzy"))  # the older name matcher over place_text only
+        if tri is not None and by_name and (tri.out_of_area or (tri.place.code and tri.place.method == "exact")):
+            res = location.Resolved(notes=res.notes)  # the gazetteer's reading of the whole text wins
+        out_of_area = bool(tri is not None and tri.out_of_area and res.region is None)
+        if tri is not None and res.region is None and tri.place.code and not out_of_area:
+            region = Region.objects.filter(code=tri.place.code).first()
+            if region is not None:
+                res.region, res.status = region, LocationStatus.APPROXIMATE
+                res.method = f"text:{tri.place.level}"
+                res.lat, res.lng = region.lat, region.lng
+        if tri is not None and tri.place.code is None and report.place_text:
+            res.notes.append(f"nama tempat '{report.place_text}' tidak ditemukan atau ambigu")
+        if out_of_area:
+            res.notes.append("di luar wilayah: tidak ditempatkan di provinsi ini, antrean penerusan")
+        suggested = Category.objects.filter(code=tri.category).first() if tri is not None else None
+        prob = tri.category_confidence if tri is not None else None
         category = Category.objects.filter(code=report.category_hint, active=True).first() if report.category_hint \
             else None
         category = category or suggested or Category.objects.get(code="other")
@@ -573,41 +624,47 @@ def report_process(*, report_id: int) -> Report | None:
         report.location_status, report.location_method = res.status, res.method
         report.suggested_category, report.suggestion_probability = suggested, prob
         report.category = category
+        report.triage, report.out_of_area = tri_json, out_of_area
         if res.lat is not None and report.lat is None:
             report.lat, report.lng = res.lat, res.lng
-        unreadable = bool(sms) and bool(sms.get("problems")) and not report.category_hint
-        at = report.occurred_at or report.received_at
-        cands = _candidates(category, at, res)
+        unreadable = bool(sms) and bool(sms.get("problems")) and not report.category_hint and not (
+            tri is not None and tri.category_confidence >= 0.3)
+        cands = _candidates(category, at, res) if not out_of_area else []
         match = best_match(
             Candidate(key=0, at=at, category=category.code, text=description, lat=report.lat, lng=report.lng,
                       place=res.place_code),
             [c for c, _ in cands], DEDUP)
-        if match is not None:
-            incident = next(i for c, i in cands if c.key == match.key)
+        incident = next(i for c, i in cands if c.key == match.key) if match is not None else None
+        score = match.score if match is not None else None
+        if incident is None and tri is not None and tri.duplicate_of in by_key:
+            incident, score = by_key[tri.duplicate_of], tri.duplicate_score
+        if incident is not None:
             Incident.objects.filter(pk=incident.pk).update(report_count=F("report_count") + 1,
                                                            last_reported_at=report.received_at)
-            report.incident, report.dedup_score = incident, match.score
+            report.incident, report.dedup_score = incident, score
             _timeline(incident, TimelineKind.CORROBORATED, note=report.text[:300],
-                      data={"report": report.pk, "channel": report.channel, "score": round(match.score, 3)})
+                      data={"report": report.pk, "channel": report.channel, "score": round(score or 0, 3)})
         else:
-            incident = _incident_from_report(report, category, res, description)
+            incident = _incident_from_report(report, category, res, description, tri=tri_json)
             report.incident = incident
         report.processing = ProcessingStatus.UNPARSED if unreadable else ProcessingStatus.DONE
         if res.notes:
             report.raw = {**(report.raw or {}), "location_notes": res.notes}
         report.save()
         audit_log(actor=None, action="incident.report_processed", obj=report,
-                  data={"incident": incident.pk, "merged": match is not None, "category": category.code,
-                        "suggested": suggested.code if suggested else None, "location": res.status})
+                  data={"incident": incident.pk, "merged": report.dedup_score is not None, "category": category.code,
+                        "suggested": suggested.code if suggested else None, "location": res.status,
+                        "out_of_area": out_of_area, "severity": tri.severity if tri is not None else None})
     transaction.on_commit(lambda: _broadcast_incident(incident.pk))
     return report
 
 
-def _incident_from_report(report: Report, category: Category, res: location.Resolved, description: str
-                          ) -> Incident:
+def _incident_from_report(report: Report, category: Category, res: location.Resolved, description: str,
+                          tri: dict | None = None) -> Incident:
     occurred = report.occurred_at or report.received_at
+    tri = tri or {}
     agency, unit, shared = route(category, res.region)
-    severity = report.severity_hint or category.default_severity
+    severity = report.severity_hint or tri.get("severity") or category.default_severity
     region = res.region
     incident = Incident.objects.create(
         category=category, severity=severity, title=description[:120] or category.name, description=description,
@@ -615,6 +672,7 @@ def _incident_from_report(report: Report, category: Category, res: location.Reso
         lat=report.lat, lng=report.lng, region=region, tps=res.tps,
         regency_code=region.code[:5] if region is not None and len(region.code) >= 5 else "",
         location_status=res.status, agency_code=agency, assigned_unit=unit, report_count=1,
+        out_of_area=bool(report.out_of_area), triage=tri, fatalities=tri.get("fatalities") or None,
     )
     if shared:
         incident.shared_units.add(*shared)
@@ -737,6 +795,67 @@ def incident_update(*, actor, incident: Incident, category: Category | None = No
         inc.save()
         audit_log(actor=actor, action="incident.updated", obj=inc, data=changes)
         transaction.on_commit(lambda: _broadcast_incident(inc.pk))
+    return inc
+
+
+@transaction.atomic
+def incident_triage_correct(*, actor, incident: Incident, category: Category | None = None,
+                            severity: int | None = None, region_code: str | None = None,
+                            out_of_area: bool | None = None, fatalities: int | None = None,
+                            note: str = "") -> Incident:
+    """Staff confirm or correct the triage suggestions. Each decision is stored as a TriageCorrection (what was
+    suggested, what staff set; the retraining reads them) and audited; the incident takes the staff's values."""
+    from .models import TriageCorrection
+
+    inc = _lock(incident)
+    tri = inc.triage or {}
+    report = inc.reports.order_by("received_at").first()
+    rows: list[tuple[str, str, str]] = []
+    if category is not None:
+        rows.append(("category", str(tri.get("category", "")), category.code))
+    if severity is not None:
+        if not 1 <= severity <= 4:
+            raise ValidationError({"severity": "keparahan 1-4"})
+        rows.append(("severity", str(tri.get("severity", "")), str(severity)))
+    fields = []
+    if region_code is not None:
+        region = Region.objects.filter(code=region_code).first() if region_code else None
+        if region_code and region is None:
+            raise ValidationError({"region": "kode wilayah tidak dikenal"})
+        rows.append(("place", str((tri.get("place") or {}).get("code") or ""), region_code))
+        inc.region = region
+        inc.regency_code = region.code[:5] if region is not None and len(region.code) >= 5 else ""
+        if region is not None:
+            inc.lat, inc.lng, inc.location_status = region.lat, region.lng, LocationStatus.APPROXIMATE
+            inc.out_of_area = False
+        fields += ["region", "regency_code", "lat", "lng", "location_status", "out_of_area"]
+    if out_of_area is not None:
+        rows.append(("out_of_area", str(bool((tri.get("place") or {}).get("out_of_area"))), str(out_of_area)))
+        inc.out_of_area = out_of_area
+        if out_of_area:  # never placed inside the province
+            inc.region, inc.regency_code, inc.lat, inc.lng = None, "", None, None
+            inc.location_status = LocationStatus.UNRESOLVED
+        fields += ["out_of_area", "region", "regency_code", "lat", "lng", "location_status"]
+    if fatalities is not None:
+        if fatalities < 0 or fatalities > 100000:
+            raise ValidationError({"fatalities": "jumlah korban jiwa tidak sah"})
+        rows.append(("fatalities", str(tri.get("fatalities", "")), str(fatalities)))
+        inc.fatalities = fatalities
+        fields.append("fatalities")
+    if not rows:
+        raise ValidationError({"triage": "tidak ada yang dikonfirmasi atau dikoreksi"})
+    TriageCorrection.objects.bulk_create([
+        TriageCorrection(incident=inc, report=report, field=f, suggested=sug[:40], corrected=cor[:40],
+                         actor=_user(actor)) for f, sug, cor in rows])
+    if fields:
+        inc.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
+    _timeline(inc, TimelineKind.NOTE, actor=actor, note=note or "Triase dikonfirmasi/dikoreksi",
+              data={"triage": [{"field": f, "suggested": s, "corrected": c} for f, s, c in rows]})
+    audit_log(actor=actor, action="incident.triage_corrected", obj=inc,
+              data={"fields": [{"field": f, "suggested": s, "corrected": c} for f, s, c in rows]})
+    if category is not None or severity is not None:
+        incident_update(actor=actor, incident=inc, category=category, severity=severity, note=note)
+    transaction.on_commit(lambda: _broadcast_incident(inc.pk))
     return inc
 
 

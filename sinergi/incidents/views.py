@@ -102,7 +102,7 @@ def incident_detail(request, pk: int):
         d.overdue = d.met_at is None and d.due_at < now
         d.left = d.due_at - now
     return render(request, "incidents/detail.html", {
-        "incident": inc, "timeline": selectors.incident_timeline(incident=inc),
+        "incident": inc, "timeline": selectors.incident_timeline(incident=inc), "triage": _triage_view(inc),
         "reports": selectors.incident_reports(user=request.user, incident=inc), "deadlines": deadlines,
         "next_statuses": next_statuses(inc.status),
         "categories": Category.objects.filter(active=True), "severities": Severity.choices,
@@ -119,6 +119,28 @@ def next_statuses(status: str) -> list[tuple[str, str]]:
     order = [s.value for s in IncidentStatus]
     allowed = sorted(TRANSITIONS.get(status, ()), key=lambda s: (s == IncidentStatus.REJECTED, order.index(s)))
     return [(s, IncidentStatus(s).label) for s in allowed]
+
+
+def _triage_view(inc) -> dict | None:
+    """The stored triage suggestions with names instead of codes, for the incident page."""
+    from sinergi.accounts.choices import AgencyKind
+    from sinergi.regions.models import RegionLevel
+
+    t = inc.triage or {}
+    if not t.get("category"):
+        return None
+    names = dict(Category.objects.values_list("code", "name"))
+    place = t.get("place") or {}
+    agencies = dict(AgencyKind.choices)
+    return {
+        "place": place, "place_level": dict(RegionLevel.choices).get(place.get("level") or "", ""),
+        "place_pct": round(100 * float(place.get("confidence") or 0)),
+        "top3": [(names.get(c, c), round(100 * float(s))) for c, s in t.get("top3", [])],
+        "election_related": t.get("election_related"), "severity": t.get("severity"),
+        "severity_reasons": t.get("severity_reasons", []),
+        "route": [str(agencies.get(a, a)) for a in t.get("route", [])], "route_reasons": t.get("route_reasons", []),
+        "notes": t.get("notes", []), "duplicate_score": t.get("duplicate_score"),
+    }
 
 
 @login_required
@@ -147,6 +169,16 @@ def incident_action(request, pk: int):
             services.incident_update(actor=request.user, incident=inc, category=cat,
                                      severity=int(sev) if sev and sev.isdigit() else None,
                                      note=request.POST.get("note", ""))
+        elif act == "triage":
+            require(request.user, "incident.triage")
+            cat = Category.objects.filter(code=request.POST.get("category", "")).first()
+            sev, fat = request.POST.get("severity", ""), request.POST.get("fatalities", "")
+            place = request.POST.get("region", "").strip()
+            ooa = request.POST.get("out_of_area")
+            services.incident_triage_correct(
+                actor=request.user, incident=inc, category=cat, severity=int(sev) if sev.isdigit() else None,
+                region_code=place or None, out_of_area=None if ooa in (None, "") else ooa == "1",
+                fatalities=int(fat) if fat.isdigit() else None, note=request.POST.get("note", ""))
         elif act == "note":
             require(request.user, "incident.view")
             services.incident_note(actor=request.user, incident=inc, note=request.POST.get("note", ""))

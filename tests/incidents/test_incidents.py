@@ -125,7 +125,8 @@ def test_place_name_with_spelling_variant_and_unresolved_place(world):
     r, _ = submit(key="p1", text="ada intimidasi terhadap petugas kpps", place_text="desa Ulnasi Ujiraja")
     r.refresh_from_db()
     assert r.region_id == "99.71.01.1002" and r.location_status == LocationStatus.APPROXIMATE
-    r2, _ = submit(key="p2", text="ada intimidasi terhadap petugas kpps", place_text="Kampung Antah Berantah")
+    # another event (a telling of the first one without a place would corroborate it: see test_triage_django)
+    r2, _ = submit(key="p2", text="baliho paslon dirobek orang", place_text="Kampung Antah Berantah")
     r2.refresh_from_db()
     assert r2.location_status == LocationStatus.UNRESOLVED and r2.region_id is None
     assert r2.incident.location_status == LocationStatus.UNRESOLVED

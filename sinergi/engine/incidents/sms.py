@@ -96,13 +96,15 @@ def parse_sms(text: str, aliases: dict[str, str]) -> SmsParse:
             words = (joined[: mt.start()] + " " + joined[mt.end():]).split()
     category = ""
     place_words: list[str] = []
-    # The category may come first or after the place name (1-4 words): try each split point.
-    for i in range(0, min(len(words), 5)):
+    # The category may come first, after the place name (1-4 words), or anywhere in a free-text message: the
+    # whole message is read (triage then reads the place and the category from the full text as well).
+    for i in range(len(words)):
         code, used = _match_category(words[i:], aliases)
         if code:
             category = code
-            place_words = words[:i]
-            words = words[i + used:]
+            if i <= 4:
+                place_words = words[:i]
+                words = words[i + used:]
             break
     if not category:
         problems.append("kategori tidak dikenali")
