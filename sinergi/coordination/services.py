@@ -115,15 +115,28 @@ def marking_change(*, actor, obj, marking: str, reason: str, summary_marking: st
     return obj
 
 
-def record_read(*, actor, obj) -> bool:
-    """Audit a detail read of an AMBER, AMBER+STRICT or RED record (the marking the reader actually saw)."""
+def record_read(*, actor, obj, via: str = "") -> bool:
+    """Audit a detail read of an AMBER, AMBER+STRICT or RED record (the marking the reader actually saw);
+    `via` names the channel when it is not the page or API (e.g. "ics" for a calendar invitation)."""
     full = getattr(obj, "full_access", True)
     seen = obj.marking if full else obj.summary_marking
     if seen not in AUDITED_READ_MARKINGS:
         return False
-    audit_log(actor=actor, action=f"{model_key(obj)}.read", obj=obj,
-              data={"marking": seen, "summary_only": not full})
+    data = {"marking": seen, "summary_only": not full}
+    if via:
+        data["via"] = via
+    audit_log(actor=actor, action=f"{model_key(obj)}.read", obj=obj, data=data)
     return True
+
+
+def meetings_feed_read(*, actor, meetings) -> int:
+    """Audit one calendar-feed fetch that carried AMBER/AMBER+STRICT/RED meetings (one event listing them)."""
+    seen = [m for m in meetings
+            if (m.marking if getattr(m, "full_access", True) else m.summary_marking) in AUDITED_READ_MARKINGS]
+    if seen:
+        audit_log(actor=actor, action="meeting.feed_read", object_type="coordination.meeting",
+                  data={"meetings": [m.pk for m in seen], "via": "ics_feed"})
+    return len(seen)
 
 
 # --- notifications ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -340,14 +340,13 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
     and store nothing (the caller then answers with the full API's 401/403/400). A key already stored, or
     repeated within the group, answers `duplicate` with the stored report. Every entry is answered only after
     the transaction committed. Deferred processing is enqueued unless `enqueue` is False."""
-    from rest_framework.authtoken.models import Token
+    from sinergi.accounts.tokens import users_for_keys
 
     from .permissions import can
 
     out = [GroupOutcome("refused", e.data.key) for e in entries]
     tokens = {e.token for e in entries if e.token}
-    users = {t.key: t.user for t in Token.objects.select_related("user__unit__agency").filter(key__in=tokens)} \
-        if tokens else {}
+    users = users_for_keys(tokens) if tokens else {}  # one query: keys are looked up by their SHA-256
     hints = {e.data.category_hint for e in entries if e.data.category_hint}
     known_cats = set(Category.objects.filter(active=True, code__in=hints).values_list("code", flat=True)) \
         if hints else set()
@@ -649,11 +648,49 @@ def _lock(incident: Incident) -> Incident:
             .get(pk=incident.pk))
 
 
+# Record-level checks for people (actor None is the system: escalation, defaults, imports). Every caller — the
+# page, the API, commands — gets them here, so a page cannot skip what the API checks.
+
+def _person(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False)
+
+
+def _in_assigned_unit(actor, inc: Incident) -> bool:
+    return bool(inc.assigned_unit_id and actor.unit_id and inc.assigned_unit.is_within(actor.unit))
+
+
+def _require_visible(actor, inc: Incident) -> None:
+    from .selectors import incident_list
+
+    if not incident_list(user=actor).filter(pk=inc.pk).exists():
+        raise PermissionDenied("incident not in scope")
+
+
+def _require_transition(actor, inc: Incident, to: str) -> None:
+    from .permissions import can
+    from .selectors import sees_all
+
+    if not _person(actor):
+        return
+    _require_visible(actor, inc)
+    if to == IncidentStatus.CLOSED:
+        ok = can(actor, "incident.close")
+    elif to in (IncidentStatus.IN_PROGRESS, IncidentStatus.RESOLVED):
+        # Working the incident is for the assigned (responsible) unit; the province situation room may too.
+        ok = (can(actor, "incident.work") or can(actor, "incident.triage")) and (
+            _in_assigned_unit(actor, inc) or (sees_all(actor) and can(actor, "incident.triage")))
+    else:
+        ok = can(actor, "incident.triage")
+    if not ok:
+        raise PermissionDenied(f"not allowed: incident.{to}")
+
+
 @transaction.atomic
 def incident_transition(*, actor, incident: Incident, to: str, note: str = "", unit: Unit | None = None
                         ) -> Incident:
     """Move an incident along the workflow; every step goes on the timeline with who and when."""
     inc = _lock(incident)
+    _require_transition(actor, inc, to)
     if to not in TRANSITIONS.get(inc.status, set()):
         raise ValidationError({"status": f"tidak bisa dari {inc.get_status_display()} ke {IncidentStatus(to).label}"})
     now = timezone.now()
@@ -699,7 +736,16 @@ def _risk_recompute(actor, reason: str) -> None:
 
 @transaction.atomic
 def incident_acknowledge(*, actor, incident: Incident) -> Incident:
+    """The assigned unit confirms it has the incident (admins may too)."""
+    from sinergi.accounts.selectors import is_global
+
+    from .permissions import can
+
     inc = _lock(incident)
+    if _person(actor):
+        _require_visible(actor, inc)
+        if not (can(actor, "incident.work") and (is_global(actor) or _in_assigned_unit(actor, inc))):
+            raise PermissionDenied("only the assigned unit acknowledges")
     if inc.acknowledged_at is None:
         inc.acknowledged_at, inc.acknowledged_by = timezone.now(), _user(actor)
         inc.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
@@ -736,6 +782,13 @@ def incident_update(*, actor, incident: Incident, category: Category | None = No
 
 @transaction.atomic
 def incident_note(*, actor, incident: Incident, note: str) -> TimelineEntry:
+    """A note on the timeline: by staff who report, work or triage incidents (never observers)."""
+    from .permissions import can
+
+    if _person(actor):
+        _require_visible(actor, incident)
+        if not any(can(actor, a) for a in ("incident.report", "incident.work", "incident.triage")):
+            raise PermissionDenied("not allowed: incident.note")
     if not note.strip():
         raise ValidationError({"note": "catatan kosong"})
     entry = _timeline(incident, TimelineKind.NOTE, actor=actor, note=note)
