@@ -685,6 +685,18 @@ def _require_transition(actor, inc: Incident, to: str) -> None:
         raise PermissionDenied(f"not allowed: incident.{to}")
 
 
+def _require_triage(actor, *incidents: Incident) -> None:
+    """Category, severity, merge, split, share and deadline extension: triage staff who can read the incident."""
+    from .permissions import can
+
+    if not _person(actor):
+        return
+    if not can(actor, "incident.triage"):
+        raise PermissionDenied("not allowed: incident.triage")
+    for inc in incidents:
+        _require_visible(actor, inc)
+
+
 @transaction.atomic
 def incident_transition(*, actor, incident: Incident, to: str, note: str = "", unit: Unit | None = None
                         ) -> Incident:
@@ -760,6 +772,7 @@ def incident_update(*, actor, incident: Incident, category: Category | None = No
                     note: str = "") -> Incident:
     """Staff confirm or change the category and severity."""
     inc = _lock(incident)
+    _require_triage(actor, inc)
     changes = {}
     if category is not None and category.pk != inc.category_id:
         changes["category"] = [inc.category.code, category.code]
@@ -802,6 +815,7 @@ def incident_merge(*, actor, source: Incident, target: Incident) -> Incident:
     if source.pk == target.pk:
         raise ValidationError({"target": "tidak bisa menggabung ke dirinya sendiri"})
     src, tgt = _lock(source), _lock(target)
+    _require_triage(actor, src, tgt)
     if src.status == IncidentStatus.MERGED or tgt.status == IncidentStatus.MERGED:
         raise ValidationError({"target": "insiden sudah digabung"})
     moved = list(Report.objects.filter(incident=src).values_list("id", flat=True))
@@ -823,6 +837,7 @@ def incident_merge(*, actor, source: Incident, target: Incident) -> Incident:
 def incident_split(*, actor, incident: Incident, report_ids: list[int]) -> Incident:
     """Move some reports of an incident into a new incident (same category, routed again)."""
     src = _lock(incident)
+    _require_triage(actor, src)
     reports = list(Report.objects.filter(incident=src, pk__in=report_ids).order_by("received_at"))
     if not reports or len(reports) >= src.reports.count():
         raise ValidationError({"reports": "pilih sebagian laporan (bukan semua) dari insiden ini"})
@@ -845,6 +860,7 @@ def incident_split(*, actor, incident: Incident, report_ids: list[int]) -> Incid
 
 @transaction.atomic
 def incident_share(*, actor, incident: Incident, units: list[Unit]) -> Incident:
+    _require_triage(actor, incident)
     incident.shared_units.add(*units)
     codes = [u.code for u in units]
     _timeline(incident, TimelineKind.SHARED, actor=actor, data={"units": codes})
@@ -858,6 +874,7 @@ def deadline_extend(*, actor, deadline: Deadline) -> Deadline:
     """Use a rule's extension (e.g. Bawaslu's +2 days when it asks for more information)."""
     if deadline.extended or not deadline.rule.extension:
         raise ValidationError({"deadline": "tenggat ini tidak bisa diperpanjang"})
+    _require_triage(actor, deadline.incident)
     deadline.due_at = due_at(_spec(deadline.rule), _local(deadline.starts_at), extended=True, holidays=_holidays())
     deadline.extended = True
     deadline.save(update_fields=["due_at", "extended"])

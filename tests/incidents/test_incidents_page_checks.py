@@ -72,3 +72,17 @@ def test_service_refuses_work_by_a_unit_that_is_not_assigned(shared_incident, ma
     outsider = make_user(unit=world.bpbd, role=Role.OPERATOR)  # cannot even read it
     with pytest.raises(PermissionDenied):
         services.incident_transition(actor=outsider, incident=inc, to=IncidentStatus.REJECTED)
+
+
+def test_triage_services_refuse_people_without_triage_or_scope(shared_incident, make_user):
+    world, inc = shared_incident
+    liaison = make_user(unit=world.polres, role=Role.LIAISON)  # sees it, has no incident.triage
+    with pytest.raises(PermissionDenied):
+        services.incident_update(actor=liaison, incident=inc, severity=4)
+    with pytest.raises(PermissionDenied):
+        services.incident_share(actor=liaison, incident=inc, units=[world.bpbd])
+    outsider = make_user(unit=world.bpbd, role=Role.OPERATOR)  # triage, but cannot read it
+    with pytest.raises(PermissionDenied):
+        services.incident_update(actor=outsider, incident=inc, severity=4)
+    inc.refresh_from_db()
+    assert inc.severity != 4 and world.bpbd not in inc.shared_units.all()
