@@ -62,9 +62,9 @@ def prepare(database_url: str, *, fresh: bool = True) -> str:
     manage(env, "migrate", "--noinput", "-v", "0")
     script = (
         "from sinergi.accounts.models import User\n"
-        "from rest_framework.authtoken.models import Token\n"
+        "from sinergi.api.services import token_issue\n"
         "u, _ = User.objects.get_or_create(username='bench-reporter', defaults={'role': 'operator'})\n"
-        "t, _ = Token.objects.get_or_create(user=u)\n"
+        "t = token_issue(user=u)\n"
         "print('TOKEN', t.key)\n"
     )
     out = manage(env, "shell", stdin=script)

@@ -27,7 +27,7 @@ REGENCIES = [f"53.{i:02d}" for i in range(1, 22)] + ["53.71"]
 SETUP = """
 from sinergi.accounts.models import Agency, Unit, User
 from sinergi.accounts.services import unit_create
-from rest_framework.authtoken.models import Token
+from sinergi.api.services import token_issue
 polri, _ = Agency.objects.get_or_create(code='POLRI', defaults={'name': 'Polri'})
 polda = Unit.objects.filter(code='BENCH-POLDA').first() or unit_create(actor=None, agency=polri, parent=None,
     level='province', code='BENCH-POLDA', name='Polda (bench)', jurisdiction=(), audit=False)
@@ -36,7 +36,7 @@ polres = Unit.objects.filter(code='BENCH-POLRES').first() or unit_create(actor=N
 admin, _ = User.objects.get_or_create(username='bench-admin', defaults={'role': 'admin'})
 op, _ = User.objects.get_or_create(username='bench-polres', defaults={'role': 'operator', 'unit': polres})
 print('IDS', polda.pk, polres.pk)
-print('TOKENS', Token.objects.get_or_create(user=admin)[0].key, Token.objects.get_or_create(user=op)[0].key)
+print('TOKENS', token_issue(user=admin).key, token_issue(user=op).key)
 """
 
 

@@ -4,6 +4,7 @@
     sinergi status [--json]                          dataset and user counts
     sinergi import-tps FILE [--valid-only] [--json]  import KPU's TPS list (CSV/XLSX)
     sinergi audit verify                             check the audit hash chain
+    sinergi audit checkpoint                         sign and print the audit chain's head
     sinergi load-dataset [--force]                   load the NTT default dataset
     sinergi bench NAME                               run a benchmark (see benchmarks/README)
     sinergi backup [--output DIR] [--json]           back up database, uploads, audit checkpoint (archive 0600)
@@ -101,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"sinergi: {problem}", file=sys.stderr)
             return 2
     if cmd == "audit":
+        if rest[:1] == ["checkpoint"]:  # sign the chain's head (also done with every daily situation report)
+            return _call("audit_checkpoint", *rest[1:])
         if rest[:1] != ["verify"]:
-            print("usage: sinergi audit verify [--json]", file=sys.stderr)
+            print("usage: sinergi audit verify [--json] [--checkpoint FILE] | sinergi audit checkpoint",
+                  file=sys.stderr)
             return 2
         return _call("audit_verify", *rest[1:])
     if cmd == "replay":

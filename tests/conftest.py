@@ -86,6 +86,13 @@ def audit_rows_flushable(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_checkpoint_file(settings, tmp_path):
+    """Signed audit checkpoints (written with every situation report) go to a file outside the database; each
+    test gets its own, since the database rolls back between tests and the file would not."""
+    settings.SINERGI_AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit_checkpoints.jsonl")
+
+
+@pytest.fixture(autouse=True)
 def _browser_tests_can_flush(request):
     if request.node.get_closest_marker("browser") or request.node.get_closest_marker("flushes"):
         request.getfixturevalue("audit_rows_flushable")

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific modules set the secret and database."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -21,7 +22,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_filters",
     "django_htmx",
@@ -146,7 +146,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "sinergi.api.authentication.HashedTokenAuthentication",  # API keys hashed at rest, with expiry
         "sinergi.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -222,6 +222,22 @@ SINERGI_LOGISTICS_TOLERANCE_MIN = env.int("SINERGI_LOGISTICS_TOLERANCE_MIN", def
 SINERGI_LOGISTICS_DEADLINE_DAYS_BEFORE = env.int("SINERGI_LOGISTICS_DEADLINE_DAYS_BEFORE", default=1)
 SINERGI_LOGISTICS_DEADLINE_TIME = env.str("SINERGI_LOGISTICS_DEADLINE_TIME", default="18:00")
 SINERGI_LOGISTICS_ALERT_HORIZON_H = env.int("SINERGI_LOGISTICS_ALERT_HORIZON_H", default=72)
+# API tokens (issue 15): keys are hashed at rest and expire this many days after issue (0 = never expire);
+# their last use is recorded at most every TOUCH seconds per token (keeps reads from turning into writes).
+SINERGI_API_TOKEN_DAYS = env.int("SINERGI_API_TOKEN_DAYS", default=30)
+SINERGI_API_TOKEN_TOUCH_SECONDS = env.int("SINERGI_API_TOKEN_TOUCH_SECONDS", default=300)
+# Keyed audit chain (issue 15, ADR 0010): the HMAC key lives outside the database — this variable, or the file
+# SINERGI_AUDIT_KEY_FILE (default <data>/audit_key, created 0600 on first use). Rotated keys stay usable for
+# verification in SINERGI_AUDIT_OLD_KEYS or <data>/audit_keys/*.key. Signed checkpoints are also appended to
+# SINERGI_AUDIT_CHECKPOINT_FILE (default <data>/audit_checkpoints.jsonl), which the database cannot rewrite.
+SINERGI_AUDIT_KEY = env.str("SINERGI_AUDIT_KEY", default="")
+SINERGI_AUDIT_KEY_FILE = env.str("SINERGI_AUDIT_KEY_FILE", default="")
+SINERGI_AUDIT_OLD_KEYS = env.list("SINERGI_AUDIT_OLD_KEYS", default=[])
+SINERGI_AUDIT_CHECKPOINT_FILE = env.str("SINERGI_AUDIT_CHECKPOINT_FILE", default="")
+# Encryption key for secrets stored in the database (TOTP device keys): this variable, or the file
+# SINERGI_FIELD_KEY_FILE (default <data>/field_key, created 0600 on first use). Never stored in the database.
+SINERGI_FIELD_KEY = env.str("SINERGI_FIELD_KEY", default="")
+SINERGI_FIELD_KEY_FILE = env.str("SINERGI_FIELD_KEY_FILE", default="")
 
 LOGGING = {
     "version": 1,
@@ -234,6 +250,12 @@ LOGGING = {
 DATA_DIR = Path(env.str("SINERGI_DATA_DIR", default=str(BASE_DIR / "var")))
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
+# Files Sinergi creates (SQLite database and its WAL, uploads, imports, keys, checkpoints) are readable by its
+# own user only: 0600 files, 0700 folders (issue 15). The process umask covers every writer; uploads through
+# Django's storage also get explicit modes.
+os.umask(0o077)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 
 def sqlite_database(path: Path) -> dict:

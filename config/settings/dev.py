@@ -6,6 +6,7 @@ from .base import *  # noqa: F403
 from .base import DATA_DIR, env, sqlite_database
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.chmod(0o700)  # database, uploads, keys: for Sinergi's own user only (issue 15)
 STATIC_ROOT = DATA_DIR / "static"  # WhiteNoise serves from the finders; the folder only has to exist
 STATIC_ROOT.mkdir(exist_ok=True)
 _secret_file = DATA_DIR / "secret_key"
@@ -18,3 +19,5 @@ if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
 else:
     DATABASES = {"default": sqlite_database(DATA_DIR / "sinergi.sqlite3")}
+    for _db_file in DATA_DIR.glob("sinergi.sqlite3*"):  # databases created before the umask: 0644 -> 0600
+        _db_file.chmod(0o600)

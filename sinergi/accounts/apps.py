@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "sinergi.accounts"
     label = "accounts"
     verbose_name = _("Instansi dan pengguna")
+
+    def ready(self):
+        from .otp_secrets import install
+
+        install()

@@ -91,3 +91,27 @@ class User(AbstractUser):
     @property
     def agency_code(self) -> str | None:
         return self.unit.agency.code if self.unit_id else None
+
+
+class ApiToken(models.Model):
+    """An API key (`Authorization: Token <key>`), stored only as the SHA-256 of the key: the raw key is shown
+    once, when issued, and a copy of the database does not let anyone call the API. Keys expire
+    (SINERGI_API_TOKEN_DAYS) and record when they were last used. Created by sinergi.api.services.token_issue."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("pengguna"))
+    prefix = models.CharField(_("awalan"), max_length=8, help_text=_("Delapan karakter pertama, untuk dikenali."))
+    digest = models.CharField(_("sidik SHA-256"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("dibuat"))
+    expires_at = models.DateTimeField(_("kedaluwarsa"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("terakhir dipakai"), null=True, blank=True)
+
+    #: the raw key, set only on the object returned when the token is issued (never stored)
+    key: str = ""
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("token API")
+        verbose_name_plural = _("token API")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"

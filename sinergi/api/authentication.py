@@ -1,6 +1,23 @@
-from rest_framework.authentication import SessionAuthentication
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
+from sinergi.accounts import tokens
 from sinergi.accounts.otp import otp_required_for
+
+
+class HashedTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <key>`, looked up by the key's SHA-256 (keys are hashed at rest) among tokens
+    that have not expired; records the last use (at most every few minutes)."""
+
+    def authenticate_credentials(self, key):
+        token = tokens.lookup(key)
+        if token is None:
+            raise AuthenticationFailed(_("Token tidak sah atau kedaluwarsa."))
+        if not token.user.is_active:
+            raise AuthenticationFailed(_("Pengguna tidak aktif atau dihapus."))
+        tokens.touch([token])
+        return token.user, token
 
 
 class VerifiedSessionAuthentication(SessionAuthentication):

@@ -25,7 +25,8 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
+    token = serializers.CharField(read_only=True, help_text="The key, shown once: only its SHA-256 is stored")
+    expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 _error = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
@@ -59,11 +60,11 @@ class TokenObtainView(APIView):
             return Response({"detail": _("Kode OTP diperlukan atau salah untuk peran ini.")},
                             status=status.HTTP_400_BAD_REQUEST)
         token = token_issue(user=user)
-        return Response(TokenSerializer({"token": token.key}).data)
+        return Response(TokenSerializer({"token": token.key, "expires_at": token.expires_at}).data)
 
     @extend_schema(request=None, responses={204: None}, tags=["auth"], operation_id="auth_token_destroy")
     def delete(self, request):
-        """Revoke the caller's token."""
+        """Revoke the caller's tokens."""
         token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -3,6 +3,7 @@ writes go through services. Detail reads of AMBER/AMBER+STRICT/RED records are a
 
 from __future__ import annotations
 
+import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
@@ -120,11 +121,24 @@ class DecisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(decision).data, status=status.HTTP_201_CREATED)
 
 
+class ActionItemFilter(django_filters.FilterSet):
+    """`meeting` is a link of the full record: it matches only items the caller may read in full."""
+
+    meeting = django_filters.NumberFilter(method="filter_meeting")
+
+    class Meta:
+        model = ActionItem
+        fields = ["status", "owner_unit", "meeting"]
+
+    def filter_meeting(self, qs, name, value):
+        return qs.filter(full_access=True, meeting_id=value)
+
+
 class ActionItemViewSet(MarkingMixin, AuditedRetrieveMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated, CanWrite]
     serializer_class = serializers.ActionItemSerializer
     queryset_model = ActionItem
-    filterset_fields = ["status", "owner_unit", "meeting"]
+    filterset_class = ActionItemFilter
     ordering_fields = ["due_date", "id"]
     ordering = ["due_date", "id"]
 

@@ -196,6 +196,10 @@ def note_list(*, user, q: str = "", kind: str = "", region: str = "", meeting: i
         )
     if kind:
         qs = qs.filter(kind=kind)
+    if region or meeting or tps or incident:
+        # Links (regions, meetings, TPS, incidents) belong to the full record: a summary-only reader must not
+        # learn them by filtering, so link filters match only notes the user may read in full.
+        qs = qs.filter(full_access=True)
     if region:
         qs = qs.filter(regions__code__startswith=region).distinct()
     if meeting:

@@ -73,6 +73,13 @@ def _set_shares(obj, *, share_units=(), share_agencies=(), share_users=()) -> No
     obj.share_users.set(share_users)
 
 
+def _content(obj, **fields) -> dict:
+    """Free text for an audit event: kept for TLP:CLEAR/GREEN records only. The audit log is read more widely
+    than a restricted record, so AMBER and RED titles, texts, names and reasons stay in the record itself
+    (the audit API also redacts them when reading older events: sinergi/core/audit_scope.py)."""
+    return fields if obj.marking in (Marking.CLEAR, Marking.GREEN) else {}
+
+
 def _marking_data(obj) -> dict:
     return {
         "marking": obj.marking, "summary_marking": obj.summary_marking,
@@ -109,15 +116,28 @@ def marking_change(*, actor, obj, marking: str, reason: str, summary_marking: st
     return obj
 
 
-def record_read(*, actor, obj) -> bool:
-    """Audit a detail read of an AMBER, AMBER+STRICT or RED record (the marking the reader actually saw)."""
+def record_read(*, actor, obj, via: str = "") -> bool:
+    """Audit a detail read of an AMBER, AMBER+STRICT or RED record (the marking the reader actually saw);
+    `via` names the channel when it is not the page or API (e.g. "ics" for a calendar invitation)."""
     full = getattr(obj, "full_access", True)
     seen = obj.marking if full else obj.summary_marking
     if seen not in AUDITED_READ_MARKINGS:
         return False
-    audit_log(actor=actor, action=f"{model_key(obj)}.read", obj=obj,
-              data={"marking": seen, "summary_only": not full})
+    data = {"marking": seen, "summary_only": not full}
+    if via:
+        data["via"] = via
+    audit_log(actor=actor, action=f"{model_key(obj)}.read", obj=obj, data=data)
     return True
+
+
+def meetings_feed_read(*, actor, meetings) -> int:
+    """Audit one calendar-feed fetch that carried AMBER/AMBER+STRICT/RED meetings (one event listing them)."""
+    seen = [m for m in meetings
+            if (m.marking if getattr(m, "full_access", True) else m.summary_marking) in AUDITED_READ_MARKINGS]
+    if seen:
+        audit_log(actor=actor, action="meeting.feed_read", object_type="coordination.meeting",
+                  data={"meetings": [m.pk for m in seen], "via": "ics_feed"})
+    return len(seen)
 
 
 # --- notifications ---------------------------------------------------------------------------------------
@@ -191,7 +211,7 @@ def meeting_create(*, actor, title: str, starts_at: datetime, ends_at: datetime 
     )
     _set_shares(meeting, share_units=share_units, share_agencies=share_agencies, share_users=share_users)
     audit_log(actor=actor, action="meeting.create", obj=meeting,
-              data={"title": meeting.title, "starts_at": starts_at, "unit": unit.pk, "previous": getattr(
+              data={**_content(meeting, title=meeting.title), "starts_at": starts_at, "unit": unit.pk, "previous": getattr(
                   previous, "pk", None), **_marking_data(meeting)})
     for text in agenda:
         if text.strip():
@@ -252,7 +272,8 @@ def meeting_update(*, actor, meeting: Meeting, now: datetime | None = None, **fi
     if any(name in _INVITE_FIELDS for name in changes):
         meeting.sequence += 1
     meeting.save()
-    audit_log(actor=actor, action="meeting.update", obj=meeting, data={"changes": changes,
+    audit_log(actor=actor, action="meeting.update", obj=meeting, data={**_content(meeting, changes=changes),
+                                                                        "fields": sorted(changes),
                                                                         "sequence": meeting.sequence})
     notify(users=_invitees(meeting), kind=NotificationKind.MEETING_UPDATE, obj=meeting,
            url=reverse("coordination:meeting_detail", args=[meeting.pk]), now=now)
@@ -267,7 +288,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str, now: datetime | None
     meeting.status = MeetingStatus.CANCELLED
     meeting.sequence += 1
     meeting.save(update_fields=["status", "sequence", "updated_at"])
-    audit_log(actor=actor, action="meeting.cancel", obj=meeting, data={"reason": reason.strip(),
+    audit_log(actor=actor, action="meeting.cancel", obj=meeting, data={**_content(meeting, reason=reason.strip()),
                                                                         "sequence": meeting.sequence})
     notify(users=_invitees(meeting), kind=NotificationKind.MEETING_CANCEL, obj=meeting,
            url=reverse("coordination:meeting_detail", args=[meeting.pk]), now=now)
@@ -294,7 +315,7 @@ def agenda_item_add(*, actor, meeting: Meeting, title: str, description: str = "
     order = (meeting.agenda_items.aggregate(m=Max("order"))["m"] or 0) + 1
     item = AgendaItem.objects.create(meeting=meeting, order=order, title=title.strip(), description=description)
     audit_log(actor=actor, action="meeting.agenda_add", obj=meeting, data={"agenda_item": item.pk,
-                                                                            "title": item.title})
+                                                                            **_content(meeting, title=item.title)})
     return item
 
 
@@ -307,7 +328,7 @@ def attendance_record(*, actor, meeting: Meeting, name: str, position: str = "",
     row = Attendance.objects.create(meeting=meeting, name=name.strip(), position=position, unit=unit,
                                     present=present)
     audit_log(actor=actor, action="meeting.attendance", obj=meeting,
-              data={"attendance": row.pk, "name": row.name, "unit": getattr(unit, "pk", None), "present": present})
+              data={"attendance": row.pk, **_content(meeting, name=row.name), "unit": getattr(unit, "pk", None), "present": present})
     return row
 
 
@@ -317,7 +338,7 @@ def attachment_add(*, actor, meeting: Meeting, title: str, file) -> MeetingAttac
     row = MeetingAttachment.objects.create(meeting=meeting, title=title.strip() or file.name, file=file,
                                            uploaded_by=actor)
     audit_log(actor=actor, action="meeting.attachment_add", obj=meeting,
-              data={"attachment": row.pk, "title": row.title, "file": row.file.name})
+              data={"attachment": row.pk, **_content(meeting, title=row.title, file=row.file.name)})
     return row
 
 
@@ -329,7 +350,7 @@ def decision_add(*, actor, meeting: Meeting, text: str) -> Decision:
     order = (meeting.decisions.aggregate(m=Max("order"))["m"] or 0) + 1
     decision = Decision.objects.create(meeting=meeting, order=order, text=text.strip())
     audit_log(actor=actor, action="meeting.decision_add", obj=meeting, data={"decision": decision.pk,
-                                                                              "text": decision.text})
+                                                                              **_content(meeting, text=decision.text)})
     return decision
 
 
@@ -376,7 +397,7 @@ def action_item_create(*, actor, title: str, owner_unit, due_date: date, meeting
     units = {u.pk: u for u in [*share_units, owner_unit, *supporting_units]}
     _set_shares(item, share_units=units.values(), share_agencies=share_agencies, share_users=share_users)
     audit_log(actor=actor, action="action_item.create", obj=item, data={
-        "title": item.title, "owner_unit": owner_unit.pk, "supporting_units": [u.pk for u in supporting_units],
+        **_content(item, title=item.title), "owner_unit": owner_unit.pk, "supporting_units": [u.pk for u in supporting_units],
         "due_date": due_date, "meeting": getattr(meeting, "pk", None), **_marking_data(item)})
     notify(users=_unit_users([owner_unit, *supporting_units]), kind=NotificationKind.ACTION_ASSIGNED, obj=item,
            url=reverse("coordination:action_detail", args=[item.pk]), now=now)
@@ -410,7 +431,7 @@ def action_update_add(*, actor, item: ActionItem, text: str, status: str = "", e
     item.save(update_fields=fields)
     audit_log(actor=actor, action="action_item.update", obj=item, data={
         "update": update.pk, "status_from": before, "status_to": item.status, "due_date": item.due_date,
-        "evidence": update.evidence.name if update.evidence else update.evidence_url})
+        **_content(item, evidence=update.evidence.name if update.evidence else update.evidence_url)})
     recipients = _unit_users([item.unit]) + ([item.author] if item.author_id else [])
     notify(users=[u for u in recipients if u.pk != actor.pk], kind=NotificationKind.ACTION_UPDATED, obj=item,
            url=reverse("coordination:action_detail", args=[item.pk]), now=now)
@@ -472,7 +493,7 @@ def note_create(*, actor, kind: str, title: str, body: str, marking: str = Marki
     note.regions.set(regions)
     note.polling_stations.set(polling_stations)
     note.meetings.set(meetings)
-    audit_log(actor=actor, action="note.create", obj=note, data={"kind": kind, "title": note.title,
+    audit_log(actor=actor, action="note.create", obj=note, data={"kind": kind, **_content(note, title=note.title),
                                                                   **_marking_data(note)})
     notify(users=_unit_users(share_units) + list(share_users), kind=NotificationKind.NOTE_SHARED, obj=note,
            url=reverse("coordination:note_detail", args=[note.pk]), now=now)

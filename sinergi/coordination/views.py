@@ -203,6 +203,7 @@ def meeting_ics(request, pk):
         if meeting.full_access else []
     body = documents.meeting_invitation(meeting, full=meeting.full_access,
                                         base_url=request.build_absolute_uri(meeting_url(meeting)))
+    services.record_read(actor=request.user, obj=meeting, via="ics")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8; method="
                             + ("CANCEL" if meeting.status == "cancelled" else "REQUEST"))
     response["Content-Disposition"] = f'attachment; filename="rapat-{meeting.pk}.ics"'
@@ -218,7 +219,9 @@ def feed_token(user) -> str:
 
 
 def _feed_response(user):
-    meetings = selectors.meeting_list(user=user).filter(ends_at__gte=documents.feed_window()).order_by("starts_at")
+    meetings = list(selectors.meeting_list(user=user).filter(ends_at__gte=documents.feed_window())
+                    .order_by("starts_at"))
+    services.meetings_feed_read(actor=user, meetings=meetings)
     body = documents.meetings_feed(meetings, name=_("Rapat Sinergi — %(name)s") % {"name": user.get_username()})
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="sinergi-rapat.ics"'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
@@ -13,19 +13,21 @@ from sinergi.accounts.selectors import is_global, scope_units
 from sinergi.accounts.serializers import MeSerializer
 from sinergi.api.permissions import HasAction
 
+from . import audit_scope
 from .filters import AuditEventFilter
 from .models import AuditEvent
 from .serializers import AuditEventSerializer
 
 
 def audit_event_list(*, user) -> QuerySet[AuditEvent]:
-    """Audit events the user may read: all for admins; events of units in scope for other `audit.view` holders."""
+    """Audit events the user may read: all for admins; for other `audit.view` holders, events of records they
+    may read (registered types, see core/audit_scope.py) and otherwise events of units in their scope."""
     if not has_perm(user, "audit.view"):
         return AuditEvent.objects.none()
     qs = AuditEvent.objects.select_related("unit")
     if is_global(user):
         return qs
-    return qs.filter(unit__in=scope_units(user))
+    return qs.filter(audit_scope.readable_q(user, Q(unit__in=scope_units(user))))
 
 
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
@@ -42,6 +44,14 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return audit_event_list(user=self.request.user)
+
+    def get_serializer(self, *args, **kwargs):
+        # Free text of restricted records is redacted on the way out (old events still carry it).
+        if args:
+            instances = args[0] if isinstance(args[0], (list, tuple)) else [args[0]]
+            kwargs.setdefault("context", self.get_serializer_context())["redact"] = \
+                audit_scope.restricted_keys(instances)
+        return super().get_serializer(*args, **kwargs)
 
 
 class MeViewSet(viewsets.ViewSet):

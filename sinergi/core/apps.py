@@ -6,3 +6,11 @@ class CoreConfig(AppConfig):
     name = "sinergi.core"
     label = "core"
     verbose_name = _("Inti")
+
+    def ready(self):
+        from django.contrib import admin
+
+        from .admin_audit import install
+
+        # django.contrib.admin (listed first) has already imported every admin module: wrap them all.
+        install(admin.site)

@@ -33,12 +33,21 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # Keyed chain (ADR 0010): the first keyed event (events before it are unkeyed legacy), and an HMAC over
+    # (last_seq, last_hash, keyed_from) with the key `key_id`, so deleting the tail and rewinding the head is
+    # detected without the key.
+    keyed_from = models.BigIntegerField(null=True, blank=True)
+    key_id = models.CharField(max_length=16, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("kepala rantai audit")
 
     def __str__(self) -> str:
         return f"#{self.last_seq} {self.last_hash[:12]}"
+
+    def mac_text(self) -> str:
+        return f"{self.last_seq}:{self.last_hash}:{self.keyed_from}"
 
 
 class AuditEvent(models.Model):
@@ -59,6 +68,8 @@ class AuditEvent(models.Model):
     data = models.JSONField(_("data"), default=dict, encoder=DjangoJSONEncoder)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    #: id of the key whose HMAC chains this event (empty: an unkeyed SHA-256 legacy event, see ADR 0010)
+    key_id = models.CharField(_("kunci"), max_length=16, blank=True)
 
     class Meta:
         ordering = ["seq"]
@@ -91,10 +102,55 @@ class AuditEvent(models.Model):
             "data": self.data,
             "prev_hash": self.prev_hash,
         }
+        if self.key_id:  # legacy events keep exactly the text they were hashed with
+            payload["key_id"] = self.key_id
         return json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
 
     def compute_hash(self) -> str:
+        """HMAC-SHA256 with the event's key (keyed events); plain SHA-256 for unkeyed legacy events."""
+        if self.key_id:
+            from .keys import audit_mac
+
+            return audit_mac(self.canonical(), self.key_id)
         return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of the chain's state (head sequence, head hash, count, time, key id), written with
+    each daily situation report and by `sinergi audit checkpoint`. Exported copies let anyone holding the
+    public key check offline that later versions of the log still contain this head (no truncation)."""
+
+    seq = models.BigIntegerField(_("urutan kepala"))
+    hash = models.CharField(_("hash kepala"), max_length=64)
+    count = models.BigIntegerField(_("jumlah peristiwa"))
+    created_at = models.DateTimeField(_("waktu"))
+    key_id = models.CharField(_("kunci"), max_length=16)
+    public_key = models.CharField(_("kunci publik"), max_length=64)
+    signature = models.CharField(_("tanda tangan"), max_length=120)
+    purpose = models.CharField(_("keperluan"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-seq", "-id"]
+        verbose_name = _("titik periksa audit")
+        verbose_name_plural = _("titik periksa audit")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]} ({self.key_id})"
+
+    def payload(self) -> dict:
+        return checkpoint_payload(seq=self.seq, hash=self.hash, count=self.count, at=self.created_at.isoformat(),
+                                  key_id=self.key_id, public_key=self.public_key)
+
+
+def checkpoint_payload(*, seq: int, hash: str, count: int, at: str, key_id: str, public_key: str) -> dict:
+    return {"type": "sinergi-audit-checkpoint", "version": 1, "seq": seq, "hash": hash, "count": count, "at": at,
+            "key_id": key_id, "public_key": public_key}
+
+
+def checkpoint_text(payload: dict) -> str:
+    """The exact text signed: the payload's fields (without the signature) as canonical JSON."""
+    body = {k: v for k, v in payload.items() if k != "signature"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
 class TaskRun(TimeStampedModel):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -342,14 +342,13 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
     and store nothing (the caller then answers with the full API's 401/403/400). A key already stored, or
     repeated within the group, answers `duplicate` with the stored report. Every entry is answered only after
     the transaction committed. Deferred processing is enqueued unless `enqueue` is False."""
-    from rest_framework.authtoken.models import Token
+    from sinergi.accounts.tokens import users_for_keys
 
     from .permissions import can
 
     out = [GroupOutcome("refused", e.data.key) for e in entries]
     tokens = {e.token for e in entries if e.token}
-    users = {t.key: t.user for t in Token.objects.select_related("user__unit__agency").filter(key__in=tokens)} \
-        if tokens else {}
+    users = users_for_keys(tokens) if tokens else {}  # one query: keys are looked up by their SHA-256
     hints = {e.data.category_hint for e in entries if e.data.category_hint}
     known_cats = set(Category.objects.filter(active=True, code__in=hints).values_list("code", flat=True)) \
         if hints else set()
@@ -713,11 +712,61 @@ def _lock(incident: Incident) -> Incident:
             .get(pk=incident.pk))
 
 
+# Record-level checks for people (actor None is the system: escalation, defaults, imports). Every caller — the
+# page, the API, commands — gets them here, so a page cannot skip what the API checks.
+
+def _person(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False)
+
+
+def _in_assigned_unit(actor, inc: Incident) -> bool:
+    return bool(inc.assigned_unit_id and actor.unit_id and inc.assigned_unit.is_within(actor.unit))
+
+
+def _require_visible(actor, inc: Incident) -> None:
+    from .selectors import incident_list
+
+    if not incident_list(user=actor).filter(pk=inc.pk).exists():
+        raise PermissionDenied("incident not in scope")
+
+
+def _require_transition(actor, inc: Incident, to: str) -> None:
+    from .permissions import can
+    from .selectors import sees_all
+
+    if not _person(actor):
+        return
+    _require_visible(actor, inc)
+    if to == IncidentStatus.CLOSED:
+        ok = can(actor, "incident.close")
+    elif to in (IncidentStatus.IN_PROGRESS, IncidentStatus.RESOLVED):
+        # Working the incident is for the assigned (responsible) unit; the province situation room may too.
+        ok = (can(actor, "incident.work") or can(actor, "incident.triage")) and (
+            _in_assigned_unit(actor, inc) or (sees_all(actor) and can(actor, "incident.triage")))
+    else:
+        ok = can(actor, "incident.triage")
+    if not ok:
+        raise PermissionDenied(f"not allowed: incident.{to}")
+
+
+def _require_triage(actor, *incidents: Incident) -> None:
+    """Category, severity, merge, split, share and deadline extension: triage staff who can read the incident."""
+    from .permissions import can
+
+    if not _person(actor):
+        return
+    if not can(actor, "incident.triage"):
+        raise PermissionDenied("not allowed: incident.triage")
+    for inc in incidents:
+        _require_visible(actor, inc)
+
+
 @transaction.atomic
 def incident_transition(*, actor, incident: Incident, to: str, note: str = "", unit: Unit | None = None
                         ) -> Incident:
     """Move an incident along the workflow; every step goes on the timeline with who and when."""
     inc = _lock(incident)
+    _require_transition(actor, inc, to)
     if to not in TRANSITIONS.get(inc.status, set()):
         raise ValidationError({"status": f"tidak bisa dari {inc.get_status_display()} ke {IncidentStatus(to).label}"})
     now = clock.now()
@@ -763,7 +812,16 @@ def _risk_recompute(actor, reason: str) -> None:
 
 @transaction.atomic
 def incident_acknowledge(*, actor, incident: Incident) -> Incident:
+    """The assigned unit confirms it has the incident (admins may too)."""
+    from sinergi.accounts.selectors import is_global
+
+    from .permissions import can
+
     inc = _lock(incident)
+    if _person(actor):
+        _require_visible(actor, inc)
+        if not (can(actor, "incident.work") and (is_global(actor) or _in_assigned_unit(actor, inc))):
+            raise PermissionDenied("only the assigned unit acknowledges")
     if inc.acknowledged_at is None:
         inc.acknowledged_at, inc.acknowledged_by = clock.now(), _user(actor)
         inc.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
@@ -778,6 +836,7 @@ def incident_update(*, actor, incident: Incident, category: Category | None = No
                     note: str = "") -> Incident:
     """Staff confirm or change the category and severity."""
     inc = _lock(incident)
+    _require_triage(actor, inc)
     changes = {}
     if category is not None and category.pk != inc.category_id:
         changes["category"] = [inc.category.code, category.code]
@@ -861,6 +920,13 @@ def incident_triage_correct(*, actor, incident: Incident, category: Category | N
 
 @transaction.atomic
 def incident_note(*, actor, incident: Incident, note: str) -> TimelineEntry:
+    """A note on the timeline: by staff who report, work or triage incidents (never observers)."""
+    from .permissions import can
+
+    if _person(actor):
+        _require_visible(actor, incident)
+        if not any(can(actor, a) for a in ("incident.report", "incident.work", "incident.triage")):
+            raise PermissionDenied("not allowed: incident.note")
     if not note.strip():
         raise ValidationError({"note": "catatan kosong"})
     entry = _timeline(incident, TimelineKind.NOTE, actor=actor, note=note)
@@ -874,6 +940,7 @@ def incident_merge(*, actor, source: Incident, target: Incident) -> Incident:
     if source.pk == target.pk:
         raise ValidationError({"target": "tidak bisa menggabung ke dirinya sendiri"})
     src, tgt = _lock(source), _lock(target)
+    _require_triage(actor, src, tgt)
     if src.status == IncidentStatus.MERGED or tgt.status == IncidentStatus.MERGED:
         raise ValidationError({"target": "insiden sudah digabung"})
     moved = list(Report.objects.filter(incident=src).values_list("id", flat=True))
@@ -895,6 +962,7 @@ def incident_merge(*, actor, source: Incident, target: Incident) -> Incident:
 def incident_split(*, actor, incident: Incident, report_ids: list[int]) -> Incident:
     """Move some reports of an incident into a new incident (same category, routed again)."""
     src = _lock(incident)
+    _require_triage(actor, src)
     reports = list(Report.objects.filter(incident=src, pk__in=report_ids).order_by("received_at"))
     if not reports or len(reports) >= src.reports.count():
         raise ValidationError({"reports": "pilih sebagian laporan (bukan semua) dari insiden ini"})
@@ -917,6 +985,7 @@ def incident_split(*, actor, incident: Incident, report_ids: list[int]) -> Incid
 
 @transaction.atomic
 def incident_share(*, actor, incident: Incident, units: list[Unit]) -> Incident:
+    _require_triage(actor, incident)
     incident.shared_units.add(*units)
     codes = [u.code for u in units]
     _timeline(incident, TimelineKind.SHARED, actor=actor, data={"units": codes})
@@ -930,6 +999,7 @@ def deadline_extend(*, actor, deadline: Deadline) -> Deadline:
     """Use a rule's extension (e.g. Bawaslu's +2 days when it asks for more information)."""
     if deadline.extended or not deadline.rule.extension:
         raise ValidationError({"deadline": "tenggat ini tidak bisa diperpanjang"})
+    _require_triage(actor, deadline.incident)
     deadline.due_at = due_at(_spec(deadline.rule), _local(deadline.starts_at), extended=True, holidays=_holidays())
     deadline.extended = True
     deadline.save(update_fields=["due_at", "extended"])

@@ -2,8 +2,9 @@
 
 The snapshot holds numbers, codes and names (both languages where the data has them); labels are resolved when
 it is rendered, so the same snapshot renders in Bahasa Indonesia and English. Everything is restricted to the
-report's territory (its scope unit's jurisdiction), independent of who pressed the button: every reader of a
-report sees the same content (who may read it is decided in permissions.py).
+report's territory (its scope unit's jurisdiction) and to the records the scope unit itself may read (incidents
+through the incidents app's selector, as the unit's own analyst), independent of who pressed the button: every
+reader of a report sees the same content (who may read it is decided in permissions.py).
 """
 
 from __future__ import annotations
@@ -52,11 +53,11 @@ def build(*, election, scope_unit: Unit, region_code: str, start: dt.datetime, e
         "period": {"start": _iso(start), "end": _iso(end), "tz": str(tz)},
         "stage": _stage(election, timezone.localtime(end, tz).date()),
     }
-    data["incidents"] = incidents_section(region_code, start, end)
-    data["trend"] = trend_section(region_code, end)
+    reader = reader_for(scope_unit)
+    data["incidents"] = incidents_section(region_code, start, end, reader=reader)
+    data["trend"] = trend_section(region_code, end, reader=reader)
     data["map"] = {"points": data["incidents"].pop("_points")}
     data["deployment"] = deployment_section(election, scope_unit, region_code)
-    reader = reader_for(scope_unit)
     data["checkins"] = checkins_section(reader, election, scope_unit, start, end)
     data["escorts"] = escorts_section(reader, election, end)
     data["alerts"] = alerts_section(election, scope_unit, region_code)
@@ -79,12 +80,19 @@ def _stage(election, day: dt.date) -> dict | None:
 
 # --- incidents ------------------------------------------------------------------------------------------------
 
-def incidents_section(region_code: str, start: dt.datetime, end: dt.datetime) -> dict:
+def _incidents(reader):
+    """Incidents the scope unit may read (routed or shared to its subtree; Polda: all), not those of other
+    agencies that merely happened in the territory."""
+    from sinergi.incidents.selectors import incident_list
+
+    return incident_list(user=reader)
+
+
+def incidents_section(region_code: str, start: dt.datetime, end: dt.datetime, *, reader) -> dict:
     from sinergi.incidents.choices import OPEN_STATUSES
-    from sinergi.incidents.models import Incident
     from sinergi.regions.models import Region
 
-    base = Incident.objects.exclude(status="merged").filter(territory_q(region_code))
+    base = _incidents(reader).exclude(status="merged").filter(territory_q(region_code))
     period = base.filter(occurred_at__gte=start, occurred_at__lt=end)
     by_category = [
         {"code": r["category__code"], "name": r["category__name"], "name_en": r["category__name_en"], "n": r["n"]}
@@ -127,15 +135,13 @@ def incidents_section(region_code: str, start: dt.datetime, end: dt.datetime) ->
     }
 
 
-def trend_section(region_code: str, end: dt.datetime) -> dict:
+def trend_section(region_code: str, end: dt.datetime, *, reader) -> dict:
     """Incidents per local day (by time of occurrence) for the 7 days ending with the report's day."""
-    from sinergi.incidents.models import Incident
-
     tz = timezone.get_default_timezone()
     last = timezone.localtime(end, tz).date()
     days = [last - dt.timedelta(days=i) for i in range(TREND_DAYS - 1, -1, -1)]
     lo = timezone.make_aware(dt.datetime.combine(days[0], dt.time()), tz)
-    times = (Incident.objects.exclude(status="merged").filter(territory_q(region_code))
+    times = (_incidents(reader).exclude(status="merged").filter(territory_q(region_code))
              .filter(occurred_at__gte=lo, occurred_at__lt=end).values_list("occurred_at", flat=True))
     counts = Counter(timezone.localtime(t, tz).date() for t in times)
     return {"days": [{"date": d.isoformat(), "n": counts.get(d, 0)} for d in days]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -171,6 +172,11 @@ def render_xlsx(report, *, language: str = "id") -> bytes:
               [[a["title"], a["owner"], a["due_date"], a["days_overdue"], a["status_label"], a["marking"]]
                for a in v["action_items"]])
         sheet(_("Tren"), [_("Tanggal"), _("Insiden")], [[d["date"], d["n"]] for d in v["trend"]])
+        checkpoint = c.get("audit_checkpoint")
+        if checkpoint:  # the signed audit checkpoint, as JSON to copy out and verify offline (docs/security.md)
+            sheet(_("Titik periksa audit"), [_("Butir"), _("Nilai")],
+                  [[k, str(checkpoint[k])] for k in sorted(checkpoint)]
+                  + [["json", json.dumps(checkpoint, sort_keys=True)]])
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()

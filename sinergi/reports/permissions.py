@@ -8,6 +8,9 @@ partners (KPU/Bawaslu Provinsi, Korem, Pemprov) read every report of the provinc
 Kabupaten reads the reports of its own regency only — not the province report, which carries the other
 regencies' incidents, and not another Polres' report. Admins read everything. Generating needs
 ``sitrep.generate`` and the same reach over the scope unit.
+
+On top of the reach, the report's scope unit must lie in the reader's unit scope (``unit_q``): a report holds
+the incidents its scope unit may read, so a Polsek, a partner agency or another Polres reads none of it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.db.models import Q
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit
 from sinergi.accounts.permissions import has_perm
-from sinergi.accounts.selectors import is_global
+from sinergi.accounts.selectors import is_global, scope_units
 
 REGENCY_CODE_LEN = 5  # "53.01"
 
@@ -77,8 +80,22 @@ def reach_q(reach: list[str] | None, field: str = "region_code") -> Q:
     return q
 
 
+def unit_q(user, field: str = "scope_unit") -> Q:
+    """Reports made for a unit in the user's unit scope (their own unit or one below it; admins: all).
+
+    A report carries the incidents its scope unit may read (content.build reads them as the unit's analyst),
+    so only readers whose own scope includes that unit read it: a Polres reads its own report, Polda staff
+    every report; a Polsek, a partner agency or another Polres does not (issue 15, ADR 0012)."""
+    if is_global(user):
+        return Q()
+    if not getattr(user, "unit_id", None):
+        return Q(pk__in=[])
+    return Q(**{f"{field}__in": scope_units(user)})
+
+
 def can_read(user, report) -> bool:
-    return can_view(user) and covers(reach_codes(user), report.region_code)
+    return (can_view(user) and covers(reach_codes(user), report.region_code)
+            and (is_global(user) or scope_units(user).filter(pk=report.scope_unit_id).exists()))
 
 
 def is_scope_unit(unit: Unit) -> bool:
@@ -87,7 +104,8 @@ def is_scope_unit(unit: Unit) -> bool:
 
 
 def can_generate_for(user, unit: Unit) -> bool:
-    return can_generate(user) and is_scope_unit(unit) and covers(reach_codes(user), unit_region_code(unit))
+    return (can_generate(user) and is_scope_unit(unit) and covers(reach_codes(user), unit_region_code(unit))
+            and (is_global(user) or scope_units(user).filter(pk=unit.pk).exists()))
 
 
 def can_manage_subscription(user, subscription) -> bool:

@@ -21,7 +21,7 @@ def report_list(*, user) -> QuerySet[SituationReport]:
           .defer("content")
           .prefetch_related(Prefetch("files", queryset=ReportFile.objects.defer("data").order_by("language",
                                                                                                "format"))))
-    return qs.filter(permissions.reach_q(permissions.reach_codes(user)))
+    return qs.filter(permissions.reach_q(permissions.reach_codes(user)), permissions.unit_q(user))
 
 
 def report_get(*, user, pk: int) -> SituationReport | None:
@@ -29,7 +29,7 @@ def report_get(*, user, pk: int) -> SituationReport | None:
     if not permissions.can_view(user):
         return None
     return (SituationReport.objects.select_related("election", "scope_unit", "generated_by", "previous")
-            .filter(permissions.reach_q(permissions.reach_codes(user)), pk=pk).first())
+            .filter(permissions.reach_q(permissions.reach_codes(user)), permissions.unit_q(user), pk=pk).first())
 
 
 def report_files(*, report: SituationReport) -> list[ReportFile]:
@@ -56,7 +56,7 @@ def scope_unit_choices(*, user) -> list[Unit]:
     out = []
     for u in units:
         code = permissions.unit_region_code(u)
-        if code and permissions.covers(reach, code):
+        if code and permissions.covers(reach, code) and permissions.can_generate_for(user, u):
             out.append(u)
     return out
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from sinergi.core import clock
 from sinergi.core.models import AuditEvent
-from sinergi.core.services import RunRecorder, audit_log, taskrun_create
+from sinergi.core.services import RunRecorder, audit_checkpoint_create, audit_log, taskrun_create
 
 from . import content as content_mod
 from . import documents, permissions, selectors
@@ -141,6 +141,8 @@ def report_generate(*, report_id: int) -> SituationReport:
             data = content_mod.build(election=report.election, scope_unit=report.scope_unit,
                                      region_code=report.region_code, start=report.period_start,
                                      end=report.period_end)
+            # A signed checkpoint of the audit chain travels with every report (truncation check offline).
+            data["audit_checkpoint"] = audit_checkpoint_create(purpose=f"sitrep {report.pk}")
             report.content = json.loads(canonical_json(data))
             report.content_sha256 = sha256_hex(canonical_json(report.content))
             rec.log(f"content built: {report.content['incidents']['total']} incidents in the period")

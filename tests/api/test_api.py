@@ -138,11 +138,17 @@ def test_token_obtain_and_use(make_user, world):
     assert body["unit"]["name"] == "KPU Kota Uji"
     assert body["unit"]["agency"] == "KPU"
     assert "tps.import" in body["permissions"] and "audit.view" not in body["permissions"]
-    # The same token is returned on the next login; revoking it locks the client out.
+    # The next login issues another key (only hashes are stored; each device has its own); both work, and
+    # revoking locks every client of the user out.
     again = APIClient().post(url("auth-token"), {"username": "operator.kupang", "password": PASSWORD})
-    assert again.json()["token"] == token
+    other = again.json()["token"]
+    assert other != token
+    second = APIClient()
+    second.credentials(HTTP_AUTHORIZATION=f"Token {other}")
+    assert second.get(list_url("me")).status_code == 200
     assert client.delete(url("auth-token")).status_code == 204
     assert client.get(list_url("me")).status_code == 401
+    assert second.get(list_url("me")).status_code == 401
     assert user.pk
 
 

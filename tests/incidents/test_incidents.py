@@ -274,7 +274,7 @@ def test_deferred_processing_keeps_reports_pending_until_worker(world, settings)
 
 
 def test_category_confirmed_by_staff_goes_on_timeline(world, make_user):
-    op = make_user(unit=world.polres, role=Role.OPERATOR)
+    op = make_user(unit=world.polda, role=Role.OPERATOR)  # the situation room reads every incident
     r, _ = submit(key="c1")
     inc = Report.objects.get(pk=r.pk).incident
     services.incident_update(actor=op, incident=inc, category=Category.objects.get(code="protest"), severity=4)

@@ -9,9 +9,9 @@ import json
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from sinergi.accounts.choices import Role
+from sinergi.api.services import token_issue
 from sinergi.core.models import AuditEvent
 from sinergi.incidents.models import Incident, Report
 from tests.incidents.test_incidents import build_world
@@ -30,7 +30,7 @@ def officer(world, make_user):
 
 
 def token_client(user) -> Client:
-    tok, _ = Token.objects.get_or_create(user=user)
+    tok = token_issue(user=user)
     return Client(HTTP_AUTHORIZATION=f"Token {tok.key}")
 
 

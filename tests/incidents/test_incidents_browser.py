@@ -11,9 +11,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from sinergi.accounts.choices import Role
+from sinergi.api.services import token_issue
 from tests.incidents.test_incidents import build_world
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ def room_data(audit_rows_flushable, transactional_db, make_user):
     # Built before Chromium starts: Playwright's sync API runs an event loop, where the ORM refuses to run.
     world = build_world()
     user = make_user(unit=world.polda, role=Role.OPERATOR)
-    return user, Token.objects.create(user=user)
+    return user, token_issue(user=user)
 
 
 def test_report_sent_through_api_appears_in_open_situation_room(room_data, live_server, chromium, password):

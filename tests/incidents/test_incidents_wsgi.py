@@ -11,9 +11,9 @@ import json
 import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from rest_framework.authtoken.models import Token
 
 from sinergi.accounts.choices import Role
+from sinergi.api.services import token_issue
 from sinergi.core.models import AuditEvent
 from sinergi.incidents.models import Report
 from sinergi.incidents.wsgi import application
@@ -30,7 +30,7 @@ def world(db):
 @pytest.fixture
 def token(world, make_user):
     user = make_user(unit=world.polres, role=Role.OPERATOR)
-    return Token.objects.create(user=user).key
+    return token_issue(user=user).key
 
 
 def call(body, *, token=None, method="POST", path=URL, ctype="application/json", host="testserver", **extra):
@@ -122,7 +122,7 @@ def test_field_errors_name_the_field(token):
 
 def test_role_without_permission_is_refused(world, make_user):
     observer = make_user(unit=world.polres, role=Role.OBSERVER)
-    status, _, _ = call({"key": "x", "text": "ribut"}, token=Token.objects.create(user=observer).key)
+    status, _, _ = call({"key": "x", "text": "ribut"}, token=token_issue(user=observer).key)
     assert status == 403 and not Report.objects.exists()
 
 

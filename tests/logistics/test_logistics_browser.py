@@ -10,9 +10,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from sinergi.accounts.choices import AgencyKind, Role, UnitLevel
+from sinergi.api.services import token_issue
 from sinergi.elections.models import Election
 from sinergi.logistics import services
 from sinergi.logistics.models import NodeKind
@@ -44,7 +44,7 @@ def escort_data(audit_rows_flushable, transactional_db, make_user):
         cargo={"kotak_suara": 40, "surat_suara": 9000}, seals=["SGL-001", "SGL-002"])
     officer = make_user(unit=polres, role=Role.OPERATOR)
     viewer = make_user(unit=kpu, role=Role.OPERATOR)
-    return m, Token.objects.create(user=officer), viewer
+    return m, token_issue(user=officer), viewer
 
 
 def _post(url, token, body):
@@ -113,7 +113,7 @@ def sea_escort(audit_rows_flushable, transactional_db, make_user):
         dest=services.Node(NodeKind.PPK, "PPK Pulau Uji", rote.lat, rote.lng, region=rote),
         planned_departure=dt.datetime(2024, 11, 24, 8, tzinfo=services.WITA), escort_unit=polda)
     user = make_user(unit=polda, role=Role.COMMANDER)
-    return m, Token.objects.create(user=user), user
+    return m, token_issue(user=user), user
 
 
 def test_escort_map_draws_the_moving_escort_with_a_dashed_sea_leg(sea_escort, live_server, chromium, password):

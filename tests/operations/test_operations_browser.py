@@ -9,9 +9,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from sinergi.accounts.choices import Role
+from sinergi.api.services import token_issue
 from tests.operations.test_operations import TPS_A, build_ops_world
 
 pytestmark = pytest.mark.browser
@@ -24,7 +24,7 @@ def dash_data(audit_rows_flushable, transactional_db, make_user):
     ow = build_ops_world()
     viewer = make_user(unit=ow.polda, role=Role.ANALYST)
     officer = make_user(unit=ow.polres_a, role=Role.OPERATOR)
-    return viewer, Token.objects.create(user=officer)
+    return viewer, token_issue(user=officer)
 
 
 def test_checkin_through_api_updates_open_dashboard(dash_data, live_server, chromium, password):
@@ -73,7 +73,7 @@ def phone_data(audit_rows_flushable, transactional_db, make_user):
     ow = build_ops_world()
     _voting_was_yesterday(ow.election)  # today is in the ballot-box hand-over window
     officer = make_user(unit=ow.polsek_a, role=Role.OPERATOR)
-    return officer, Token.objects.create(user=officer)
+    return officer, token_issue(user=officer)
 
 
 def test_checkin_page_queues_offline_and_sends_when_back_online(phone_data, live_server, chromium, password):

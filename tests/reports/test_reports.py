@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -112,10 +113,12 @@ def test_scoping_rule(world, make_user, django_capture_on_commit_callbacks, clie
 
     everything = {polda_report.pk, kupang_report.pk, ende_report.pk}
     assert visible(world.analyst) == everything
-    assert visible(kpu_province) == everything
+    # A report carries the incidents of its scope unit: only readers whose unit scope includes that unit
+    # read it (issue 15) — not a Polsek below it, not a partner agency of the same territory.
+    assert visible(kpu_province) == set()
     assert visible(kupang_officer) == {kupang_report.pk}
-    assert visible(polsek_officer) == {kupang_report.pk}
-    assert visible(kpu_kupang) == {kupang_report.pk}
+    assert visible(polsek_officer) == set()
+    assert visible(kpu_kupang) == set()
     assert visible(observer) == set()
     client.force_login(kupang_officer)
     assert client.get(reverse("reports:detail", args=[kupang_report.pk])).status_code == 200
@@ -250,7 +253,7 @@ def test_xlsx_has_the_sheets_and_numbers(world, django_capture_on_commit_callbac
     data = bytes(ReportFile.objects.get(report=report, format="xlsx", language="id").data)
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["Ringkasan", "Kategori", "Wilayah", "Status", "Insiden menonjol", "Pengerahan",
-                             "Cakupan TPS", "Pengawalan", "Peringatan", "Tindak lanjut", "Tren"]
+                             "Cakupan TPS", "Pengawalan", "Peringatan", "Tindak lanjut", "Tren", "Titik periksa audit"]
     cats = {row[0]: row[2] for row in wb["Kategori"].iter_rows(min_row=2, values_only=True)}
     assert cats == {"violence_clash": 2, "money_politics": 1, "intimidation": 1, "protest": 1}
     assert sum(row[1] for row in wb["Tren"].iter_rows(min_row=2, values_only=True)) == 7
@@ -308,3 +311,48 @@ def reports_data_html(report) -> str:
     from sinergi.reports import documents
 
     return documents.render_html(report)
+
+
+def test_report_holds_only_incidents_of_its_scope_unit(world, make_user, django_capture_on_commit_callbacks):
+    """An incident in Kupang routed to KPU Kupang only (not shared with Polri): the Polres Kupang report neither
+    counts nor lists it (the Polres cannot read it), the Polda report does."""
+    from sinergi.incidents.models import Incident
+    from sinergi.incidents.selectors import incident_list
+    from tests.reports_data import submit
+
+    kpu_only = submit("sitrep-kpu", regency="53.01", n=3, category="logistics", severity=4,
+                      occurred_at=world.now - dt.timedelta(hours=1))
+    Incident.objects.filter(pk=kpu_only.pk).update(assigned_unit=world.kpu_kupang, agency_code="KPU")
+    kpu_only.shared_units.clear()
+    kupang_analyst = make_user(unit=world.kupang, role=Role.ANALYST)
+    assert not incident_list(user=kupang_analyst).filter(pk=kpu_only.pk).exists()
+    report = generate(django_capture_on_commit_callbacks, kupang_analyst, world.kupang, world)
+    inc = report.content["incidents"]
+    assert inc["total"] == 2 and kpu_only.pk not in [n["id"] for n in inc["notable"]]
+    assert "logistics" not in {r["code"] for r in inc["by_category"]}
+    polda_report = generate(django_capture_on_commit_callbacks, world.analyst, world.polda, world)
+    assert kpu_only.pk in [n["id"] for n in polda_report.content["incidents"]["notable"]]
+
+
+def test_archived_report_of_another_unit_is_refused(world, make_user, django_capture_on_commit_callbacks, client):
+    kupang_report = generate(django_capture_on_commit_callbacks, world.analyst, world.kupang, world)
+    for unit in (world.kpu_kupang, Unit.objects.filter(parent=world.kupang).first(), world.ende):
+        client.force_login(make_user(unit=unit, role=Role.ANALYST))
+        assert client.get(reverse("reports:detail", args=[kupang_report.pk])).status_code == 404, unit
+        assert client.get(reverse("reports:download", args=[kupang_report.pk, "xlsx"])).status_code == 404, unit
+        assert client.get(f"/api/v1/situation-reports/{kupang_report.pk}/").status_code == 404, unit
+
+
+def test_report_carries_a_signed_audit_checkpoint(world, django_capture_on_commit_callbacks, tmp_path):
+    from openpyxl import load_workbook
+
+    from sinergi.core.services import audit_verify, checkpoint_verify
+
+    report = generate(django_capture_on_commit_callbacks, world.analyst, world.polda, world)
+    cp = report.content["audit_checkpoint"]
+    assert checkpoint_verify(cp) and cp["seq"] > 0 and cp["count"] == cp["seq"]
+    xlsx = report.files.get(format="xlsx", language="id")
+    wb = load_workbook(io.BytesIO(bytes(xlsx.data)))
+    exported = json.loads(next(r[1] for r in wb["Titik periksa audit"].iter_rows(values_only=True) if r[0] == "json"))
+    assert exported == cp
+    assert audit_verify(checkpoints=[exported]).ok

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -6,13 +7,22 @@ from sinergi.core.services import audit_verify
 
 
 class Command(BaseCommand):
-    help = "Recompute the audit hash chain; exit 1 if any event was altered, deleted or reordered."
+    help = ("Recompute the keyed audit chain; exit 1 if any event was altered, deleted, reordered or recomputed "
+            "without the key, or if a signed checkpoint (database, data folder, --checkpoint FILE) is missing.")
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true")
+        parser.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
+                            help="an exported checkpoint (JSON, e.g. from a situation report) the chain must contain")
 
     def handle(self, *args, **opts):
-        result = audit_verify()
+        extra = []
+        for name in opts["checkpoint"]:
+            try:
+                extra.append(json.loads(Path(name).read_text()))
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"cannot read checkpoint {name}: {exc}") from exc
+        result = audit_verify(checkpoints=extra)
         if opts["json"]:
             self.stdout.write(json.dumps({"ok": result.ok, "checked": result.checked, "problems": result.problems}))
         elif result.ok:
