@@ -161,8 +161,16 @@ def checkpoint_verify(cp: dict) -> bool:
 
 
 def checkpoint_file() -> Path:
-    return Path(getattr(settings, "SINERGI_AUDIT_CHECKPOINT_FILE", "")
+    """The data-folder file of signed checkpoints; an exercise (its own copy of the database, with its own
+    chain) keeps its checkpoints in a file of its own so the real chain's file never names its events."""
+    from . import clock
+
+    path = Path(getattr(settings, "SINERGI_AUDIT_CHECKPOINT_FILE", "")
                 or Path(settings.DATA_DIR) / "audit_checkpoints.jsonl")
+    exercise = clock.current_exercise()
+    if exercise is not None:
+        path = path.with_name(f"{path.stem}-latihan-{exercise.exercise_id}{path.suffix}")
+    return path
 
 
 def checkpoint_file_read() -> list[dict]:

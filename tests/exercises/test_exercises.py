@@ -14,7 +14,6 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from sinergi.accounts.choices import Role
 from sinergi.core import clock, sandbox
@@ -29,6 +28,13 @@ from sinergi.reports.models import SituationReport
 from tests.operations.test_operations import TPS_A, TPS_B, build_ops_world, wita
 
 VOTING = "2024-11-27"
+
+
+def _token(user):
+    """An issued token; `.key` is the raw key for the header."""
+    from sinergi.accounts import tokens
+
+    return tokens.create(user=user)
 
 
 def start_data(**kw) -> dict:
@@ -120,7 +126,7 @@ def world(transactional_db, make_user):
         sandbox.drop(ex.database)
 
 
-def _api(token: Token, exercise: Exercise | None = None) -> Client:
+def _api(token, exercise: Exercise | None = None) -> Client:
     headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
     if exercise is not None:
         headers["HTTP_X_SINERGI_LATIHAN"] = str(exercise.pk)
@@ -145,7 +151,7 @@ def test_exercise_runs_voting_day_apart_from_the_real_operation(world, make_user
         services.exercise_start(actor=u["commander"], data=start_data())
     assert "exercise" in exc.value.message_dict and Exercise.objects.count() == 1
 
-    token = Token.objects.create(user=u["officer"])  # made after the copy: carried into the exercise on use
+    token = _token(u["officer"])  # made after the copy: carried into the exercise on use
     # Real operation, today (not election day): the check-in is refused by the stage gate.
     real = _checkin(_api(token), "real-1", timezone.now().isoformat())
     assert real.status_code == 400, real.content
@@ -191,7 +197,7 @@ def test_exercise_runs_voting_day_apart_from_the_real_operation(world, make_user
     for hostile in ("9" * 5000, "abc", "-1", "1 OR 1=1"):
         r = Client(HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_X_SINERGI_LATIHAN=hostile).get("/api/v1/checkins/")
         assert r.status_code == 409 and "tidak sedang berjalan" in r.json()["detail"]
-    obs = Token.objects.create(user=u["observer"])
+    obs = _token(u["observer"])
     assert _api(obs, ex).get("/api/v1/checkins/").status_code == 403
 
     # a commander in the exercise acknowledges TPS B's alert: the debrief measures the response time per Polres
@@ -270,7 +276,7 @@ def test_replay_drives_a_running_exercise(world, live_server, capsys):
     from sinergi.replay import cli
 
     ow, u = world
-    token = Token.objects.create(user=u["officer"])
+    token = _token(u["officer"])
     ex = services.exercise_start(actor=u["commander"], data=start_data(speed="60"))
     # put the exercise clock at 06:40 so the replay covers the busy half hour of "opened" reports in 20 s
     Exercise.objects.filter(pk=ex.pk).update(started_at=timezone.now() - dt.timedelta(minutes=40) / 60)
@@ -301,7 +307,7 @@ def test_exports_and_cap_feed_never_mix_exercise_and_real_incidents(world):
     ow, u = world
     load()
     analyst = u["analyst"]
-    token = Token.objects.create(user=analyst)
+    token = _token(analyst)
     body = {"text": "Massa bentrok lempar batu di depan TPS", "tps_code": TPS_A, "severity": 4}
     assert _api(token).post("/api/v1/incident-reports/", json.dumps({**body, "key": "real-1"}),
                             content_type="application/json").status_code == 201
