@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from sinergi.accounts.models import Unit
 from sinergi.regions.models import Region
 
-from .models import GuardAssignment, GuardGroup, Plan, PlanUnit, Reinforcement, Reserve
+from .models import GuardAssignment, GuardGroup, Plan, PlanApproval, PlanUnit, Reinforcement, Reserve
 from .permissions import can_view_plans, sees_whole_province
 
 
@@ -267,3 +267,45 @@ def plan_table_filters(*, user, plan: Plan) -> dict:
     codes = set(groups.values_list("district_code", flat=True))
     kec = sorted(Region.objects.filter(code__in=codes).values_list("code", "name"), key=lambda x: x[1])
     return {"polres": polres, "polsek": polsek, "kecamatan": kec}
+
+
+# -- the approved plan (Renpam) -----------------------------------------------------------------------------
+def approved_plan(election, phase: str = "pemungutan") -> PlanApproval | None:
+    """The current approved Renpam of an election and operation phase, or None. Plan headers are readable by
+    every Polri user; callers scope the rows they show with the selectors above."""
+    if election is None:
+        return None
+    return (PlanApproval.objects.filter(election=election, phase=phase, is_current=True)
+            .select_related("plan", "approved_by").first())
+
+
+def approved_plan_obj(election, phase: str = "pemungutan") -> Plan | None:
+    """The plan of the current approved Renpam, or None (no fallback to the latest what-if scenario)."""
+    a = approved_plan(election, phase)
+    return a.plan if a is not None else None
+
+
+def approved_plan_label(approval: PlanApproval | None) -> str:
+    """"Renpam versi N disahkan oleh … pada …" or "belum ada Renpam yang disahkan" (translated)."""
+    from django.utils import formats, timezone
+    from django.utils.translation import gettext as _
+
+    if approval is None:
+        return _("Belum ada Renpam yang disahkan")
+    who = approval.approver_name + (f", {approval.approver_rank}" if approval.approver_rank else "")
+    when = formats.date_format(timezone.localtime(approval.approved_at), "j F Y H:i")
+    return _("Renpam versi %(v)s disahkan oleh %(who)s pada %(when)s") % {"v": approval.version, "who": who,
+                                                                          "when": when}
+
+
+def approval_history(*, user, election, phase: str | None = None) -> QuerySet[PlanApproval]:
+    if not can_view_plans(user):
+        return PlanApproval.objects.none()
+    qs = PlanApproval.objects.filter(election=election).select_related("plan").defer("pdf")
+    return qs.filter(phase=phase) if phase else qs
+
+
+def approval_get(*, user, pk: int) -> PlanApproval:
+    if not can_view_plans(user):
+        raise PlanApproval.DoesNotExist
+    return PlanApproval.objects.select_related("plan", "election").get(pk=pk)

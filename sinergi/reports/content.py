@@ -144,12 +144,13 @@ def trend_section(region_code: str, end: dt.datetime) -> dict:
 # --- deployment -----------------------------------------------------------------------------------------------
 
 def deployment_section(election, scope_unit: Unit, region_code: str) -> dict:
-    from sinergi.deployment.models import Plan, PlanUnit, Reinforcement
+    from sinergi.deployment.models import PlanUnit, Reinforcement
+    from sinergi.deployment.selectors import approved_plan
 
-    plan = (Plan.objects.filter(election=election, status="succeeded")
-            .order_by("-updated_at", "-id").first())
-    if plan is None:
-        return {"available": False}
+    approval = approved_plan(election)
+    if approval is None:
+        return {"available": False, "approved": False}
+    plan = approval.plan
     units = PlanUnit.objects.filter(plan=plan).select_related("unit")
     if len(region_code) > 2:
         units = units.filter(unit__path__startswith=scope_unit.path)
@@ -164,6 +165,9 @@ def deployment_section(election, scope_unit: Unit, region_code: str) -> dict:
         "available": True, "estimated": True,
         "plan": {"id": plan.pk, "name": plan.name, "scenario": plan.scenario, "tier_source": plan.tier_source,
                  "updated_at": _iso(plan.updated_at)},
+        "approval": {"version": approval.version, "phase": approval.phase, "by": approval.approver_name,
+                     "rank": approval.approver_rank, "at": _iso(approval.approved_at),
+                     "pdf_sha256": approval.pdf_sha256},
         "rows": rows, "totals": totals,
         "reinforcements": [{"from": r.source_name, "to": r.to_unit.name, "count": r.count,
                             "minutes": round(r.minutes)} for r in reinf.select_related("to_unit")
