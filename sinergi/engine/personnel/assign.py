@@ -135,6 +135,22 @@ class _Pool:
         return -1
 
 
+def _take(post: Post, pools_sub: dict[int, _Pool], pools_home: dict[int, _Pool], order: list[list[int]],
+          used: list[bool]) -> tuple[int, int]:
+    """The next available officer for a post and the home he comes from: own Polsek, own Polres, nearest."""
+    if post.sub >= 0 and post.sub in pools_sub:
+        p = pools_sub[post.sub].take(used)
+        if p >= 0:
+            return p, post.area
+    for h in order[post.area] if post.area < len(order) else []:
+        pool = pools_home.get(h)
+        if pool is not None:
+            p = pool.take(used)
+            if p >= 0:
+                return p, h
+    return -1, -1
+
+
 def _order(areas: int, homes: int, minutes: FloatArray, max_minutes: float) -> list[list[int]]:
     """For every area, the homes in reach sorted by travel time (own home first)."""
     out: list[list[int]] = []
@@ -219,27 +235,13 @@ def assign(people: list[Person], posts: list[Post], shifts: list[Shift], minutes
         for (kind, key), items in buckets.items():
             {"s": sub_pool, "h": home_pool, "S": sen_sub, "H": sen_home}[kind][key] = _Pool(items)
 
-        def take(post: Post, senior: bool) -> tuple[int, int]:
-            pools_sub, pools_home = (sen_sub, sen_home) if senior else (sub_pool, home_pool)
-            if post.sub >= 0 and post.sub in pools_sub:
-                p = pools_sub[post.sub].take(used)
-                if p >= 0:
-                    return p, post.area
-            for h in order[post.area] if post.area < len(order) else []:
-                pool = pools_home.get(h)
-                if pool is not None:
-                    p = pool.take(used)
-                    if p >= 0:
-                        return p, h
-            return -1, -1
-
         first_seat = len(seats)
         filled_per_post = [0] * len(posts)
         leader_missing = [False] * len(posts)
         # 3. leaders first, 4. then the other seats
         for pi, post in enumerate(posts):
             if post.needs_leader and post.seats > 0:
-                who, h = take(post, True)
+                who, h = _take(post, sen_sub, sen_home, order, used)
                 if who < 0:
                     leader_missing[pi] = True
                     continue
@@ -250,7 +252,7 @@ def assign(people: list[Person], posts: list[Post], shifts: list[Shift], minutes
                 filled_per_post[pi] += 1
         for pi, post in enumerate(posts):
             while filled_per_post[pi] < post.seats:
-                who, h = take(post, False)
+                who, h = _take(post, sub_pool, home_pool, order, used)
                 if who < 0:
                     break
                 used[who] = True
