@@ -16,6 +16,7 @@ urlpatterns = [
     path("operasi/", include("sinergi.operations.urls")),
     path("logistik/", include("sinergi.logistics.urls")),
     path("laporan-situasi/", include("sinergi.reports.urls")),
+    path("personel/", include("sinergi.personnel.urls")),
     path("", include("sinergi.core.urls")),
 ]
 

@@ -6,6 +6,7 @@
     sinergi audit verify                             check the audit hash chain
     sinergi load-dataset [--force]                   load the NTT default dataset
     sinergi bench NAME                               run a benchmark (see benchmarks/README)
+    sinergi personnel demo|import FILE|assign        roster (demo NTT roster, import, assign to the Renpam)
     sinergi replay [--setup] [--url U] [--speed 10]  replay an election day against a server (docs/replay.md)
     sinergi manage ARGS...                           any Django management command
 """
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "bench": "sinergi_bench",
         "risk": "risk",
         "plan": "plan",
+        "personnel": "personnel",
     }
     _setup()
     if cmd == "audit":

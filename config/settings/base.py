@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "sinergi.operations",
     "sinergi.logistics",
     "sinergi.reports",
+    "sinergi.personnel",
     "sinergi.api",
 ]
 

@@ -1,0 +1,161 @@
+"""Scoped reads of the roster, assignments, warrants, statuses and dispatches.
+
+Roster rows are personal data: a user reads the officers of his own unit subtree (a Polda user: every unit under
+the Polda), only with ``personnel.view`` (Polri, TNI, Pemda). Phone numbers never leave through these selectors:
+they are masked; :func:`sinergi.personnel.services.officer_phone_reveal` shows one and audits it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from statistics import median
+
+from django.db.models import Count, Q, QuerySet
+
+from sinergi.accounts.models import Unit
+from sinergi.accounts.permissions import has_perm
+
+from .choices import Status
+from .models import Assignment, AssignmentRun, Dispatch, Officer, RosterImport, Warrant
+
+
+def _sees_all(user) -> bool:
+    return bool(user.is_superuser or getattr(user, "role", "") == "admin")
+
+
+def scope_units(user) -> QuerySet[Unit]:
+    """Units whose roster the user may read: his unit and every unit below it."""
+    if not has_perm(user, "personnel.view"):
+        return Unit.objects.none()
+    if _sees_all(user):
+        return Unit.objects.all()
+    if not user.unit_id:
+        return Unit.objects.none()
+    return Unit.objects.filter(path__startswith=user.unit.path)
+
+
+def officer_list(*, user) -> QuerySet[Officer]:
+    if not has_perm(user, "personnel.view"):
+        return Officer.objects.none()
+    qs = Officer.objects.select_related("unit")
+    if _sees_all(user):
+        return qs
+    if not user.unit_id:
+        return qs.none()
+    return qs.filter(unit__path__startswith=user.unit.path)
+
+
+def officer_get(*, user, pk: int) -> Officer | None:
+    return officer_list(user=user).filter(pk=pk).first()
+
+
+def mask_phone(phone: str) -> str:
+    """+6281234567890 -> +62812*****890 (enough to tell numbers apart, not to call)."""
+    if not phone:
+        return ""
+    return phone[:6] + "*" * max(0, len(phone) - 9) + phone[-3:]
+
+
+def import_list(*, user) -> QuerySet[RosterImport]:
+    if not has_perm(user, "personnel.import"):
+        return RosterImport.objects.none()
+    qs = RosterImport.objects.all()
+    return qs if _sees_all(user) else qs.filter(actor=user)
+
+
+# -- assignments ----------------------------------------------------------------------------------------------
+def current_run(approval) -> AssignmentRun | None:
+    if approval is None:
+        return None
+    return AssignmentRun.objects.filter(approval=approval, is_current=True).first()
+
+
+def assignment_list(*, user, run: AssignmentRun) -> QuerySet[Assignment]:
+    """Assignments of the officers the user may read (by the officer's unit subtree)."""
+    officers = officer_list(user=user)
+    return (Assignment.objects.filter(run=run, officer__in=officers.values("pk"))
+            .select_related("officer", "officer__unit", "group", "reserve", "reinforcement", "post_unit"))
+
+
+def my_assignments(*, user) -> list[Assignment]:
+    """The signed-in officer's own posts in the current assignment of the approved voting-day Renpam."""
+    officer = Officer.objects.filter(user=user).first()
+    if officer is None:
+        return []
+    return list(Assignment.objects.filter(officer=officer, run__is_current=True, run__approval__is_current=True)
+                .select_related("group", "reserve", "reinforcement", "post_unit", "run")
+                .order_by("shift")[:20])
+
+
+def warrant_list(*, user) -> QuerySet[Warrant]:
+    if not has_perm(user, "personnel.view"):
+        return Warrant.objects.none()
+    qs = Warrant.objects.select_related("unit", "run").defer("pdf")
+    return qs.filter(unit__in=scope_units(user))
+
+
+# -- status on the day -----------------------------------------------------------------------------------------
+def _polres_of(unit: Unit) -> Unit:
+    u = unit
+    while u.parent_id is not None and u.level == "district":
+        u = u.parent
+    return u
+
+
+def status_counts(*, user) -> list[dict]:
+    """Officers per Polres (or special unit) and status, within the user's scope."""
+    rows: dict[int, dict] = {}
+    units = {u.pk: u for u in scope_units(user).select_related("parent")}
+    for unit_id, status, n in (officer_list(user=user).filter(active=True).order_by()
+                               .values_list("unit_id", "status").annotate(n=Count("id"))):
+        unit = units.get(unit_id)
+        if unit is None:
+            continue
+        top = _polres_of(unit)
+        row = rows.setdefault(top.pk, {"unit": top.name, "code": top.code, "total": 0,
+                                       **{s.value: 0 for s in Status}})
+        row[status] += n
+        row["total"] += n
+    return sorted(rows.values(), key=lambda r: r["code"])
+
+
+# -- dispatch ----------------------------------------------------------------------------------------------------
+def dispatch_list(*, user, incident=None) -> QuerySet[Dispatch]:
+    if not (has_perm(user, "dispatch.assign") or has_perm(user, "incident.view")):
+        return Dispatch.objects.none()
+    qs = Dispatch.objects.select_related("unit", "polres", "incident")
+    if incident is not None:
+        qs = qs.filter(incident=incident)
+    if _sees_all(user) or user.unit_id is None:
+        return qs if _sees_all(user) else qs.none()
+    return qs.filter(Q(unit__path__startswith=user.unit.path) | Q(polres__path__startswith=user.unit.path)
+                     | Q(unit__in=Unit.objects.filter(pk=user.unit_id)) | Q(assigned_by=user))
+
+
+def response_times(*, since: dt.datetime, until: dt.datetime, polres_codes: list[str] | None = None) -> list[dict]:
+    """Response times per Polres of dispatches assigned in [since, until): count, median minutes from assigned
+    to acknowledged and to on scene, and how many are still open. For the daily report and the exercise debrief
+    (callers scope by the Polres codes they may show)."""
+    qs = Dispatch.objects.filter(assigned_at__gte=since, assigned_at__lt=until).select_related("polres")
+    if polres_codes is not None:
+        qs = qs.filter(polres__code__in=polres_codes)
+    per: dict[str, dict] = {}
+    for d in qs:
+        key = d.polres.code if d.polres_id else "-"
+        row = per.setdefault(key, {"polres": d.polres.name if d.polres_id else "-", "code": key, "n": 0,
+                                   "_ack": [], "_scene": [], "open": 0})
+        row["n"] += 1
+        if d.acknowledged_at:
+            row["_ack"].append((d.acknowledged_at - d.assigned_at).total_seconds() / 60)
+        if d.on_scene_at:
+            row["_scene"].append((d.on_scene_at - d.assigned_at).total_seconds() / 60)
+        if d.cleared_at is None:
+            row["open"] += 1
+    out = []
+    for row in per.values():
+        ack, scene = row.pop("_ack"), row.pop("_scene")
+        row["ack_median_min"] = round(median(ack), 1) if ack else None
+        row["scene_median_min"] = round(median(scene), 1) if scene else None
+        row["scene_max_min"] = round(max(scene), 1) if scene else None
+        out.append(row)
+    return sorted(out, key=lambda r: r["code"])
