@@ -56,6 +56,7 @@ def build(*, election, scope_unit: Unit, region_code: str, start: dt.datetime, e
     data["trend"] = trend_section(region_code, end)
     data["map"] = {"points": data["incidents"].pop("_points")}
     data["deployment"] = deployment_section(election, scope_unit, region_code)
+    data["response"] = response_section(scope_unit, region_code, start, end)
     reader = reader_for(scope_unit)
     data["checkins"] = checkins_section(reader, election, scope_unit, start, end)
     data["escorts"] = escorts_section(reader, election, end)
@@ -173,6 +174,29 @@ def deployment_section(election, scope_unit: Unit, region_code: str) -> dict:
                             "minutes": round(r.minutes)} for r in reinf.select_related("to_unit")
                            .order_by("to_unit__code", "-count")[:MAX_LIST]],
     }
+
+
+def response_section(scope_unit: Unit, region_code: str, start: dt.datetime, end: dt.datetime) -> dict:
+    """Response times per Polres of units dispatched to incidents in the period (sinergi.personnel)."""
+    try:
+        from sinergi.personnel.selectors import response_times
+    except ImportError:
+        return {"available": False}
+    codes = None
+    if len(region_code) > 2:
+        codes = list(Unit.objects.filter(path__startswith=scope_unit.path).values_list("code", flat=True))
+    rows = response_times(since=start, until=end, polres_codes=codes)
+
+    def hm(minutes):
+        if minutes is None:
+            return "–"
+        h, m = divmod(int(round(minutes)), 60)
+        return f"{h} j {m} mnt" if h else f"{m} mnt"
+
+    for r in rows:
+        r.update(ack_text=hm(r["ack_median_min"]), scene_text=hm(r["scene_median_min"]),
+                 max_text=hm(r["scene_max_min"]))
+    return {"available": True, "rows": rows, "total": sum(r["n"] for r in rows)}
 
 
 # --- check-ins and escorts (election-day operations; present once those apps provide them) ------------------

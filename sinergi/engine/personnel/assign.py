@@ -251,7 +251,8 @@ def assign(people: list[Person], posts: list[Post], shifts: list[Shift], minutes
                 travel += m
                 filled_per_post[pi] += 1
         for pi, post in enumerate(posts):
-            while filled_per_post[pi] < post.seats:
+            # the leader's seat stays empty (and is reported) when no senior officer could take it
+            while filled_per_post[pi] < post.seats - (1 if leader_missing[pi] else 0):
                 who, h = _take(post, sub_pool, home_pool, order, used)
                 if who < 0:
                     break
