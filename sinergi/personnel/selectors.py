@@ -159,3 +159,50 @@ def response_times(*, since: dt.datetime, until: dt.datetime, polres_codes: list
         row["scene_max_min"] = round(max(scene), 1) if scene else None
         out.append(row)
     return sorted(out, key=lambda r: r["code"])
+
+
+# -- TPS and check-ins ---------------------------------------------------------------------------------------------
+def tps_guards(*, tps) -> list[dict]:
+    """Named officers of the current assignment guarding a TPS (approved voting-day Renpam): name, rank, NRP,
+    leader, status — no phone numbers. For the TPS page and the check-in tie."""
+    from sinergi.deployment.models import GuardAssignment
+
+    gids = list(GuardAssignment.objects.filter(polling_station=tps, plan__approvals__is_current=True,
+                                               plan__approvals__phase="pemungutan").values_list("group_id", flat=True))
+    if not gids:
+        return []
+    rows = (Assignment.objects.filter(group_id__in=gids, run__is_current=True, run__approval__is_current=True)
+            .select_related("officer").order_by("-leader", "officer__name"))
+    return [{"id": a.officer_id, "name": a.officer.name, "rank": a.officer.rank, "identifier": a.officer.identifier,
+             "leader": a.leader, "status": a.officer.get_status_display(), "demo": a.officer.demo,
+             "user_id": a.officer.user_id} for a in rows]
+
+
+def checkin_officers(*, checkins) -> dict[int, dict]:
+    """For check-ins (rows with ``pk``, ``officer_id`` = the reporting user, ``polling_station_id``): the named
+    officer behind the reporting account and whether he is assigned to that TPS in the current assignment.
+    The check-in itself stores the reporting user (sinergi.operations); the tie to the roster is read here, so
+    the check-in path and its query budget stay as they are."""
+    from sinergi.deployment.models import GuardAssignment
+
+    rows = [c for c in checkins if getattr(c, "officer_id", None)]
+    if not rows:
+        return {}
+    officers = {o.user_id: o for o in Officer.objects.filter(user_id__in={c.officer_id for c in rows})}
+    tps_ids = {c.polling_station_id for c in rows}
+    groups: dict[int, set[int]] = {}
+    for tid, gid in GuardAssignment.objects.filter(polling_station_id__in=tps_ids, plan__approvals__is_current=True,
+                                                   plan__approvals__phase="pemungutan").values_list(
+            "polling_station_id", "group_id"):
+        groups.setdefault(tid, set()).add(gid)
+    assigned = set(Assignment.objects.filter(officer__in=list(officers.values()), run__is_current=True,
+                                             run__approval__is_current=True, group__isnull=False)
+                   .values_list("officer_id", "group_id"))
+    out = {}
+    for c in rows:
+        o = officers.get(c.officer_id)
+        if o is None:
+            continue
+        out[c.pk] = {"officer": o.pk, "name": o.name, "rank": o.rank, "identifier": o.identifier,
+                     "assigned_here": any((o.pk, g) in assigned for g in groups.get(c.polling_station_id, ()))}
+    return out

@@ -224,6 +224,16 @@ def test_warrant_versions_signature_and_officer_phone_page(world, make_user, cli
     client.force_login(me)
     page = client.get(reverse("personnel:status")).content.decode()
     assert "Kelompok K1" in page and "ketua kelompok" in page and "Renpam versi 1" in page
+    # His check-in is tied to the roster: the officer assigned to that TPS (the check-in API is unchanged).
+    from sinergi.personnel.selectors import checkin_officers, tps_guards
+    from tests.operations.test_operations import submit
+
+    checkin, _ = submit(me, key="tie-1", tps=TPS_A)
+    tie = checkin_officers(checkins=[checkin])[checkin.pk]
+    assert tie["identifier"] == leader.officer.identifier and tie["assigned_here"]
+    guards = tps_guards(tps=PollingStation.objects.get(code=TPS_A))
+    assert guards[0]["leader"] and guards[0]["identifier"] == leader.officer.identifier
+    assert all("phone" not in gd for gd in guards)
 
 
 def test_status_reports_are_idempotent_counted_per_polres_and_bad_input_is_4xx(world, make_user, client):
