@@ -151,6 +151,24 @@ def officer_link_user(*, actor, officer: Officer, user) -> Officer:
     return officer
 
 
+@transaction.atomic
+def leave_record(*, actor, officer: Officer, start: dt.date, end: dt.date, reason: str = ""):
+    """Record an officer's leave (cuti); the assignment leaves him out in the weeks it touches."""
+    from .models import Leave
+
+    require_perm(actor, "personnel.assign")
+    if selectors.officer_get(user=actor, pk=officer.pk) is None:
+        raise PermissionDenied("not allowed: officer outside your units")
+    if end < start:
+        raise ValidationError({"end": "Tanggal selesai sebelum tanggal mulai."})
+    if (end - start).days > 366:
+        raise ValidationError({"end": "Cuti paling lama satu tahun."})
+    leave = Leave.objects.create(officer=officer, start=start, end=end, reason=reason.strip()[:120])
+    audit_log(actor=actor, action="personnel.leave", obj=leave, data={
+        "officer": officer.pk, "start": start.isoformat(), "end": end.isoformat()})
+    return leave
+
+
 # -- demo roster ---------------------------------------------------------------------------------------------------
 DEMO_FIRST = ["Agus", "Yohanes", "Maria", "Fransiskus", "Yosef", "Petrus", "Stefanus", "Anselmus", "Benediktus",
               "Dominikus", "Kornelis", "Melkianus", "Yakobus", "Paulus", "Antonius", "Robertus", "Marselinus",

@@ -131,6 +131,18 @@ def assignments(request):
                     raise ValidationError({"identifier": _("Penugasan atau personel tidak ditemukan.")})
                 services.assignment_adjust(actor=request.user, assignment=a, officer=officer)
                 messages.success(request, _("Penugasan diubah (tercatat di audit)."))
+            elif request.POST.get("action") == "leave":
+                import datetime as dt
+
+                officer = selectors.officer_list(user=request.user).filter(
+                    identifier=(request.POST.get("identifier") or "").strip()[:20]).first()
+                if officer is None:
+                    raise ValidationError({"identifier": _("Personel tidak ditemukan.")})
+                services.leave_record(actor=request.user, officer=officer,
+                                      start=dt.date.fromisoformat(request.POST.get("start", "")[:10]),
+                                      end=dt.date.fromisoformat(request.POST.get("end", "")[:10]),
+                                      reason=request.POST.get("reason", ""))
+                messages.success(request, _("Cuti dicatat; berlaku pada penghitungan penugasan berikutnya."))
         except ValidationError as exc:
             messages.error(request, _messages(exc))
         except ValueError:

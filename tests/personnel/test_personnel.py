@@ -318,3 +318,23 @@ def test_demo_roster_from_unit_strengths_is_marked_demo(world):
     again = services.demo_roster_generate(actor=None, province_code="99")
     assert again["created"] == 0 and again["updated"] == 25 and Officer.objects.count() == 25
     assert not Warrant.objects.exists()
+
+
+def test_leave_keeps_an_officer_out_of_the_weeks_it_touches(world, make_user, client):
+    op = _operator(make_user, world.polda)
+    services.roster_import(actor=op, file_bytes=_csv(world, _good_rows(world)[:6]), filename="r.csv")
+    _plan, _g, approval = _plan_world(world)
+    client.force_login(op)
+    start = approval.approved_at.date()
+    r = client.post(reverse("personnel:assignments"), {"action": "leave", "identifier": "81010001",
+                                                       "start": start.isoformat(), "end": start.isoformat(),
+                                                       "reason": "cuti tahunan"}, follow=True)
+    assert "Cuti dicatat" in r.content.decode()
+    assert AuditEvent.objects.filter(action="personnel.leave").exists()
+    bad = client.post(reverse("personnel:assignments"), {"action": "leave", "identifier": "81010001",
+                                                         "start": "2024-11-20", "end": "2024-11-01"}, follow=True)
+    assert "sebelum tanggal mulai" in bad.content.decode()
+    run = services.assignment_run(actor=op, approval=approval)
+    assert not Assignment.objects.filter(run=run, officer__identifier="81010001").exists()
+    filled = Assignment.objects.filter(run=run).count()
+    assert filled == run.metrics["filled"] and (filled == 5 or run.metrics["reasons"])
