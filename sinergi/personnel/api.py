@@ -80,6 +80,8 @@ class StatusReportViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=StatusInSerializer, responses={201: StatusOutSerializer, 200: StatusOutSerializer})
     def create(self, request):
+        if not has_perm(request.user, "status.report"):
+            raise PermissionDenied
         s = StatusInSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         d = s.validated_data
@@ -154,6 +156,8 @@ class DispatchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=DispatchInSerializer, responses={201: DispatchSerializer})
     def create(self, request):
+        if not has_perm(request.user, "dispatch.assign"):
+            raise PermissionDenied
         s = DispatchInSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         inc = _incident(request.user, s.validated_data["incident"])

@@ -206,3 +206,24 @@ def checkin_officers(*, checkins) -> dict[int, dict]:
         out[c.pk] = {"officer": o.pk, "name": o.name, "rank": o.rank, "identifier": o.identifier,
                      "assigned_here": any((o.pk, g) in assigned for g in groups.get(c.polling_station_id, ()))}
     return out
+
+
+def status_points(*, user) -> list[list]:
+    """Officers per unit and status at the unit's point (mean centroid of its jurisdiction), for the status map:
+    [lat, lng, unit name, available, on_post, en_route, on_scene, off_duty]. Scoped like :func:`status_counts`."""
+    from .services import _unit_points
+
+    counts: dict[int, dict[str, int]] = {}
+    for unit_id, status, n in (officer_list(user=user).filter(active=True).order_by()
+                               .values_list("unit_id", "status").annotate(n=Count("id"))):
+        counts.setdefault(unit_id, {})[status] = n
+    units = list(Unit.objects.filter(pk__in=list(counts)))
+    pts = _unit_points(units)
+    out = []
+    for u in units:
+        p = pts.get(u.pk)
+        if p is None:
+            continue
+        c = counts[u.pk]
+        out.append([round(p[0], 4), round(p[1], 4), u.name, *(c.get(s.value, 0) for s in Status)])
+    return out

@@ -277,6 +277,9 @@ def status_api(request):
 def status_counts(request):
     """Officers per Polres and status (also as the partial personnel/_status_panel.html for the live room)."""
     _require(request.user, "personnel.view")
+    if request.GET.get("format") == "points":
+        return JsonResponse({"fields": ["lat", "lng", "unit", *Status.values],
+                             "points": selectors.status_points(user=request.user)})
     rows = selectors.status_counts(user=request.user)
     if request.GET.get("format") == "json":
         return JsonResponse({"rows": rows})

@@ -74,6 +74,9 @@ def test_status_page_queues_offline_and_counts_show_it(roster_data, live_server,
     row = page.inner_text(f"[data-testid=status-panel] tr[data-unit='{ow.polres_a.code}']")
     cells = row.split("\t")
     assert cells[0].strip() == "Polres Kota Uji" and cells[2].strip() == "1", row  # one on post
+    page.wait_for_selector("[data-testid=status-map][data-points]", timeout=10_000)
+    assert int(page.get_attribute("[data-testid=status-map]", "data-points")) >= 1
+    page.screenshot(path=str(ARTIFACTS / "personnel_status_counts.png"), full_page=True)
     page.goto(f"{live_server.url}/personel/")
     assert "+62812*****001" in page.inner_text("[data-testid=roster-table]")
     page.click(f"button[data-reveal='/personel/{yohanes}/nomor/']")
