@@ -324,7 +324,7 @@ def _travel_minutes(points: list[tuple[float, float] | None]) -> np.ndarray:
 
 def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = None, seed: int = 0,
                    time_limit_s: float = 15.0, rest_between_shifts: bool = True,
-                   max_minutes: float = 24 * 60.0, system: bool = False) -> AssignmentRun:
+                   max_minutes: float = 24 * 60.0, system: bool = False, run=None) -> AssignmentRun:
     """Fill the approved Renpam's guard groups and reserve teams with named Polri officers (BKO movements of the
     plan send officers of the source to the destination), shift by shift, and store the result as the current
     assignment of the Renpam (the previous one is kept, no longer current)."""
@@ -337,7 +337,8 @@ def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = Non
         raise ValidationError({"approval": "Renpam belum disahkan atau sudah digantikan."})
     plan = approval.plan
     shifts = shifts or default_shifts(approval)
-    run = taskrun_create(kind=ASSIGN_KIND, actor=actor, parameters={"approval": approval.pk, "seed": seed})
+    if run is None:
+        run = taskrun_create(kind=ASSIGN_KIND, actor=actor, parameters={"approval": approval.pk, "seed": seed})
     with RunRecorder(run) as rec:
         t0 = time.perf_counter()
         officers = list(Officer.objects.filter(kind=OfficerKind.POLRI, active=True).select_related("unit")
@@ -365,7 +366,7 @@ def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = Non
         leave_weeks: dict[int, set[int]] = defaultdict(set)
         from .models import Leave
 
-        for lv in Leave.objects.filter(officer__in=[o.pk for o in officers]):
+        for lv in Leave.objects.filter(officer__kind=OfficerKind.POLRI, officer__active=True, end__gte=start):
             for w in range(max(s["week"] for s in shifts) + 1):
                 ws = start + dt.timedelta(days=7 * w)
                 we = ws + dt.timedelta(days=6)
@@ -437,6 +438,21 @@ def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = Non
                 "bound": res.bound, "unfilled_reasons": dict(reasons)})
         rec.log(f"filled {res.filled} of {res.total}")
     return ar
+
+
+@transaction.atomic
+def assignment_enqueue(*, actor, approval):
+    """Queue the assignment of an approved Renpam as a background task with a run record (the page's button)."""
+    from .tasks import run_assignment_task
+
+    require_perm(actor, "personnel.assign")
+    if approval is None or not approval.is_current:
+        raise ValidationError({"approval": "Renpam belum disahkan atau sudah digantikan."})
+    run = taskrun_create(kind=ASSIGN_KIND, actor=actor, parameters={"approval": approval.pk, "seed": 0})
+    audit_log(actor=actor, action="personnel.assignment.queue", obj=run, data={"approval": approval.pk})
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    transaction.on_commit(lambda: run_assignment_task.enqueue(approval.pk, actor_id, run.pk))
+    return run
 
 
 @transaction.atomic

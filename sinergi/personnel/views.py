@@ -118,9 +118,8 @@ def assignments(request):
         _require(request.user, "personnel.assign")
         try:
             if request.POST.get("action") == "run":
-                run = services.assignment_run(actor=request.user, approval=approval)
-                messages.success(request, _("Penugasan dihitung: %(f)s dari %(t)s kursi terisi.") % {
-                    "f": run.metrics["filled"], "t": run.metrics["seats"]})
+                services.assignment_enqueue(actor=request.user, approval=approval)
+                messages.success(request, _("Penugasan dijadwalkan; muat ulang halaman ini sebentar lagi."))
             elif request.POST.get("action") == "adjust":
                 a = Assignment.objects.filter(pk=int(request.POST.get("assignment") or 0),
                                               run__is_current=True).first()

@@ -338,3 +338,20 @@ def test_leave_keeps_an_officer_out_of_the_weeks_it_touches(world, make_user, cl
     assert not Assignment.objects.filter(run=run, officer__identifier="81010001").exists()
     filled = Assignment.objects.filter(run=run).count()
     assert filled == run.metrics["filled"] and (filled == 5 or run.metrics["reasons"])
+
+
+def test_assignment_button_queues_a_task_with_a_run_record(world, make_user, client,
+                                                           django_capture_on_commit_callbacks):
+    from sinergi.core.models import TaskRun
+
+    op = _operator(make_user, world.polda)
+    services.roster_import(actor=op, file_bytes=_csv(world, _good_rows(world)[:6]), filename="r.csv")
+    _plan_world(world)
+    client.force_login(op)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("personnel:assignments"), {"action": "run"}, follow=True)
+    assert "Penugasan dijadwalkan" in r.content.decode()
+    run = TaskRun.objects.filter(kind="personnel.assign").latest("pk")
+    assert run.status == "succeeded"
+    page = client.get(reverse("personnel:assignments")).content.decode()
+    assert "dari 5 kursi pos terisi" in page and 'data-testid="assign-table"' in page
