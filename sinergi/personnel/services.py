@@ -486,7 +486,7 @@ def _warrant_rows(run: AssignmentRun, unit: Unit) -> list[dict[str, Any]]:
     from sinergi.deployment.models import GuardAssignment
 
     qs = (Assignment.objects.filter(run=run).filter(officer__unit__path__startswith=unit.path)
-          .select_related("officer", "group", "reserve", "reinforcement", "post_unit")
+          .select_related("officer", "group", "reserve", "reinforcement", "reinforcement__to_unit", "post_unit")
           .order_by("shift", "post_unit__code", "group__number", "-leader", "officer__name"))
     rows = list(qs)
     gids = {a.group_id for a in rows if a.group_id}
@@ -593,6 +593,8 @@ def status_report(*, actor, key: str, status: str, at=None, lat: float | None = 
         raise PermissionDenied("not allowed: officer outside your units")
     now = clock.now()
     at = at or now
+    if at > now + dt.timedelta(minutes=10):
+        raise ValidationError({"at": "waktu di masa depan"})
     existing = StatusReport.objects.filter(key=key).first()
     if existing is not None:
         return existing, False
