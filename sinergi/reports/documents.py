@@ -154,6 +154,11 @@ def render_xlsx(report, *, language: str = "id") -> bytes:
                                 _("Kekurangan (perkiraan)")],
               [[r["unit"], r["strength"], r["available"], r["required"], r["groups"], r["reinforcements_in"],
                 r["shortfall"]] for r in dep.get("rows", [])])
+        rs = v.get("response", {})
+        sheet(_("Waktu tanggap"), [_("Polres"), _("Dikirim"), _("Median sampai diterima"), _("Median sampai di lokasi"),
+                                   _("Terlama sampai di lokasi"), _("Belum selesai")],
+              [[r["polres"], r["n"], r["ack_text"], r["scene_text"], r["max_text"], r["open"]]
+               for r in rs.get("rows", [])])
         ck = v["checkins"]
         sheet(_("Cakupan TPS"), [_("Polres"), _("TPS"), _("Dibuka"), _("Pemungutan"), _("Ditutup"),
                                  _("Dihitung"), _("Diserahkan"), _("Masalah"), _("Belum melapor")],
