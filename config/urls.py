@@ -17,6 +17,7 @@ urlpatterns = [
     path("logistik/", include("sinergi.logistics.urls")),
     path("laporan-situasi/", include("sinergi.reports.urls")),
     path("latihan/", include("sinergi.exercises.urls")),
+    path("personel/", include("sinergi.personnel.urls")),
     path("", include("sinergi.core.urls")),
 ]
 

@@ -10,6 +10,7 @@
     sinergi backup [--output DIR] [--json]           back up database, uploads, audit checkpoint (archive 0600)
     sinergi restore FILE [--force] [--json]          restore a backup, then verify hashes, audit chain, counts
     sinergi triage --jsonl FILE                      triage reports without storing (one JSON line each)
+    sinergi personnel demo|import FILE|assign        roster (demo NTT roster, import, assign to the Renpam)
     sinergi replay [--setup] [--url U] [--speed 10]  replay an election day against a server (docs/replay.md)
     sinergi exercise start|status|stop|purge ...     exercise mode (latihan, docs/exercise.md)
     sinergi manage ARGS...                           any Django management command
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         "restore": "sinergi_restore",
         "exercise": "exercise",
         "triage": "triage",
+        "personnel": "personnel",
     }
     _setup()
     if cmd not in NO_PREFLIGHT:

@@ -58,3 +58,24 @@ def api_token(user) -> str:
     from sinergi.api.services import token_issue
 
     return token_issue(user=user).key
+
+
+def verified_commander(unit, **kw) -> User:
+    """A commander whose session passed the second factor (a confirmed TOTP device marked as used)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = UserFactory(unit=unit, role=Role.COMMANDER, **kw)
+    user.otp_device = TOTPDevice.objects.create(user=user, name="uji", confirmed=True)
+    return user
+
+
+def renpam_approve(plan, *, unit=None, phase: str = "pemungutan", rank: str = "Kombes Pol"):
+    """Approve `plan` as the Renpam of `phase` through the service, by a verified commander of `unit` (default:
+    the plan's election province Polda, else any Polri unit)."""
+    from sinergi.accounts.models import Unit
+    from sinergi.deployment.services import plan_approve
+
+    if unit is None:
+        unit = (Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.PROVINCE).first()
+                or Unit.objects.filter(agency__code=AgencyKind.POLRI).first() or globals()["unit"]())
+    return plan_approve(actor=verified_commander(unit), plan=plan, phase=phase, rank=rank)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "sinergi.logistics",
     "sinergi.reports",
     "sinergi.exercises",
+    "sinergi.personnel",
     "sinergi.api",
 ]
 
@@ -172,6 +173,7 @@ SPECTACULAR_SETTINGS = {
     # One clear component name per choice set (fields called status/kind/direction exist in several apps).
     "ENUM_NAME_OVERRIDES": {
         "TaskRunStatusEnum": "sinergi.core.models.TaskRun.Status",
+        "OfficerStatusEnum": "sinergi.personnel.choices.Status",
         "ContestKindEnum": "sinergi.elections.models.Contest.Kind",
         "PlanStatusEnum": "sinergi.deployment.choices.PlanStatus",
         "RiskModelStatusEnum": "sinergi.risk.choices.ModelStatus",

@@ -30,6 +30,7 @@ ACTION_ROLES: dict[str, set[str]] = {
     # security deployment plans
     "plan.view": set(_ALL),
     "plan.run": {_OP, _AN, _CO, _AD},
+    "plan.approve": {_CO},
     # coordination
     "coordination.write": {_LI, _OP, _AN, _CO, _AD},
     "coordination.marking_change": {_CO, _AD},
@@ -65,6 +66,14 @@ ACTION_ROLES: dict[str, set[str]] = {
     # exercise mode (latihan): start/stop/purge/debrief; take part (enter the running exercise)
     "exercise.manage": {_CO, _AD},
     "exercise.join": {_LI, _OP, _AN, _CO, _AD},
+    # personnel roster, assignment of named officers, Surat Perintah, status on the day, dispatch
+    "personnel.view": {_OP, _AN, _CO, _AD},
+    "personnel.import": {_OP, _AN, _AD},
+    "personnel.reveal_phone": {_OP, _CO, _AD},
+    "personnel.assign": {_OP, _AN, _CO, _AD},
+    "sprin.sign": {_CO},
+    "status.report": {_OP, _CO, _AD},
+    "dispatch.assign": {_OP, _CO, _AD},
 }
 
 #: role -> actions it may perform (derived from ACTION_ROLES)
@@ -79,6 +88,7 @@ AGENCY_LIMITS: dict[str, set[str]] = {
     # Security deployment plans are Polri's (TNI serves as BKO under Polri's command).
     "plan.view": {AgencyKind.POLRI},
     "plan.run": {AgencyKind.POLRI},
+    "plan.approve": {AgencyKind.POLRI},
     # The public takes part through the public report form only.
     "coordination.write": set(AgencyKind) - {AgencyKind.PUBLIC},
     "coordination.marking_change": set(AgencyKind) - {AgencyKind.PUBLIC},
@@ -93,6 +103,14 @@ AGENCY_LIMITS: dict[str, set[str]] = {
     "ops.view": set(AgencyKind) - {AgencyKind.PUBLIC},
     "sitrep.view": set(AgencyKind) - {AgencyKind.PUBLIC},
     "sitrep.subscribe": set(AgencyKind) - {AgencyKind.PUBLIC},
+    # Rosters are kept by the agencies whose members stand guard (TNI as BKO, Pemda for Satpol PP/Linmas).
+    "personnel.view": {AgencyKind.POLRI, AgencyKind.TNI, AgencyKind.PEMDA},
+    "personnel.import": {AgencyKind.POLRI, AgencyKind.TNI, AgencyKind.PEMDA},
+    "personnel.reveal_phone": {AgencyKind.POLRI, AgencyKind.TNI, AgencyKind.PEMDA},
+    "personnel.assign": {AgencyKind.POLRI},
+    "sprin.sign": {AgencyKind.POLRI},
+    "status.report": {AgencyKind.POLRI, AgencyKind.TNI},
+    "dispatch.assign": {AgencyKind.POLRI},
 }
 
 

@@ -19,6 +19,7 @@ API_MODULES = [
     "sinergi.operations.api",
     "sinergi.logistics.api",
     "sinergi.reports.api",
+    "sinergi.personnel.api",
 ]
 
 for _name in API_MODULES:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -24,6 +24,18 @@ from .serializers import (
     ReserveSerializer,
 )
 from .services import plan_run
+
+
+class RenpamSerializer(serializers.Serializer):
+    approved = serializers.BooleanField()
+    label = serializers.CharField()
+    phase = serializers.CharField()
+    version = serializers.IntegerField(allow_null=True)
+    plan = serializers.IntegerField(allow_null=True)
+    approver_name = serializers.CharField(allow_blank=True)
+    approver_rank = serializers.CharField(allow_blank=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    pdf_sha256 = serializers.CharField(allow_blank=True)
 
 
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -52,6 +64,23 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         plan = plan_run(actor=request.user, election=default_election(), scenario=s.validated_data["scenario"],
                         name=s.validated_data.get("name", ""), parameters=s.validated_data.get("parameters"))
         return Response(PlanSerializer(plan).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(parameters=[OpenApiParameter("phase", str, required=False)], responses=RenpamSerializer)
+    @action(detail=False)
+    def renpam(self, request):
+        """The approved plan (Renpam) in force for the default election and a phase (default: voting day)."""
+        from .choices import OperationPhase
+
+        if not can_view_plans(request.user):
+            raise PermissionDenied
+        phase = request.query_params.get("phase") or OperationPhase.PEMUNGUTAN
+        if phase not in OperationPhase.values:
+            return Response({"phase": ["unknown"]}, status=status.HTTP_400_BAD_REQUEST)
+        a = selectors.approved_plan(default_election(), phase)
+        return Response({"approved": a is not None, "label": selectors.approved_plan_label(a), "phase": phase,
+                         "version": a.version if a else None, "plan": a.plan_id if a else None,
+                         "approver_name": a.approver_name if a else "", "approver_rank": a.approver_rank if a else "",
+                         "approved_at": a.approved_at if a else None, "pdf_sha256": a.pdf_sha256 if a else ""})
 
     @extend_schema(responses=PlanUnitSerializer(many=True))
     @action(detail=True)

@@ -39,3 +39,11 @@ SCENARIOS: dict[str, dict] = {
     "menunggu-jadwal-kapal": {"label": _("Menunggu jadwal kapal (rata-rata setengah selang keberangkatan)"),
                               "changes": {"schedule_wait_factor": 0.5}},
 }
+
+
+class OperationPhase(models.TextChoices):
+    """Phases of the security operation (Operasi Mantap Praja) a Renpam is approved for."""
+
+    PERSIAPAN = "persiapan", _("Persiapan dan kampanye")
+    PEMUNGUTAN = "pemungutan", _("Pemungutan dan penghitungan suara")
+    REKAPITULASI = "rekapitulasi", _("Rekapitulasi dan pasca pemungutan")

@@ -79,3 +79,18 @@ def plan_pdf(html: str) -> bytes | None:
     except (ImportError, OSError):
         return None
     return weasyprint.HTML(string=html).write_pdf()
+
+
+def approval_pdf(approval, snapshot: dict[str, dict]) -> bytes:
+    """The signed Renpam: version, approver (name, rank, unit), time, the per Polres figures and the changes
+    against the previous version. Plain HTML bytes when WeasyPrint is missing (still hashed and anchored)."""
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    html = render_to_string("deployment/approval_pdf.html", {
+        "a": approval, "plan": approval.plan, "rows": [dict(code=k, **v) for k, v in sorted(snapshot.items())],
+        "approved_local": timezone.localtime(approval.approved_at),
+        "diff": approval.diff, "placeholder": approval.plan.tier_source == "placeholder",
+        "placeholder_label": PLACEHOLDER_LABEL})
+    pdf = plan_pdf(html)
+    return pdf if pdf is not None else html.encode()

@@ -29,3 +29,18 @@ class PatternForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [(u.pk, u.name) for u in units]
         self.fields["tier"].choices = list(tiers)
+
+
+class PlanApproveForm(forms.Form):
+    """Approve a plan as the Renpam of an operation phase (commander, second factor)."""
+
+    phase = forms.ChoiceField(label=_("Tahap operasi"))
+    rank = forms.CharField(label=_("Pangkat/jabatan pengesah"), max_length=120, required=False)
+    note = forms.CharField(label=_("Catatan"), max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .choices import OperationPhase
+
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].choices = OperationPhase.choices
+        self.fields["phase"].initial = OperationPhase.PEMUNGUTAN

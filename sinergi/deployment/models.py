@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sinergi.core.models import TimeStampedModel
 
-from .choices import PlanStatus, ReserveKind, Tier, TierSource
+from .choices import OperationPhase, PlanStatus, ReserveKind, Tier, TierSource
 
 
 class SecurityPattern(TimeStampedModel):
@@ -169,3 +169,41 @@ class Reserve(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.name}"
+
+
+class PlanApproval(TimeStampedModel):
+    """A plan version approved by a commander as the Renpam (rencana pengamanan disahkan) of one election and
+    operation phase. Versions count up per election and phase; approving a new one supersedes the old one, so
+    at most one is current (database constraint). The signed PDF and its SHA-256 are kept; the hash is
+    anchored in the audit chain."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="approvals", verbose_name=_("rencana"))
+    election = models.ForeignKey("elections.Election", on_delete=models.CASCADE, related_name="+")
+    phase = models.CharField(_("tahap operasi"), max_length=20, choices=OperationPhase.choices,
+                             default=OperationPhase.PEMUNGUTAN)
+    version = models.PositiveIntegerField(_("versi"))
+    is_current = models.BooleanField(_("berlaku"), default=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("disahkan oleh"))
+    approver_name = models.CharField(_("nama pengesah"), max_length=160)
+    approver_rank = models.CharField(_("pangkat/jabatan"), max_length=120, blank=True)
+    approver_unit = models.CharField(_("satuan pengesah"), max_length=160, blank=True)
+    approved_at = models.DateTimeField(_("disahkan pada"))
+    superseded_at = models.DateTimeField(_("digantikan pada"), null=True, blank=True)
+    note = models.CharField(_("catatan"), max_length=500, blank=True)
+    diff = models.JSONField(_("perubahan terhadap versi sebelumnya"), default=dict, blank=True)
+    pdf = models.BinaryField(_("PDF bertanda tangan"), default=bytes)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["election_id", "phase", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "phase", "version"], name="uniq_approval_version"),
+            models.UniqueConstraint(fields=["election", "phase"], condition=models.Q(is_current=True),
+                                    name="uniq_current_approval"),
+        ]
+        verbose_name = _("Renpam disahkan")
+        verbose_name_plural = _("Renpam disahkan")
+
+    def __str__(self) -> str:
+        return f"Renpam v{self.version} ({self.phase})"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from sinergi.accounts.models import Unit
 from sinergi.regions.models import Region
 
-from .models import GuardAssignment, GuardGroup, Plan, PlanUnit, Reinforcement, Reserve
+from .models import GuardAssignment, GuardGroup, Plan, PlanApproval, PlanUnit, Reinforcement, Reserve
 from .permissions import can_view_plans, sees_whole_province
 
 
@@ -301,19 +301,56 @@ def plan_table_filters(*, user, plan: Plan) -> dict:
     return {"polres": polres, "polsek": polsek, "kecamatan": kec}
 
 
+# -- the approved plan (Renpam) -----------------------------------------------------------------------------
+def approved_plan(election, phase: str = "pemungutan") -> PlanApproval | None:
+    """The current approved Renpam of an election and operation phase, or None. Plan headers are readable by
+    every Polri user; callers scope the rows they show with the selectors above."""
+    if election is None:
+        return None
+    return (PlanApproval.objects.filter(election=election, phase=phase, is_current=True)
+            .select_related("plan", "approved_by").first())
+
+
+def approved_plan_obj(election, phase: str = "pemungutan") -> Plan | None:
+    """The plan of the current approved Renpam, or None (no fallback to the latest what-if scenario)."""
+    a = approved_plan(election, phase)
+    return a.plan if a is not None else None
+
+
+def approved_plan_label(approval: PlanApproval | None) -> str:
+    """"Renpam versi N disahkan oleh … pada …" or "belum ada Renpam yang disahkan" (translated)."""
+    from django.utils import formats, timezone
+    from django.utils.translation import gettext as _
+
+    if approval is None:
+        return _("Belum ada Renpam yang disahkan")
+    who = approval.approver_name + (f", {approval.approver_rank}" if approval.approver_rank else "")
+    when = formats.date_format(timezone.localtime(approval.approved_at), "j F Y H:i")
+    return _("Renpam versi %(v)s disahkan oleh %(who)s pada %(when)s") % {"v": approval.version, "who": who,
+                                                                          "when": when}
+
+
+def approval_history(*, user, election, phase: str | None = None) -> QuerySet[PlanApproval]:
+    if not can_view_plans(user):
+        return PlanApproval.objects.none()
+    qs = PlanApproval.objects.filter(election=election).select_related("plan").defer("pdf")
+    return qs.filter(phase=phase) if phase else qs
+
+
+def approval_get(*, user, pk: int) -> PlanApproval:
+    if not can_view_plans(user):
+        raise PlanApproval.DoesNotExist
+    return PlanApproval.objects.select_related("plan", "election").get(pk=pk)
+
+
 # --- the plan in force, for the TPS page -------------------------------------------------------------------
 
 
 def plan_in_force(*, election) -> tuple[Plan | None, str]:
-    """The plan operations use for `election` and a sentence saying which one it is.
-
-    Operations follow the approved plan (Renpam) only; without one the sentence says so and no plan is used.
-    """
-    approved = globals().get("approved_plan")
-    plan = approved(election=election) if approved is not None else None
-    if plan is None:
-        return None, str(_("Belum ada Renpam yang disahkan untuk pemilihan ini."))
-    return plan, ""
+    """The plan operations use for `election` (the approved voting-day Renpam) and a sentence saying which
+    version it is, or that none is approved (then no plan is used: never the latest what-if scenario)."""
+    approval = approved_plan(election)
+    return (approval.plan if approval is not None else None), str(approved_plan_label(approval))
 
 
 def tps_assignment(*, user, plan: Plan, tps) -> GuardAssignment | None:

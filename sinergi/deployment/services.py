@@ -29,7 +29,16 @@ from sinergi.regions.models import Region
 
 from . import geo
 from .choices import SCENARIOS, PlanStatus, ReserveKind, TierSource
-from .models import GuardAssignment, GuardGroup, Plan, PlanUnit, Reinforcement, Reserve, SecurityPattern
+from .models import (
+    GuardAssignment,
+    GuardGroup,
+    Plan,
+    PlanApproval,
+    PlanUnit,
+    Reinforcement,
+    Reserve,
+    SecurityPattern,
+)
 from .permissions import can_run_plans
 
 PLAN_KIND = "deployment.plan"
@@ -485,3 +494,89 @@ def plan_run_sync(*, actor, election: Election, scenario: str = "dasar", name: s
 
 def taskrun_of(plan: Plan) -> TaskRun | None:
     return plan.task_run
+
+
+# -- approval (Renpam disahkan) -----------------------------------------------------------------------------
+def _session_verified(user) -> bool:
+    """True when the user's session passed the second factor (django-otp sets ``is_verified``)."""
+    check = getattr(user, "is_verified", None)
+    if callable(check):
+        return bool(check())
+    return getattr(user, "otp_device", None) is not None
+
+
+def plan_snapshot(plan: Plan) -> dict[str, dict[str, int]]:
+    """Per Polres figures of a plan that a Renpam diff compares: groups, officers, BKO in, reserve teams."""
+    out: dict[str, dict[str, int]] = {}
+    for name, code, groups, officers, bko, short in PlanUnit.objects.filter(plan=plan).values_list(
+            "unit__name", "unit__code", "groups", "officers_required", "reinforcements_in", "shortfall"):
+        out[code] = {"name": name, "groups": groups, "officers": officers, "bko": bko, "shortfall": short,
+                     "reserves": 0}
+    by_regency = {c.removeprefix("POLRES-"): c for c in out}
+    for dcode in Reserve.objects.filter(plan=plan, kind=ReserveKind.MEDIAN).values_list("district_code", flat=True):
+        key = by_regency.get(dcode[:5])
+        if key:
+            out[key]["reserves"] += 1
+    return out
+
+
+DIFF_FIELDS = ("groups", "officers", "bko", "reserves", "shortfall")
+
+
+def plan_diff(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Readable per Polres changes between two plan snapshots (only Polres with a change)."""
+    rows = []
+    for code in sorted(set(old) | set(new)):
+        a, b = old.get(code, {}), new.get(code, {})
+        changes = {f: [a.get(f, 0), b.get(f, 0)] for f in DIFF_FIELDS if a.get(f, 0) != b.get(f, 0)}
+        if changes:
+            rows.append({"code": code, "name": b.get("name") or a.get("name") or code, "changes": changes})
+    return rows
+
+
+@transaction.atomic
+def plan_approve(*, actor, plan: Plan, phase: str = "pemungutan", rank: str = "", note: str = "") -> PlanApproval:
+    """Approve a computed plan as the Renpam of its election and operation phase.
+
+    Only a commander (``plan.approve``) whose session passed the second factor may approve. The new version
+    supersedes the current one (one current Renpam per election and phase, enforced by the database), keeps a
+    readable per Polres diff against it, and a signed PDF whose SHA-256 goes into the audit chain."""
+    from sinergi.accounts.permissions import has_perm
+    from sinergi.core import clock
+
+    from .choices import OperationPhase
+
+    if actor is None or not has_perm(actor, "plan.approve"):
+        raise PermissionDenied("not allowed: plan.approve")
+    if not _session_verified(actor):
+        raise PermissionDenied("second factor required: plan.approve")
+    if phase not in OperationPhase.values:
+        raise ValueError(f"phase: tahap operasi tidak dikenal: {phase!r}")
+    if plan.status != PlanStatus.SUCCEEDED:
+        raise ValueError("plan: hanya rencana yang selesai dihitung dapat disahkan")
+    current = (PlanApproval.objects.select_for_update()
+               .filter(election=plan.election, phase=phase, is_current=True).first())
+    last = PlanApproval.objects.filter(election=plan.election, phase=phase).order_by("-version").first()
+    version = (last.version if last else 0) + 1
+    snap = plan_snapshot(plan)
+    diff: dict[str, Any] = {"previous_version": None, "rows": []}
+    now = clock.now()
+    if current is not None:
+        diff = {"previous_version": current.version, "previous_plan": current.plan_id,
+                "rows": plan_diff(plan_snapshot(current.plan), snap)}
+        PlanApproval.objects.filter(pk=current.pk).update(is_current=False, superseded_at=now)
+    unit = actor.unit.name if actor.unit_id else ""
+    approval = PlanApproval.objects.create(
+        plan=plan, election=plan.election, phase=phase, version=version, is_current=True, approved_by=actor,
+        approver_name=actor.get_full_name() or actor.username, approver_rank=rank.strip()[:120],
+        approver_unit=unit, approved_at=now, note=note.strip()[:500], diff=diff)
+    from .exports import approval_pdf
+
+    pdf = approval_pdf(approval, snap)
+    approval.pdf = pdf
+    approval.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    approval.save(update_fields=["pdf", "pdf_sha256"])
+    audit_log(actor=actor, action="deployment.plan.approve", obj=approval, data={
+        "plan": plan.pk, "phase": phase, "version": version, "supersedes": current.version if current else None,
+        "pdf_sha256": approval.pdf_sha256, "changed_polres": len(diff["rows"])})
+    return approval

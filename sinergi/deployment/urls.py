@@ -14,4 +14,7 @@ urlpatterns = [
     path("<int:pk>/xlsx/", views.plan_xlsx, name="xlsx"),
     path("<int:pk>/peta.json", views.plan_map_json, name="map_json"),
     path("<int:pk>/kelompok.geojson", views.plan_groups_geojson, name="groups_geojson"),
+    path("<int:pk>/sahkan/", views.plan_approve, name="approve"),
+    path("renpam/", views.approvals, name="approvals"),
+    path("renpam/<int:pk>/pdf/", views.approval_pdf, name="approval_pdf"),
 ]

@@ -52,8 +52,10 @@ def plan_index(request):
             messages.success(request, _("Rencana dijadwalkan."))
             return redirect("deployment:detail", pk=plan.pk)
     plans = selectors.plan_list(user=request.user)[:50]
+    election = default_election()
     return render(request, "deployment/index.html", {
-        "plans": plans, "form": form, "can_run": can_run_plans(request.user)})
+        "plans": plans, "form": form, "can_run": can_run_plans(request.user),
+        "renpam": selectors.approved_plan_label(selectors.approved_plan(election))})
 
 
 def _context(request, plan: Plan) -> dict:
@@ -61,7 +63,12 @@ def _context(request, plan: Plan) -> dict:
     units = list(selectors.plan_units(user=user, plan=plan))
     groups, lower, bound = (sum(u.groups for u in units), sum(u.groups_lower_bound for u in units),
                             sum(u.groups_bound for u in units))
+    from sinergi.accounts.permissions import has_perm
+
+    current = selectors.approved_plan(plan.election)
     return {
+        "renpam": selectors.approved_plan_label(current), "renpam_current": current,
+        "can_approve": has_perm(user, "plan.approve") and plan.status == "succeeded",
         "gap_lower_pct": 100.0 * (groups - lower) / lower if lower else 0.0,
         "gap_bound_pct": 100.0 * (groups - bound) / bound if bound else 0.0,
         "plan": plan, "m": plan.metrics, "units": units,
@@ -215,3 +222,76 @@ def patterns(request):
     rows = [{"unit": u, "cells": [labels[u.code][t] for t in TIERS]} for u in units]
     return render(request, "deployment/patterns.html", {
         "rows": rows, "tiers": [Tier(t).label for t in TIERS], "form": form, "editable": editable})
+
+
+# -- approval (Renpam) --------------------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_approve(request, pk: int):
+    """A commander approves the plan as the Renpam of a phase; an unverified session goes to the OTP page."""
+    from sinergi.accounts.permissions import has_perm
+
+    from .forms import PlanApproveForm
+    from .services import _session_verified
+    from .services import plan_approve as approve
+
+    plan = _plan(request, pk)
+    if not has_perm(request.user, "plan.approve"):
+        raise PermissionDenied
+    if not _session_verified(request.user):
+        return redirect(f"{reverse('otp')}?{urlencode({'next': request.get_full_path()})}")
+    form = PlanApproveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            a = approve(actor=request.user, plan=plan, phase=d["phase"], rank=d["rank"], note=d["note"])
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, selectors.approved_plan_label(a))
+            return redirect("deployment:approvals")
+    current = selectors.approved_plan(plan.election, form["phase"].value() or "pemungutan")
+    preview = None
+    if current is not None:
+        from .services import plan_diff, plan_snapshot
+
+        preview = {"previous_version": current.version,
+                   "rows": plan_diff(plan_snapshot(current.plan), plan_snapshot(plan))}
+    return render(request, "deployment/approve.html", {"plan": plan, "form": form, "current": current,
+                                                       "diff": preview})
+
+
+@login_required
+def approvals(request):
+    """Renpam history per phase: versions, approver, time, diff and the signed PDF."""
+    if not can_view_plans(request.user):
+        raise PermissionDenied
+    from .choices import OperationPhase
+
+    election = default_election()
+    rows = list(selectors.approval_history(user=request.user, election=election)) if election else []
+    phases = [{"code": c, "label": label, "current": selectors.approved_plan(election, c),
+               "text": selectors.approved_plan_label(selectors.approved_plan(election, c))}
+              for c, label in OperationPhase.choices]
+    return render(request, "deployment/approvals.html", {"rows": rows, "phases": phases})
+
+
+@login_required
+def approval_pdf(request, pk: int):
+    """The signed PDF, re-checked against its SHA-256 before it is sent."""
+    import hashlib
+
+    from .models import PlanApproval
+
+    try:
+        a = selectors.approval_get(user=request.user, pk=pk)
+    except PlanApproval.DoesNotExist as exc:
+        raise Http404 from exc
+    data = bytes(a.pdf)
+    if hashlib.sha256(data).hexdigest() != a.pdf_sha256:
+        return HttpResponse(_("Berkas tidak cocok dengan sidik SHA-256 yang tercatat."), status=409)
+    pdf = data[:4] == b"%PDF"
+    resp = HttpResponse(data, content_type="application/pdf" if pdf else "text/html; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="renpam-v{a.version}-{a.phase}.{"pdf" if pdf else "html"}"'
+    resp["X-Content-SHA256"] = a.pdf_sha256
+    return resp

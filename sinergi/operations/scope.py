@@ -87,14 +87,17 @@ def checkin_scope(user) -> TpsScope:
 
 
 def planned_tps_ids(user, tps_ids) -> set[int]:
-    """TPS among `tps_ids` that the latest succeeded deployment plan gives to the user's unit (GuardGroup unit or
-    Polsek), e.g. a BKO unit from outside the regency."""
+    """TPS among `tps_ids` that the approved Renpam (voting phase) gives to the user's unit (GuardGroup unit or
+    Polsek), e.g. a BKO unit from outside the regency. No approved Renpam: none."""
     if not user.unit_id:
         return set()
-    from sinergi.deployment.choices import PlanStatus
-    from sinergi.deployment.models import GuardAssignment, Plan
+    from sinergi.deployment.models import GuardAssignment, PlanApproval
+    from sinergi.elections.models import PollingStation
 
-    plan = Plan.objects.filter(status=PlanStatus.SUCCEEDED).order_by("-created_at", "-id").first()
+    tps_ids = list(tps_ids)
+    election_ids = PollingStation.objects.filter(pk__in=tps_ids[:1]).values("election_id")
+    plan = (PlanApproval.objects.filter(phase="pemungutan", is_current=True, election_id__in=election_ids)
+            .values_list("plan_id", flat=True).first())
     if plan is None:
         return set()
     return set(GuardAssignment.objects.filter(plan=plan, polling_station_id__in=list(tps_ids))

@@ -137,14 +137,14 @@ def tps_points(user, *, election, limit: int = 500_000) -> list[list]:
 # --------------------------------------------------------------------------- the check-in page
 
 def assigned_tps(user, *, election, limit: int = 60) -> list[PollingStation]:
-    """TPS the latest succeeded deployment plan of the election gives to the user's unit (guard group unit or
-    Polsek), for the officer's check-in page."""
+    """TPS the approved Renpam (voting phase) of the election gives to the user's unit (guard group unit or
+    Polsek), for the officer's check-in page. No approved Renpam: none (the page says so)."""
     if not user.unit_id or not has_perm(user, "checkin.submit"):
         return []
-    from sinergi.deployment.choices import PlanStatus
-    from sinergi.deployment.models import GuardAssignment, Plan
+    from sinergi.deployment.models import GuardAssignment
+    from sinergi.deployment.selectors import approved_plan_obj
 
-    plan = Plan.objects.filter(status=PlanStatus.SUCCEEDED, election=election).order_by("-created_at", "-id").first()
+    plan = approved_plan_obj(election)
     if plan is None:
         return []
     ids = (GuardAssignment.objects.filter(plan=plan)

@@ -37,6 +37,7 @@ class TpsOverview:
     group: Any = None
     group_tps: list = field(default_factory=list)
     reserve: Any = None
+    guards: list = field(default_factory=list)
     checkins: list = field(default_factory=list)
     status_by_kind: dict = field(default_factory=dict)
     alerts: list = field(default_factory=list)
@@ -88,6 +89,10 @@ def _deployment(user, tps, out: TpsOverview) -> None:
     out.group = assignment.group
     out.reserve = assignment.reserve
     out.group_tps = plans.group_tps(user=user, group=assignment.group)
+    if has_perm(user, "personnel.view"):
+        from sinergi.personnel.selectors import tps_guards
+
+        out.guards = tps_guards(tps=tps)
 
 
 def _operations(user, tps, out: TpsOverview) -> None:

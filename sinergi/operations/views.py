@@ -89,7 +89,15 @@ def dashboard(request):
         "election": election, "ops": ops, "panels": panels, "no_stage": no_stage, "at": at, "pinned": pinned,
         "at_param": request.GET.get("at", ""), "ws_enabled": bool(getattr(settings, "CHANNEL_LAYERS", None)),
         "can_ack": has_perm(request.user, "ops.alert.ack"), "can_checkin": has_perm(request.user, "checkin.submit"),
+        "renpam": _renpam(election),
     })
+
+
+def _renpam(election) -> str:
+    """Which approved Renpam the operation runs on ("Renpam versi N disahkan oleh … pada …"), or that none is."""
+    from sinergi.deployment.selectors import approved_plan, approved_plan_label
+
+    return approved_plan_label(approved_plan(election))
 
 
 @login_required
@@ -187,7 +195,7 @@ def checkin_page(request):
                      "problem": "problem" in ops.checkin_kinds})
     return render(request, "operations/checkin.html", {
         "rows": rows, "ops": ops, "kinds": [(k.value, k.label) for k in CheckInKind if k.value in ops.checkin_kinds],
-        "code": code, "now": now,
+        "code": code, "now": now, "renpam": _renpam(election),
         "phones": list(request.user.officer_phones.filter(active=True).values_list("number", flat=True))})
 
 

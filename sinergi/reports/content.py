@@ -58,6 +58,7 @@ def build(*, election, scope_unit: Unit, region_code: str, start: dt.datetime, e
     data["trend"] = trend_section(region_code, end, reader=reader)
     data["map"] = {"points": data["incidents"].pop("_points")}
     data["deployment"] = deployment_section(election, scope_unit, region_code)
+    data["response"] = response_section(scope_unit, region_code, start, end)
     data["checkins"] = checkins_section(reader, election, scope_unit, start, end)
     data["escorts"] = escorts_section(reader, election, end)
     data["alerts"] = alerts_section(election, scope_unit, region_code)
@@ -150,12 +151,13 @@ def trend_section(region_code: str, end: dt.datetime, *, reader) -> dict:
 # --- deployment -----------------------------------------------------------------------------------------------
 
 def deployment_section(election, scope_unit: Unit, region_code: str) -> dict:
-    from sinergi.deployment.models import Plan, PlanUnit, Reinforcement
+    from sinergi.deployment.models import PlanUnit, Reinforcement
+    from sinergi.deployment.selectors import approved_plan
 
-    plan = (Plan.objects.filter(election=election, status="succeeded")
-            .order_by("-updated_at", "-id").first())
-    if plan is None:
-        return {"available": False}
+    approval = approved_plan(election)
+    if approval is None:
+        return {"available": False, "approved": False}
+    plan = approval.plan
     units = PlanUnit.objects.filter(plan=plan).select_related("unit")
     if len(region_code) > 2:
         units = units.filter(unit__path__startswith=scope_unit.path)
@@ -170,11 +172,37 @@ def deployment_section(election, scope_unit: Unit, region_code: str) -> dict:
         "available": True, "estimated": True,
         "plan": {"id": plan.pk, "name": plan.name, "scenario": plan.scenario, "tier_source": plan.tier_source,
                  "updated_at": _iso(plan.updated_at)},
+        "approval": {"version": approval.version, "phase": approval.phase, "by": approval.approver_name,
+                     "rank": approval.approver_rank, "at": _iso(approval.approved_at),
+                     "pdf_sha256": approval.pdf_sha256},
         "rows": rows, "totals": totals,
         "reinforcements": [{"from": r.source_name, "to": r.to_unit.name, "count": r.count,
                             "minutes": round(r.minutes)} for r in reinf.select_related("to_unit")
                            .order_by("to_unit__code", "-count")[:MAX_LIST]],
     }
+
+
+def response_section(scope_unit: Unit, region_code: str, start: dt.datetime, end: dt.datetime) -> dict:
+    """Response times per Polres of units dispatched to incidents in the period (sinergi.personnel)."""
+    try:
+        from sinergi.personnel.selectors import response_times
+    except ImportError:
+        return {"available": False}
+    codes = None
+    if len(region_code) > 2:
+        codes = list(Unit.objects.filter(path__startswith=scope_unit.path).values_list("code", flat=True))
+    rows = response_times(since=start, until=end, polres_codes=codes)
+
+    def hm(minutes):
+        if minutes is None:
+            return "–"
+        h, m = divmod(int(round(minutes)), 60)
+        return f"{h} j {m} mnt" if h else f"{m} mnt"
+
+    for r in rows:
+        r.update(ack_text=hm(r["ack_median_min"]), scene_text=hm(r["scene_median_min"]),
+                 max_text=hm(r["scene_max_min"]))
+    return {"available": True, "rows": rows, "total": sum(r["n"] for r in rows)}
 
 
 # --- check-ins and escorts (election-day operations; present once those apps provide them) ------------------

@@ -24,6 +24,7 @@ HEADINGS = {
     "by_status": gettext_lazy("Insiden menurut status"),
     "notable": gettext_lazy("Insiden menonjol"),
     "deployment": gettext_lazy("Pengerahan personel"),
+    "response": gettext_lazy("Waktu tanggap satuan yang dikirim"),
     "checkins": gettext_lazy("Cakupan laporan TPS"),
     "escorts": gettext_lazy("Pengawalan logistik"),
     "alerts": gettext_lazy("Peringatan terbuka"),
@@ -78,7 +79,7 @@ def view_model(report, *, language: str = "id") -> dict:
         "stage_name": stage_name, "inc": inc, "by_category": by_category, "by_status": by_status,
         "by_region": by_region, "notable": notable, "alerts": alerts, "alert_kinds": alert_kinds,
         "alert_items": alert_items, "actions": actions, "action_items": action_items,
-        "deployment": c.get("deployment", {}), "checkins": c.get("checkins", {}), "escorts": c.get("escorts", {}),
+        "deployment": c.get("deployment", {}), "response": c.get("response", {}), "checkins": c.get("checkins", {}), "escorts": c.get("escorts", {}),
         "trend": c.get("trend", {}).get("days", []),
         "map_svg": mark_safe(charts.map_svg(c.get("scope", {}).get("region_code", ""),  # noqa: S308 - built here
                                             c.get("map", {}).get("points", []), title=str(HEADINGS["map"]))),
@@ -154,6 +155,11 @@ def render_xlsx(report, *, language: str = "id") -> bytes:
                                 _("Kekurangan (perkiraan)")],
               [[r["unit"], r["strength"], r["available"], r["required"], r["groups"], r["reinforcements_in"],
                 r["shortfall"]] for r in dep.get("rows", [])])
+        rs = v.get("response", {})
+        sheet(_("Waktu tanggap"), [_("Polres"), _("Dikirim"), _("Median sampai diterima"), _("Median sampai di lokasi"),
+                                   _("Terlama sampai di lokasi"), _("Belum selesai")],
+              [[r["polres"], r["n"], r["ack_text"], r["scene_text"], r["max_text"], r["open"]]
+               for r in rs.get("rows", [])])
         ck = v["checkins"]
         sheet(_("Cakupan TPS"), [_("Polres"), _("TPS"), _("Dibuka"), _("Pemungutan"), _("Ditutup"),
                                  _("Dihitung"), _("Diserahkan"), _("Masalah"), _("Belum melapor")],

@@ -99,7 +99,7 @@ def test_checkin_page_without_javascript(ow, client, make_user):
     assert client.get("/operasi/lapor/").status_code == 403
 
 
-def test_checkin_page_lists_assigned_tps_from_latest_plan(ow, client, make_user):
+def test_checkin_page_lists_assigned_tps_from_approved_renpam(ow, client, make_user):
     from sinergi.deployment.models import GuardAssignment, GuardGroup, Plan
     from sinergi.elections.models import PollingStation
 
@@ -111,6 +111,11 @@ def test_checkin_page_lists_assigned_tps_from_latest_plan(ow, client, make_user)
                                    tier="rawan")
     client.force_login(make_user(unit=ow.polsek_a, role=Role.OPERATOR))
     html = client.get("/operasi/lapor/").content.decode()
+    # Not approved yet: the page says so and lists no assigned TPS.
+    assert "Belum ada Renpam yang disahkan" in html and f'data-tps="{TPS_A2}"' not in html
+    factories.renpam_approve(plan, unit=ow.polres_a, rank="AKBP")
+    html = client.get("/operasi/lapor/").content.decode()
+    assert "Renpam versi 1 disahkan oleh" in html and "AKBP" in html
     assert f'data-tps="{TPS_A2}"' in html and f'data-tps="{TPS_A}"' not in html
 
 

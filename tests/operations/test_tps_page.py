@@ -56,3 +56,22 @@ def test_tps_detail_links_to_the_operations_page_only_for_readers(world, make_us
     tps = PollingStation.objects.get(code=TPS_A)
     html = client.get(f"/pemilihan/tps/{tps.pk}/").content.decode()
     assert f"/operasi/tps/{tps.pk}/" in html
+
+
+def test_tps_page_follows_the_approved_renpam(world, make_user, client):
+    from sinergi.deployment.models import GuardAssignment, GuardGroup, Plan
+
+    plan = Plan.objects.create(name="Renpam uji", election=world.election, status="succeeded")
+    group = GuardGroup.objects.create(plan=plan, unit=world.polres_a, polsek=world.polsek_a, district_code="99.71.01",
+                                      tier="rawan", number=7, tps_count=2, officers=2, linmas=4, post_lat=-14.18,
+                                      post_lng=123.56, max_travel_min=12)
+    for code in (TPS_A, "99.71.01.1001-002"):
+        GuardAssignment.objects.create(plan=plan, group=group, polling_station=PollingStation.objects.get(code=code),
+                                       tier="rawan")
+    factories.renpam_approve(plan, unit=world.polda, rank="Kombes Pol")
+    officer = make_user(unit=world.polda, role=Role.OPERATOR)  # Polda staff read every Polres' groups
+    client.force_login(officer)
+    html = client.get(f"/operasi/tps/{PollingStation.objects.get(code=TPS_A).pk}/").content.decode()
+    guard = html.split('data-testid="tps-guard"')[1].split("</section>")[0]
+    assert "Renpam versi 1 disahkan oleh" in guard and "Renpam uji" in guard
+    assert "K7" in guard and "99.71.01.1001-002" in guard and "Polres Kota Uji" in guard

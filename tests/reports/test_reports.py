@@ -253,7 +253,7 @@ def test_xlsx_has_the_sheets_and_numbers(world, django_capture_on_commit_callbac
     data = bytes(ReportFile.objects.get(report=report, format="xlsx", language="id").data)
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["Ringkasan", "Kategori", "Wilayah", "Status", "Insiden menonjol", "Pengerahan",
-                             "Cakupan TPS", "Pengawalan", "Peringatan", "Tindak lanjut", "Tren", "Titik periksa audit"]
+                             "Waktu tanggap", "Cakupan TPS", "Pengawalan", "Peringatan", "Tindak lanjut", "Tren", "Titik periksa audit"]
     cats = {row[0]: row[2] for row in wb["Kategori"].iter_rows(min_row=2, values_only=True)}
     assert cats == {"violence_clash": 2, "money_politics": 1, "intimidation": 1, "protest": 1}
     assert sum(row[1] for row in wb["Tren"].iter_rows(min_row=2, values_only=True)) == 7
