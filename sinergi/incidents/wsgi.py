@@ -30,6 +30,8 @@ from django.conf import settings  # noqa: E402
 from django.core import signals  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
+from sinergi.core.clientip import strip_untrusted  # noqa: E402
+
 from . import groupcommit, intake  # noqa: E402
 from .services import GroupEntry, report_store_group  # noqa: E402
 
@@ -114,6 +116,7 @@ def _store_here(entry: GroupEntry, environ):
 
 
 def application(environ, start_response):
+    strip_untrusted(environ)  # proxy headers (X-Forwarded-Proto/-Host...) only from SINERGI_TRUSTED_PROXIES
     if not _takes(environ):
         return django_application(environ, start_response)
     body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))

@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from sinergi.core import uploads
 from sinergi.elections.models import PollingStation
 from sinergi.regions.models import Region
 
@@ -119,7 +120,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if up is None:
             raise serializers.ValidationError({"file": "Berkas wajib (file required)."})
         valid_only = str(request.data.get("valid_only", "")).lower() in ("1", "true", "ya", "yes")
-        run = _call(importers.observation_import_start, actor=request.user, file_bytes=up.read(),
+        run = _call(importers.observation_import_start, actor=request.user, file_bytes=_call(uploads.read_upload, upload=up),
                     filename=up.name, valid_only=valid_only)
         run.refresh_from_db()
         return Response({"run": run.pk, "status": run.status, "result": run.result},
