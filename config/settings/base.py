@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sinergi.core.csp.ContentSecurityPolicyMiddleware",  # no inline script (docs/security.md)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,12 +151,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "sinergi.api.pagination.StandardPagination",
+    # JSON: deep nesting / oversized bodies are a 400, never a RecursionError 500 (sinergi/core/jsonsafe.py)
+    "DEFAULT_PARSER_CLASSES": ["sinergi.core.jsonsafe.SafeJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Django ValidationError from selectors/filters -> 400 naming the field (sinergi/api/errors.py)
+    "EXCEPTION_HANDLER": "sinergi.api.errors.exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
 }

@@ -205,7 +205,10 @@ def _filled_rows(raw_rows: Iterable[tuple[int, list[Any]]]) -> list[tuple[int, l
             raise ImportFileError(uploads.columns_message(), row=number)
         if len(filled) >= rows_limit:
             raise ImportFileError(uploads.rows_message(), row=number)
-        filled.append((number, list(cells[:cols_limit])))
+        end = len(cells)
+        while end and _is_blank(cells[end - 1]):  # XLSX rows come padded to the column limit: keep the filled part
+            end -= 1
+        filled.append((number, list(cells[:end])))
     return filled
 
 

@@ -130,7 +130,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return qs.select_related("category", "assigned_unit", "tps").prefetch_related(
                 "timeline", "deadlines__rule", "reports__category", "reports__suggested_category")
-        return selectors.incident_filter(qs, self.request.query_params).select_related("category", "assigned_unit")
+        return selectors.incident_filter(qs, self.request.query_params, strict=True).select_related("category", "assigned_unit")
 
     def get_serializer_class(self):
         return IncidentDetailSerializer if self.action == "retrieve" else IncidentListSerializer

@@ -4,7 +4,6 @@ exports, and the SMS-gateway webhook."""
 from __future__ import annotations
 
 import hmac
-import json
 import os
 import time
 
@@ -22,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from sinergi.accounts.models import Unit
+from sinergi.core import jsonsafe
 from sinergi.core.clientip import client_ip
 
 from . import exports, selectors, services
@@ -269,7 +269,7 @@ def sms_webhook(request):
         return JsonResponse({"error": "forbidden"}, status=403)
     try:
         if request.content_type == "application/json":
-            body = json.loads(request.body.decode("utf-8"))
+            body = jsonsafe.loads(request.body.decode("utf-8"))
             if not isinstance(body, dict):
                 raise ValueError("object expected")
         else:

@@ -30,6 +30,7 @@ from django.conf import settings  # noqa: E402
 from django.core import signals  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
+from sinergi.core import jsonsafe  # noqa: E402
 from sinergi.core.clientip import strip_untrusted  # noqa: E402
 
 from . import groupcommit, intake  # noqa: E402
@@ -122,8 +123,8 @@ def application(environ, start_response):
     body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
     data = None
     try:
-        data = intake.parse(json.loads(body))
-    except ValueError:  # malformed JSON or not UTF-8: Django's view explains
+        data = intake.parse(jsonsafe.loads(body))
+    except ValueError:  # malformed, too deep or not UTF-8: Django's view explains (400)
         data = None
     out = None
     if data is not None:

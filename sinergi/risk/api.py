@@ -9,11 +9,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from sinergi.core import uploads
+from sinergi.core.jsonsafe import SafeJSONParser
 from sinergi.elections.models import PollingStation
 from sinergi.regions.models import Region
 
@@ -85,7 +86,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [IsAuthenticated, CanViewRisk]
     write_actions = {"create": "risk.observe", "upload": "risk.observe"}
     serializer_class = ObservationSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
     filterset_fields = ["polling_station", "region", "indicator", "is_demo", "source"]
     ordering = ["-observed_on", "-id"]
 
