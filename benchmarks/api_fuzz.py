@@ -241,7 +241,7 @@ def run(argv: list[str]) -> int:
             for check, bucket in ((response_schema_conformance, "schema"), (status_code_conformance, "status")):
                 try:
                     case.validate_response(resp, checks=[check])
-                except Exception as exc:  # noqa: BLE001 - schemathesis raises a failure group
+                except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - schemathesis raises a failure group
                     if bucket == "schema":
                         violations.append(f"{who} {label} {status}: {str(exc).strip().splitlines()[0][:200]}")
                     else:
@@ -267,7 +267,7 @@ def run(argv: list[str]) -> int:
 
             try:
                 one()
-            except Exception as exc:  # noqa: BLE001 - a generation error is reported, the run goes on
+            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - reported, the run goes on
                 if a.verbose:
                     print(f"  generation stopped for {label} ({mode.value}): {type(exc).__name__}: {str(exc)[:200]}")
 

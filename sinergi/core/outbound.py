@@ -29,24 +29,26 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 5.0
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
-#: generic texts (Indonesian first, English in parentheses) — what users see; never ports or socket errors
-MSG_REFUSED = "Alamat tujuan tidak diizinkan (destination address not allowed)."
-MSG_INVALID = "URL tujuan tidak valid; gunakan http:// atau https:// dengan nama host (invalid URL)."
-MSG_UNREACHABLE = "Tujuan tidak dapat dihubungi (destination unreachable)."
-MSG_REDIRECT = "Tujuan mengalihkan ke alamat lain; pengalihan tidak diikuti (redirect not followed)."
-MSG_TOO_LARGE = "Jawaban tujuan terlalu besar (response too large)."
+#: generic texts — what users see; never ports or socket errors
+MSG_REFUSED = _("Alamat tujuan tidak diizinkan.")
+MSG_INVALID = _("URL tujuan tidak valid; gunakan http:// atau https:// dengan nama host.")
+MSG_UNREACHABLE = _("Tujuan tidak dapat dihubungi.")
+MSG_REDIRECT = _("Tujuan mengalihkan ke alamat lain; pengalihan tidak diikuti.")
+MSG_TOO_LARGE = _("Jawaban tujuan terlalu besar.")
 
 
 class OutboundError(Exception):
     """A refused or failed outbound request; str() is the generic user-facing text."""
 
-    def __init__(self, message: str, *, detail: str = "", status: int | None = None):
+    def __init__(self, message, *, detail: str = "", status: int | None = None):
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.detail = detail
