@@ -159,7 +159,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "sinergi.api.schema.AutoSchema",  # documents 400/401/403/404 bodies everywhere
     # Django ValidationError from selectors/filters -> 400 naming the field (sinergi/api/errors.py)
     "EXCEPTION_HANDLER": "sinergi.api.errors.exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
