@@ -40,9 +40,18 @@ def test_bad_query_parameters_are_a_400_naming_the_field(client, url, field):
     assert field in r.json()
 
 
-@pytest.mark.parametrize("url", ["incidents/abc/", "incidents/1e5/", "tps/%00/", "units/x/", "regions/../"])
+@pytest.mark.parametrize("url", ["incidents/abc/", "incidents/1e5/", "tps/%00/", "units/x/", "regions/../",
+                                 "situation-reports/abc/download/pdf/", "situation-reports/%C2%B21/",
+                                 "situation-reports/99999999999999999999999/"])
 def test_non_numeric_or_odd_ids_are_not_a_server_error(client, url):
     assert client.get(API + url).status_code in (400, 404)
+
+
+@pytest.mark.parametrize("url", ["coordination/notes/abc/marking/", "coordination/meetings/x1/marking/",
+                                 "coordination/action-items/%C3%A6/marking/", "incidents/abc/transition/"])
+def test_non_numeric_ids_in_actions_are_a_404(client, url):
+    r = client.post(API + url, {"marking": "GREEN"}, format="json")
+    assert r.status_code in (400, 403, 404), (url, r.status_code)
 
 
 def test_island_filter_by_regency_prefix(client):
