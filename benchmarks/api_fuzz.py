@@ -95,14 +95,15 @@ class Deployment:
         return json.loads(line.split(" ", 1)[1])
 
     def start(self) -> None:
+        # the server's log goes to a file: a pipe nobody reads would fill up and block the server
+        self.log = open(self.dir / "server.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sinergi.cli", "up", "--no-worker", "--port", str(self.port)],
-            env=self.env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True)
+            env=self.env, cwd=str(ROOT), stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("server exited: " + (self.proc.stderr.read() or b"").decode()[-3000:])
+                raise RuntimeError("server exited: " + (self.dir / "server.log").read_text()[-3000:])
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     return
@@ -122,6 +123,8 @@ class Deployment:
                     break
                 except subprocess.TimeoutExpired:
                     continue
+        if getattr(self, "log", None) is not None:
+            self.log.close()
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 

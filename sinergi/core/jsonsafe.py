@@ -39,10 +39,14 @@ def depth(value: Any, limit: int) -> int:
     return deepest
 
 
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")  # NaN / Infinity: strict JSON, as DRF's parser
+
+
 def loads(data: bytes | str) -> Any:
     """json.loads, with too-deep nesting a ValueError (never RecursionError)."""
     try:
-        value = json.loads(data)
+        value = json.loads(data, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError(depth_message()) from None
     if depth(value, max_depth()) > max_depth():
