@@ -250,7 +250,10 @@ def run(argv: list[str]) -> int:
                     case.validate_response(resp, checks=[check])
                 except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - schemathesis raises a failure group
                     if bucket == "schema":
-                        violations.append(f"{who} {label} {status}: {str(exc).strip().splitlines()[0][:200]}")
+                        lines = [x.strip() for x in str(exc).splitlines() if x.strip()]
+                        why = next((x for x in lines if x.startswith("- ")), lines[0] if lines else "")
+                        detail = next((x for x in lines if " is not " in x or "required" in x), "")
+                        violations.append(f"{who} {label} {status}: {why[:80]} {detail[:160]}")
                     else:
                         undocumented[f"{label} {status}"] += 1
             if who == "B" and status == 200:
