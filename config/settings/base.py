@@ -270,7 +270,7 @@ SINERGI_JSON_MAX_DEPTH = env.int("SINERGI_JSON_MAX_DEPTH", default=64)
 # data folder in the embedded default, Redis when REDIS_URL is set (production, several machines).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": env.str("SINERGI_CACHE_DIR", default=str(DATA_DIR / "cache")),
-                      "OPTIONS": {"MAX_ENTRIES": 100_000}}}
+                      "OPTIONS": {"MAX_ENTRIES": 10_000}}}
 if env.str("REDIS_URL", default=""):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "sinergi"}}
