@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "sinergi.core.clientip.TrustedProxyMiddleware",  # first: proxy headers only from SINERGI_TRUSTED_PROXIES
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sinergi.core.csp.ContentSecurityPolicyMiddleware",  # no inline script (docs/security.md)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,12 +154,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "sinergi.api.pagination.StandardPagination",
+    # JSON: deep nesting / oversized bodies are a 400, never a RecursionError 500 (sinergi/core/jsonsafe.py)
+    "DEFAULT_PARSER_CLASSES": ["sinergi.core.jsonsafe.SafeJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "sinergi.api.schema.AutoSchema",  # documents 400/401/403/404 bodies everywhere
+    # Django ValidationError from selectors/filters -> 400 naming the field (sinergi/api/errors.py)
+    "EXCEPTION_HANDLER": "sinergi.api.errors.exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
 }
@@ -271,3 +278,28 @@ def sqlite_database(path: Path) -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
     }
+
+# --- Input hardening (issue 15, docs/security.md) ---
+# Uploads (TPS list, risk observations): refused above this size (bytes) or this many rows, before any work;
+# XLSX sheets are read streaming and at most UPLOAD_MAX_COLUMNS columns wide.
+SINERGI_UPLOAD_MAX_BYTES = env.int("SINERGI_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+SINERGI_UPLOAD_MAX_ROWS = env.int("SINERGI_UPLOAD_MAX_ROWS", default=500_000)
+SINERGI_UPLOAD_MAX_COLUMNS = env.int("SINERGI_UPLOAD_MAX_COLUMNS", default=200)
+# Outbound HTTP (sinergi/core/outbound.py): internal addresses are refused unless listed here (CIDRs or host
+# names, comma-separated); answers are read up to this many bytes.
+SINERGI_OUTBOUND_ALLOW = env.list("SINERGI_OUTBOUND_ALLOW", default=[])
+SINERGI_OUTBOUND_MAX_RESPONSE_BYTES = env.int("SINERGI_OUTBOUND_MAX_RESPONSE_BYTES", default=1024 * 1024)
+# Reverse proxies (CIDRs) whose X-Forwarded-For / -Proto / X-Real-IP are believed; empty = nobody's.
+SINERGI_TRUSTED_PROXIES = env.list("SINERGI_TRUSTED_PROXIES", default=[])
+# Login lockout counts per client IP as resolved above (sinergi/core/clientip.py), not per raw header.
+AXES_CLIENT_IP_CALLABLE = "sinergi.core.clientip.axes_client_ip"
+# JSON request bodies: refused (400) when nested deeper than this.
+SINERGI_JSON_MAX_DEPTH = env.int("SINERGI_JSON_MAX_DEPTH", default=64)
+# One cache shared by every process (public form rate limit, the check-in cache's version): a folder under the
+# data folder in the embedded default, Redis when REDIS_URL is set (production, several machines).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": env.str("SINERGI_CACHE_DIR", default=str(DATA_DIR / "cache")),
+                      "OPTIONS": {"MAX_ENTRIES": 10_000}}}
+if env.str("REDIS_URL", default=""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "sinergi"}}

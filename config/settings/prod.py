@@ -24,3 +24,12 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")]},
     }
 }
+# HTTPS (issue 15, docs/security.md): redirect plain HTTP and send HSTS. Behind a TLS-terminating proxy, list it
+# in SINERGI_TRUSTED_PROXIES: its X-Forwarded-Proto then marks HTTPS requests (from anyone else the header is
+# dropped by TrustedProxyMiddleware, so it cannot fake HTTPS). An operator whose proxy redirects already may
+# set SINERGI_SSL_REDIRECT=0.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SINERGI_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SINERGI_HSTS_SECONDS", default=365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SINERGI_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SINERGI_HSTS_PRELOAD", default=True)

@@ -25,3 +25,6 @@ WHITENOISE_AUTOREFRESH = True
 AXES_ENABLED = True
 # Tests that exercise two-factor sign-in turn it on with the `settings` fixture; others log in with passwords.
 SINERGI_OTP_REQUIRED_ROLES: list[str] = []
+# The shared cache lives in this run's data folder (a child process of a test is pointed at it by env).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": env.str("SINERGI_CACHE_DIR", default=str(DATA_DIR / "cache"))}}

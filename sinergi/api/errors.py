@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def call_service(fn, *, api_fields: dict[str, str] | None = None, **kwargs):
@@ -19,3 +20,11 @@ def call_service(fn, *, api_fields: dict[str, str] | None = None, **kwargs):
         raise ValidationError(detail) from exc
     except DjangoPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from exc
+
+
+def exception_handler(exc, context):
+    """REST_FRAMEWORK EXCEPTION_HANDLER: a Django ValidationError raised by a selector or a filter (bad query
+    parameter) is a 400 naming the field, like a serializer's, instead of a 500."""
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(getattr(exc, "message_dict", None) or {"detail": exc.messages})
+    return drf_exception_handler(exc, context)

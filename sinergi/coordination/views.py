@@ -3,8 +3,6 @@ notifications, iCalendar and PDF/CSV exports. Reads go through selectors, writes
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sinergi.accounts.models import Agency, User
 from sinergi.core import clock
+from sinergi.core.exports import csv_writer
 
 from . import documents, forms, permissions, selectors, services
 from .choices import NoteKind
@@ -390,7 +389,7 @@ def note_export_csv(request):
     notes = selectors.note_list(user=request.user, **_note_filters(request)).prefetch_related("regions")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="catatan-bersama.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)  # formula-safe cells
     writer.writerow(["id", "jenis", "penandaan", "judul", "isi", "akses", "satuan_asal", "wilayah", "dibuat"])
     for n in notes:
         marking = n.marking if n.full_access else n.summary_marking

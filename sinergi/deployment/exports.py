@@ -7,6 +7,8 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from sinergi.core.exports import xlsx_append
+
 from . import selectors
 from .services import PLACEHOLDER_LABEL
 
@@ -21,22 +23,22 @@ def plan_xlsx(*, user, plan) -> bytes:
         rows.append(("PERHATIAN", PLACEHOLDER_LABEL))
     rows += [(k, v) for k, v in m.items() if isinstance(v, (int, float, str))]
     for r in rows:
-        ws.append(list(r))
+        xlsx_append(ws, list(r))
     ws["A1"].font = Font(bold=True)
 
     ws = wb.create_sheet("Polres")
-    ws.append(["Polres", "TPS kurang rawan", "TPS rawan", "TPS sangat rawan", "TPS khusus", "Kekuatan",
+    xlsx_append(ws, ["Polres", "TPS kurang rawan", "TPS rawan", "TPS sangat rawan", "TPS khusus", "Kekuatan",
                "Dapat dikerahkan", "Personel dibutuhkan", "Metode manual", "Linmas", "Kelompok",
                "Batas bawah ceil(n/B)", "Batas (radius)", "BKO masuk", "BKO keluar", "Kekurangan"])
     for pu in selectors.plan_units(user=user, plan=plan):
         t = pu.tps_by_tier
-        ws.append([pu.unit.name, t.get("kurang_rawan", 0), t.get("rawan", 0), t.get("sangat_rawan", 0),
+        xlsx_append(ws, [pu.unit.name, t.get("kurang_rawan", 0), t.get("rawan", 0), t.get("sangat_rawan", 0),
                    t.get("khusus", 0), pu.strength, pu.deployable, pu.officers_required, pu.officers_manual,
                    pu.linmas, pu.groups, pu.groups_lower_bound, pu.groups_bound, pu.reinforcements_in,
                    pu.reinforcements_out, pu.shortfall])
 
     ws = wb.create_sheet("Polsek")
-    ws.append(["Polres", "Polsek", "Kecamatan", "Kelompok", "TPS", "Personel", "Linmas"])
+    xlsx_append(ws, ["Polres", "Polsek", "Kecamatan", "Kelompok", "TPS", "Personel", "Linmas"])
     agg: dict[tuple, list[int]] = {}
     for g in selectors.plan_groups(user=user, plan=plan):
         key = (g.unit.name, g.polsek.name if g.polsek else "", g.district_code)
@@ -46,27 +48,27 @@ def plan_xlsx(*, user, plan) -> bytes:
         a[2] += g.officers
         a[3] += g.linmas
     for key in sorted(agg):
-        ws.append([*key, *agg[key]])
+        xlsx_append(ws, [*key, *agg[key]])
 
     ws = wb.create_sheet("TPS")
-    ws.append(["Kode TPS", "Tingkat", "Kelompok", "Polsek", "Personel kelompok", "Linmas kelompok",
+    xlsx_append(ws, ["Kode TPS", "Tingkat", "Kelompok", "Polsek", "Personel kelompok", "Linmas kelompok",
                "Menit ke pos (maks kelompok, perkiraan)", "Cadangan terdekat",
                "Waktu tanggap cadangan (menit, perkiraan)"])
     for a in selectors.plan_assignments(user=user, plan=plan).select_related("reserve").order_by(
             "polling_station__code").iterator(chunk_size=2000):
         g = a.group
-        ws.append([a.polling_station.code, a.tier, f"K{g.number}", g.polsek.name if g.polsek else "", g.officers,
+        xlsx_append(ws, [a.polling_station.code, a.tier, f"K{g.number}", g.polsek.name if g.polsek else "", g.officers,
                    g.linmas, g.max_travel_min, a.reserve.name if a.reserve else "", a.reserve_minutes])
 
     ws = wb.create_sheet("BKO")
-    ws.append(["Dari", "Jenis", "Ke", "Jumlah", "Menit", "Rute"])
+    xlsx_append(ws, ["Dari", "Jenis", "Ke", "Jumlah", "Menit", "Rute"])
     for r in selectors.plan_reinforcements(user=user, plan=plan):
-        ws.append([r.source_name, r.source_kind, r.to_unit.name, r.count, r.minutes, r.route])
+        xlsx_append(ws, [r.source_name, r.source_kind, r.to_unit.name, r.count, r.minutes, r.route])
 
     ws = wb.create_sheet("Cadangan")
-    ws.append(["Tujuan", "Lokasi", "Kode", "Tim", "TPS dilayani", "Menit maks", "Menit rata-rata"])
+    xlsx_append(ws, ["Tujuan", "Lokasi", "Kode", "Tim", "TPS dilayani", "Menit maks", "Menit rata-rata"])
     for r in selectors.plan_reserves(user=user, plan=plan):
-        ws.append([r.kind, r.name, r.district_code, r.team_size, r.demand_count, r.max_minutes, r.mean_minutes])
+        xlsx_append(ws, [r.kind, r.name, r.district_code, r.team_size, r.demand_count, r.max_minutes, r.mean_minutes])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -10,6 +10,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from sinergi.accounts.permissions import has_perm
+from sinergi.core import uploads
 from sinergi.core.models import TaskRun
 
 from . import selectors, services
@@ -95,7 +96,7 @@ class TpsImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         upload = incoming.validated_data["file"]
         try:
             run = services.tps_import_start(
-                actor=request.user, file_bytes=upload.read(), filename=upload.name,
+                actor=request.user, file_bytes=uploads.read_upload(upload), filename=upload.name,
                 valid_only=incoming.validated_data["valid_only"], election_code=incoming.validated_data["election"],
             )
         except DjangoValidationError as exc:

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db.models import Max, Min
 
+from sinergi.core import uploads
 from sinergi.regions.models import Region, RegionLevel
 
 from .models import MAX_VOTERS_PER_TPS, Election, PollingStation
@@ -166,9 +167,13 @@ def detect_format(data: bytes, filename: str) -> str:
 def read_table(data: bytes, filename: str = "") -> Table:
     if not data or not data.strip():
         raise ImportFileError("Berkas kosong (empty file).")
+    if len(data) > uploads.max_bytes():
+        raise ImportFileError(uploads.size_message(len(data)))
     fmt = detect_format(data, filename)
+    if fmt == "xlsx":
+        _check_xlsx_unpacked(data)
     raw_rows = _read_xlsx(data) if fmt == "xlsx" else _read_csv(data)
-    filled = [(number, list(cells)) for number, cells in raw_rows if not all(_is_blank(c) for c in cells)]
+    filled = _filled_rows(raw_rows)
     if not filled:
         raise ImportFileError("Berkas kosong (empty file).")
     # The header is the first non-empty row, unless a title block sits above it: then the first of the
@@ -182,6 +187,29 @@ def read_table(data: bytes, filename: str = "") -> Table:
     header = [_cell_text(c) for c in header_cells]
     rows = filled[at + 1:]
     return Table(format=fmt, header=header, header_row=header_row, rows=rows)
+
+
+def _filled_rows(raw_rows: Iterable[tuple[int, list[Any]]]) -> list[tuple[int, list[Any]]]:
+    """The non-blank rows, read one by one; stops with an error naming the limit at the first row (or column)
+    over SINERGI_UPLOAD_MAX_ROWS / _COLUMNS, so a huge sheet is never held in memory (+1 row: the header)."""
+    rows_limit, cols_limit = uploads.max_rows() + 1, uploads.max_columns()
+    # a sheet of mostly empty rows is refused too (openpyxl fills each skipped row number)
+    numbers_limit = 2 * rows_limit + HEADER_SEARCH_ROWS
+    filled: list[tuple[int, list[Any]]] = []
+    for number, cells in raw_rows:
+        if number > numbers_limit:
+            raise ImportFileError(uploads.rows_message(), row=number)
+        if all(_is_blank(c) for c in cells):
+            continue
+        if len(cells) > cols_limit and not all(_is_blank(c) for c in cells[cols_limit:]):
+            raise ImportFileError(uploads.columns_message(), row=number)
+        if len(filled) >= rows_limit:
+            raise ImportFileError(uploads.rows_message(), row=number)
+        end = len(cells)
+        while end and _is_blank(cells[end - 1]):  # XLSX rows come padded to the column limit: keep the filled part
+            end -= 1
+        filled.append((number, list(cells[:end])))
+    return filled
 
 
 def _required_hits(header: list[str]) -> int:
@@ -225,10 +253,26 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         if not workbook.worksheets:
             raise ImportFileError("Berkas XLSX tidak punya lembar kerja (no worksheet).")
         sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        # Streaming (read-only) and at most one column past the limit: the sheet's declared dimension is not
+        # trusted (a row claiming column XFD would otherwise be padded to 16,384 cells).
+        width = uploads.max_columns() + 1
+        for number, cells in enumerate(sheet.iter_rows(values_only=True, max_col=width), start=1):
             yield number, list(cells)
     finally:
         workbook.close()
+
+
+def _check_xlsx_unpacked(data: bytes) -> None:
+    """openpyxl keeps the shared-strings table in memory: refuse one that unpacks beyond the upload limit."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > uploads.max_bytes():
+                    raise ImportFileError(uploads.size_message(info.file_size))
+    except zipfile.BadZipFile as exc:
+        raise ImportFileError(f"Berkas XLSX rusak atau tidak dapat dibaca (corrupt XLSX): {exc}") from exc
 
 
 def _is_blank(value: Any) -> bool:

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from sinergi.accounts.permissions import require_perm
+from sinergi.core import uploads
 from sinergi.core.models import TaskRun
 from sinergi.core.services import RunRecorder, audit_log, taskrun_create
 
@@ -52,6 +53,7 @@ def tps_import_start(
     """
     if not (system and actor is None):
         require_perm(actor, "tps.import")
+    uploads.check_size(len(file_bytes))
     election_code = (election_code or DEFAULT_ELECTION_CODE).strip()
     election = Election.objects.filter(code=election_code).first()
     if election is None:

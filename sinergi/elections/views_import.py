@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from sinergi.accounts.permissions import has_perm
+from sinergi.core import uploads
 from sinergi.core.models import TaskRun
 
 from . import selectors, services
@@ -50,7 +51,7 @@ def tps_import(request):
         upload = form.cleaned_data["file"]
         try:
             run = services.tps_import_start(
-                actor=request.user, file_bytes=upload.read(), filename=upload.name,
+                actor=request.user, file_bytes=uploads.read_upload(upload), filename=upload.name,
                 valid_only=form.cleaned_data["valid_only"], election_code=form.cleaned_data["election"],
             )
         except ValidationError as exc:

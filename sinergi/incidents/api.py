@@ -6,11 +6,11 @@ import functools
 import json
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404  # a non-numeric id is a 404, not a 500
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -51,6 +51,13 @@ class IncidentCursor(CursorPagination):
     max_page_size = 1000
 
 
+# 201 accepted (new report) or 200 duplicate (the idempotency key was seen before)
+_REPORT_ACCEPTED = inline_serializer("ReportAccepted", {
+    "id": serializers.IntegerField(), "key": serializers.CharField(),
+    "status": serializers.ChoiceField(choices=["accepted", "duplicate"]),
+    "incident": serializers.IntegerField(allow_null=True)})
+
+
 class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Report intake. POST with a client-supplied `key`: 201 when stored, 200 with `duplicate` on a retry."""
 
@@ -84,6 +91,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_serializer_class(self):
         return ReportInSerializer if self.action == "create" else ReportOutSerializer
 
+    @extend_schema(request=ReportInSerializer, responses={201: _REPORT_ACCEPTED, 200: _REPORT_ACCEPTED})
     def create(self, request, *args, **kwargs):
         ser = ReportInSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
@@ -130,7 +138,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return qs.select_related("category", "assigned_unit", "tps").prefetch_related(
                 "timeline", "deadlines__rule", "reports__category", "reports__suggested_category")
-        return selectors.incident_filter(qs, self.request.query_params).select_related("category", "assigned_unit")
+        return selectors.incident_filter(qs, self.request.query_params, strict=True).select_related("category", "assigned_unit")
 
     def get_serializer_class(self):
         return IncidentDetailSerializer if self.action == "retrieve" else IncidentListSerializer

@@ -3,7 +3,6 @@ vendored official schema (sinergi/data/incidents/cap/CAP-v1.2.xsd)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from functools import lru_cache
@@ -13,6 +12,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from sinergi.core import clock
+from sinergi.core.exports import csv_writer
 from sinergi.core.services import audit_log
 
 from .defaults import DATA_DIR
@@ -41,7 +41,7 @@ def _rows(qs):
 
 def _csv_stream(header, rows):
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv_writer(buf)  # formula-safe cells
     w.writerow(header)
     yield buf.getvalue()
     for row in rows:

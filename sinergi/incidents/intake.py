@@ -22,6 +22,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from sinergi.core import jsonsafe
+
 from . import groupcommit
 from .choices import Channel
 from .models import MAX_TEXT
@@ -126,8 +128,8 @@ def create(request, fallback) -> HttpResponse:
             not plain_request(request.META.get("HTTP_ACCEPT", ""), request.META.get("QUERY_STRING", "")):
         return fallback(request)
     try:
-        data = parse(json.loads(request.body))
-    except ValueError:  # malformed JSON or not UTF-8
+        data = parse(jsonsafe.loads(request.body))
+    except ValueError:  # malformed, too deep (sinergi.core.jsonsafe) or not UTF-8
         data = None
     if data is None:
         return fallback(request)

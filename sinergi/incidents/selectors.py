@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -49,9 +50,13 @@ def incident_list(*, user) -> QuerySet[Incident]:
     return qs.filter(q)
 
 
-def incident_filter(qs: QuerySet[Incident], params) -> QuerySet[Incident]:
-    """Filters of the list, map and situation room: region, category, status, agency, severity, time."""
+def incident_filter(qs: QuerySet[Incident], params, *, strict: bool = False) -> QuerySet[Incident]:
+    """Filters of the list, map and situation room: region, category, status, agency, severity, time.
+
+    A value that cannot be read (severity_min=x, since=notadate, hours=1e308) is ignored on pages; with
+    `strict` (the API) it raises ValidationError naming the parameter (a 400)."""
     get = params.get
+    bad: dict[str, str] = {}
     if get("region"):
         code = get("region")
         qs = qs.filter(regency_code=code) if len(code) == 5 else qs.filter(region__code__startswith=code)
@@ -70,19 +75,26 @@ def incident_filter(qs: QuerySet[Incident], params) -> QuerySet[Incident]:
         try:
             qs = qs.filter(severity__gte=int(get("severity_min")))
         except ValueError:
-            pass
+            bad["severity_min"] = "Harus bilangan bulat (integer expected)."
     for name, lookup in (("since", "last_reported_at__gte"), ("until", "last_reported_at__lte")):
         if get(name):
             value = _parse_time(get(name))
             if value is not None:
                 qs = qs.filter(**{lookup: value})
+            else:
+                bad[name] = "Waktu ISO 8601, mis. 2024-11-27T07:00:00+08:00 (ISO 8601 date-time expected)."
     if get("hours"):
         try:
-            qs = qs.filter(last_reported_at__gte=clock.now() - dt.timedelta(hours=float(get("hours"))))
-        except ValueError:
-            pass
+            hours = float(get("hours"))
+            if not 0 <= hours <= 24 * 366:
+                raise ValueError(hours)
+            qs = qs.filter(last_reported_at__gte=clock.now() - dt.timedelta(hours=hours))
+        except (ValueError, OverflowError):
+            bad["hours"] = "Jumlah jam 0–8784 (hours between 0 and 8784)."
     if get("location") == "unresolved":
         qs = qs.filter(location_status="unresolved")
+    if strict and bad:
+        raise ValidationError(bad)
     return qs
 
 
@@ -90,6 +102,8 @@ def _parse_time(value: str) -> dt.datetime | None:
     try:
         t = dt.datetime.fromisoformat(value)
     except ValueError:
+        return None
+    if t.year < 2 or t.year > 9998:  # no room to move to UTC
         return None
     return t if timezone.is_aware(t) else timezone.make_aware(t)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import urllib.request
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django_tasks import task
 
-from sinergi.core import clock
+from sinergi.core import clock, outbound
 
 from .choices import NotificationChannel
 
@@ -59,10 +58,8 @@ def deliver_notification(notification_id: int) -> str:
                       from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None), recipient_list=[ep.email])
         elif n.channel == NotificationChannel.WEBHOOK:
             body = webhook_payload(n)
-            req = urllib.request.Request(ep.webhook_url, data=body, method="POST", headers={
+            outbound.post(ep.webhook_url, data=body, timeout=5, headers={
                 "Content-Type": "application/json", "X-Sinergi-Signature": "sha256=" + sign(ep.webhook_secret, body)})
-            with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - URL set by an admin
-                resp.read()
         Notification.objects.filter(pk=n.pk).update(sent_at=clock.now(), error="")
         return "sent"
     except Exception as exc:

@@ -4,8 +4,8 @@ exports, and the SMS-gateway webhook."""
 from __future__ import annotations
 
 import hmac
-import json
 import os
+import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sinergi.accounts.models import Unit
 from sinergi.accounts.pickers import unit_groups
-from sinergi.core import clock
+from sinergi.core import clock, jsonsafe
+from sinergi.core.clientip import client_ip
 
 from . import exports, selectors, services
 from .choices import TRANSITIONS, Channel, IncidentStatus, Severity
@@ -33,7 +34,8 @@ PUBLIC_PER_HOUR = getattr(settings, "SINERGI_PUBLIC_REPORTS_PER_HOUR", 10)
 
 
 def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    """The client address: X-Forwarded-For only from SINERGI_TRUSTED_PROXIES (sinergi.core.clientip)."""
+    return client_ip(request.META)
 
 
 @login_required
@@ -54,13 +56,28 @@ def report_new(request):
                   status=400 if form.is_bound and form.errors else 200)
 
 
+def _public_key(ip: str) -> str:
+    # fixed one-hour window per client address, counted in the shared cache (every process, kept over restarts)
+    return f"incidents:public:{ip}:{int(time.time() // 3600)}"
+
+
+def public_limited(ip: str) -> bool:
+    """True when `ip` has sent PUBLIC_PER_HOUR public reports in this hour (in any server process)."""
+    return (cache.get(_public_key(ip)) or 0) >= PUBLIC_PER_HOUR
+
+
+def _public_count(ip: str) -> None:
+    key = _public_key(ip)
+    if not cache.add(key, 1, 3600):
+        cache.set(key, (cache.get(key) or 0) + 1, 3600)
+
+
 def report_public(request):
-    """Anyone may report (anonymously if they wish); limited per IP address with the cache."""
+    """Anyone may report (anonymously if they wish); limited per client address with the shared cache."""
     form = PublicReportForm(request.POST or None)
     if request.method == "POST":
-        key = f"incidents:public:{_ip(request)}"
-        count = cache.get_or_set(key, 0, 3600)
-        if count >= PUBLIC_PER_HOUR:
+        ip = _ip(request)
+        if public_limited(ip):
             return render(request, "incidents/report_form.html",
                           {"form": form, "public": True, "limited": True}, status=429)
         if form.is_valid():
@@ -69,10 +86,7 @@ def report_public(request):
             except ValidationError as exc:
                 form.add_error(None, "; ".join(exc.messages))
             else:
-                try:
-                    cache.incr(key)
-                except ValueError:
-                    cache.set(key, 1, 3600)
+                _public_count(ip)
                 return render(request, "incidents/report_thanks.html", {"report": report})
     return render(request, "incidents/report_form.html", {"form": form, "public": True},
                   status=400 if form.is_bound and form.errors else 200)
@@ -294,7 +308,7 @@ def sms_webhook(request):
         return JsonResponse({"error": "forbidden"}, status=403)
     try:
         if request.content_type == "application/json":
-            body = json.loads(request.body.decode("utf-8"))
+            body = jsonsafe.loads(request.body.decode("utf-8"))
             if not isinstance(body, dict):
                 raise ValueError("object expected")
         else:

@@ -30,6 +30,9 @@ from django.conf import settings  # noqa: E402
 from django.core import signals  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
+from sinergi.core import jsonsafe  # noqa: E402
+from sinergi.core.clientip import strip_untrusted  # noqa: E402
+
 from . import groupcommit, intake  # noqa: E402
 from .services import GroupEntry, report_store_group  # noqa: E402
 
@@ -116,13 +119,14 @@ def _store_here(entry: GroupEntry, environ):
 
 
 def application(environ, start_response):
+    strip_untrusted(environ)  # proxy headers (X-Forwarded-Proto/-Host...) only from SINERGI_TRUSTED_PROXIES
     if not _takes(environ):
         return django_application(environ, start_response)
     body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
     data = None
     try:
-        data = intake.parse(json.loads(body))
-    except ValueError:  # malformed JSON or not UTF-8: Django's view explains
+        data = intake.parse(jsonsafe.loads(body))
+    except ValueError:  # malformed, too deep or not UTF-8: Django's view explains (400)
         data = None
     out = None
     if data is not None:

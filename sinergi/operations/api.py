@@ -10,6 +10,7 @@ GET /api/v1/checkins/coverage/ (per Polres), GET /api/v1/ops-alerts/ (open, scop
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -26,6 +27,19 @@ from . import selectors, services
 from .models import Alert, CheckIn, CheckInChannel
 from .scope import checkin_grant
 
+
+def _when(name: str, value: str):
+    """A query-parameter date-time, or a 400 naming the parameter (never a 500 from the database layer)."""
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        when = parse_datetime(value)
+    except ValueError:
+        when = None
+    if when is None or not 1 < when.year < 9999:
+        raise serializers.ValidationError({name: "Waktu ISO 8601, mis. 2024-11-27T07:00:00+08:00 "
+                                                 "(ISO 8601 date-time expected)."})
+    return when if timezone.is_aware(when) else timezone.make_aware(when)
 
 class CanOps(BasePermission):
     def has_permission(self, request, view) -> bool:
@@ -88,10 +102,9 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             qs = qs.filter(polling_station__code=p["tps"])
         if p.get("kind"):
             qs = qs.filter(kind=p["kind"])
-        if p.get("since"):
-            qs = qs.filter(at__gte=p["since"])
-        if p.get("until"):
-            qs = qs.filter(at__lt=p["until"])
+        for name, lookup in (("since", "at__gte"), ("until", "at__lt")):
+            if p.get(name):
+                qs = qs.filter(**{lookup: _when(name, p[name])})
         return qs
 
     @extend_schema(request=CheckInInSerializer, responses={201: inline_serializer(

@@ -4,14 +4,20 @@ What: the default election, a TPS by code (id, election, regency, district), the
 calendar of an election, and a user's check-in grant (permission + area from scope.py). Each entry lives
 `SINERGI_OPS_CACHE_TTL` seconds (default 60) and every entry is dropped at once when this process saves or deletes
 an Election, Stage, PollingStation, Unit, Agency or a unit's jurisdiction (signals wired in apps.py). A change made
-by another process, or with queryset.update()/bulk_create (no signals), is seen within the TTL. Misses (an unknown
-TPS) are not cached, so a new TPS is accepted as soon as it is stored. `clear()` empties the cache.
+by queryset.update()/bulk_create (no signals) is seen within the TTL. Misses (an unknown TPS) are not cached, so
+a new TPS is accepted as soon as it is stored. `clear()` empties the cache.
+
+Across processes: `clear()` also writes a new random version under VERSION_KEY in Django's shared cache (a
+folder under the data folder, or Redis); every `get()` reads that one key (no database query) and drops this
+process's entries when it changed, so a unit whose jurisdiction was revoked in one server process stops checking
+in at once in every other process, not after the TTL.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +27,23 @@ MAX_ENTRIES = 200_000
 _store: dict[tuple, tuple[float, Any]] = {}  # (name, key) -> (loaded at, value)
 _lock = threading.Lock()
 MISSING = object()
+VERSION_KEY = "sinergi:ops-cache:version"
+_seen_version: list = [MISSING]  # the shared version this process's entries belong to
+
+
+def _shared_version():
+    from django.core.cache import cache as shared
+
+    return shared.get(VERSION_KEY)
+
+
+def _sync() -> None:
+    """Drop this process's entries when another process has bumped the shared version."""
+    version = _shared_version()
+    if version != _seen_version[0]:
+        with _lock:
+            _store.clear()
+            _seen_version[0] = version
 
 
 def ttl() -> float:
@@ -29,6 +52,7 @@ def ttl() -> float:
 
 def get(name: str, key, load: Callable[[], Any], *, cache_none: bool = True):
     """The cached value of (name, key), loading (and storing) it when absent or expired."""
+    _sync()
     k = (name, key)
     now = time.monotonic()
     hit = _store.get(k)
@@ -44,9 +68,14 @@ def get(name: str, key, load: Callable[[], Any], *, cache_none: bool = True):
 
 
 def clear(**_kwargs) -> None:
-    """Drop every entry (a signal receiver too)."""
+    """Drop every entry here and, through the shared version, in every other process (a signal receiver too)."""
+    from django.core.cache import cache as shared
+
+    version = uuid.uuid4().hex
+    shared.set(VERSION_KEY, version, None)
     with _lock:
         _store.clear()
+        _seen_version[0] = version
 
 
 def connect_signals() -> None:

@@ -138,7 +138,7 @@ class CheckInInput:
         if not isinstance(tps, str) or not tps.strip() or len(tps) > 24:
             errors["tps"] = "kode TPS wajib, mis. 53.71.01.1001-003"
         kind = data.get("kind")
-        if kind not in KIND_VALUES:
+        if not isinstance(kind, str) or kind not in KIND_VALUES:  # a dict/list is a 400, not unhashable
             errors["kind"] = "jenis harus salah satu dari: " + "|".join(k.value for k in CheckInKind)
         at = data.get("at")
         if at in (None, ""):
@@ -152,6 +152,9 @@ class CheckInInput:
                 errors["at"] = "waktu ISO 8601, mis. 2024-11-27T07:05:00+08:00"
                 at = None
         else:
+            errors["at"] = "waktu ISO 8601, mis. 2024-11-27T07:05:00+08:00"
+            at = None
+        if at is not None and not 1 < at.year < 9999:  # no room to convert to UTC
             errors["at"] = "waktu ISO 8601, mis. 2024-11-27T07:05:00+08:00"
             at = None
         if at is not None and timezone.is_naive(at):

@@ -22,7 +22,7 @@ class RegionFilter(django_filters.FilterSet):
 
 class IslandFilter(django_filters.FilterSet):
     regency = django_filters.CharFilter(field_name="regency_id", help_text="Kode kabupaten/kota, mis. 53.01")
-    regency__startswith = django_filters.CharFilter(field_name="regency_id", lookup_expr="startswith",
+    regency__startswith = django_filters.CharFilter(field_name="regency__code", lookup_expr="startswith",
                                                     help_text="Awalan kode kabupaten/kota, mis. 53")
     is_populated = django_filters.BooleanFilter()
     is_outermost_small = django_filters.BooleanFilter()

@@ -22,6 +22,11 @@ from .choices import CONTENT_TYPES, Language, ReportStatus
 from .models import SituationReport
 
 
+def _is_id(value) -> bool:
+    """A record id in the URL: ASCII digits only (a non-numeric id is a 404, not a 500)."""
+    return str(value).isascii() and str(value).isdigit() and len(str(value)) < 19
+
+
 class SituationReportViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = serializers.SituationReportSerializer
@@ -34,18 +39,19 @@ class SituationReportViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.report_list(user=self.request.user)
 
     def retrieve(self, request, *args, **kwargs):
-        report = selectors.report_get(user=request.user, pk=int(kwargs["pk"]))
+        report = selectors.report_get(user=request.user, pk=int(kwargs["pk"])) if _is_id(kwargs["pk"]) else None
         if report is None:
             raise Http404
         return Response(serializers.SituationReportDetailSerializer(report).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+                              409: OpenApiTypes.OBJECT},  # {"detail": ...}: the archived file was altered
                    parameters=[OpenApiParameter("lang", str, enum=Language.values)])
     @action(detail=True, methods=["get"], url_path=r"download/(?P<fmt>pdf|xlsx)", url_name="download")
     def download(self, request, pk=None, fmt=None):
         if not permissions.can_view(request.user):
             raise PermissionDenied("not allowed: sitrep.view")
-        report = selectors.report_get(user=request.user, pk=int(pk))
+        report = selectors.report_get(user=request.user, pk=int(pk)) if _is_id(pk) else None
         if report is None or report.status != ReportStatus.DONE or fmt not in CONTENT_TYPES:
             raise Http404
         language = request.query_params.get("lang", Language.ID)

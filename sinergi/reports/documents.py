@@ -14,6 +14,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sinergi.core.exports import xlsx_append
+
 from . import charts
 
 #: section key -> heading; the same headings in the page, the PDF and the XLSX sheet titles' source
@@ -115,11 +117,11 @@ def render_xlsx(report, *, language: str = "id") -> bytes:
         def sheet(title: str, header: list[str], rows: list[list], first: bool = False):
             ws = wb.active if first else wb.create_sheet()
             ws.title = title[:31]
-            ws.append(header)
+            xlsx_append(ws, header)
             for cell in ws[1]:
                 cell.font = bold
             for r in rows:
-                ws.append(r)
+                xlsx_append(ws, r)
             return ws
 
         fmt = "%d-%m-%Y %H:%M"

@@ -14,7 +14,6 @@ import json
 import logging
 import secrets
 import urllib.error
-import urllib.request
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sinergi.core import clock
+from sinergi.core import clock, outbound
 from sinergi.core.models import AuditEvent
 from sinergi.core.services import RunRecorder, audit_checkpoint_create, audit_log, taskrun_create
 
@@ -314,11 +313,10 @@ def _send_webhook(delivery: Delivery) -> None:
     if not sub.secret:
         raise ValueError("subscription has no signing secret")
     body = webhook_payload(delivery)
-    req = urllib.request.Request(sub.webhook_url, data=body, method="POST", headers={
+    # The one outbound client: internal addresses refused, no redirects, bounded answer, generic errors.
+    outbound.post(sub.webhook_url, data=body, timeout=WEBHOOK_TIMEOUT_S, headers={
         "Content-Type": "application/json", "X-Sinergi-Event": "sitrep.published",
         "X-Sinergi-Delivery": str(delivery.pk), "X-Sinergi-Signature": "sha256=" + sign(sub.secret, body)})
-    with urllib.request.urlopen(req, timeout=WEBHOOK_TIMEOUT_S) as resp:  # noqa: S310 - URL set by its owner
-        resp.read()
 
 
 def delivery_attempt(*, delivery: Delivery, now: dt.datetime | None = None) -> Delivery:
@@ -331,6 +329,8 @@ def delivery_attempt(*, delivery: Delivery, now: dt.datetime | None = None) -> D
             _send_email(delivery)
         elif delivery.channel == Channel.WEBHOOK:
             _send_webhook(delivery)
+    except outbound.OutboundError as exc:
+        error = str(exc)[:500]  # generic text: never which port or socket error (the detail is logged)
     except urllib.error.HTTPError as exc:
         error = f"HTTP {exc.code} {exc.reason}"[:500]
     except (urllib.error.URLError, OSError, ValueError, ValidationError) as exc:
@@ -391,6 +391,11 @@ def subscription_create(*, actor, channel: str = Channel.IN_APP, want_pdf: bool 
         errors["email"] = _("Isi alamat surel (akun ini belum punya alamat surel).")
     if channel == Channel.WEBHOOK and not webhook_url.startswith(("http://", "https://")):
         errors["webhook_url"] = _("URL webhook harus diawali http:// atau https://.")
+    elif channel == Channel.WEBHOOK:
+        try:
+            outbound.check_url(webhook_url)  # internal addresses refused at save, not only at delivery
+        except outbound.OutboundError as exc:
+            errors["webhook_url"] = str(exc)
     if scope_unit is not None and not (permissions.is_scope_unit(scope_unit) and permissions.covers(
             permissions.reach_codes(user), permissions.unit_region_code(scope_unit))):
         errors["scope_unit"] = _("Laporan satuan ini tidak boleh Anda baca.")

@@ -9,10 +9,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from sinergi.core import uploads
+from sinergi.core.jsonsafe import SafeJSONParser
 from sinergi.elections.models import PollingStation
 from sinergi.regions.models import Region
 
@@ -84,7 +86,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     permission_classes = [IsAuthenticated, CanViewRisk]
     write_actions = {"create": "risk.observe", "upload": "risk.observe"}
     serializer_class = ObservationSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
     filterset_fields = ["polling_station", "region", "indicator", "is_demo", "source"]
     ordering = ["-observed_on", "-id"]
 
@@ -119,7 +121,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if up is None:
             raise serializers.ValidationError({"file": "Berkas wajib (file required)."})
         valid_only = str(request.data.get("valid_only", "")).lower() in ("1", "true", "ya", "yes")
-        run = _call(importers.observation_import_start, actor=request.user, file_bytes=up.read(),
+        run = _call(importers.observation_import_start, actor=request.user, file_bytes=_call(uploads.read_upload, upload=up),
                     filename=up.name, valid_only=valid_only)
         run.refresh_from_db()
         return Response({"run": run.pk, "status": run.status, "result": run.result},

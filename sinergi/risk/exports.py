@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+
+from sinergi.core.exports import csv_writer, xlsx_append
 
 from .choices import TpsTier
 
@@ -30,7 +31,7 @@ def rows(assessments, model, names: dict[str, str], indicators: dict[str, str] |
 
 def to_csv(data) -> bytes:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv_writer(buf)  # formula-safe cells
     w.writerow(COLUMNS)
     w.writerows(data)
     return buf.getvalue().encode("utf-8-sig")
@@ -41,9 +42,9 @@ def to_xlsx(data, title: str) -> bytes:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
-    ws.append(COLUMNS)
+    xlsx_append(ws, COLUMNS)
     for r in data:
-        ws.append(r)
+        xlsx_append(ws, r)  # formula-safe cells
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from sinergi.core import clock
+from sinergi.core import clock, uploads
 from sinergi.core.models import TaskRun
 from sinergi.core.services import RunRecorder, audit_log, taskrun_create
 from sinergi.elections.importers import (
@@ -303,6 +303,7 @@ def observation_import_start(*, actor, file_bytes: bytes, filename: str, valid_o
 
     if not (system and actor is None):
         require(actor, "risk.observe")
+    uploads.check_size(len(file_bytes))
     election = election or default_election()
     if election is None:
         raise ValidationError({"election": "Belum ada pemilihan (no election)."})

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sinergi.core import uploads
 from sinergi.elections.models import PollingStation
 from sinergi.regions.models import Region
 
@@ -230,7 +231,7 @@ def observation_import(request):
         return redirect("risk:observations")
     up = form.cleaned_data["file"]
     try:
-        run = importers.observation_import_start(actor=request.user, file_bytes=up.read(), filename=up.name,
+        run = importers.observation_import_start(actor=request.user, file_bytes=uploads.read_upload(up), filename=up.name,
                                                  valid_only=form.cleaned_data["valid_only"])
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))

@@ -283,7 +283,7 @@ def test_category_confirmed_by_staff_goes_on_timeline(world, make_user):
     assert set(TimelineEntry.objects.filter(incident=inc).values_list("kind", flat=True)) >= {"category", "severity"}
 
 
-def test_signed_webhook_and_email_notifications(world):
+def test_signed_webhook_and_email_notifications(world, settings):
     import hashlib
     import hmac
     import http.server
@@ -307,6 +307,7 @@ def test_signed_webhook_and_email_notifications(world):
             pass
 
     srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+    settings.SINERGI_OUTBOUND_ALLOW = ["127.0.0.1/32"]  # the hook runs on this machine: allow-listed explicitly
     t = threading.Thread(target=srv.handle_request, daemon=True)
     t.start()
     NotificationEndpoint.objects.create(unit=world.polres, email="polres@example.test",

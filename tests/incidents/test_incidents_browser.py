@@ -51,9 +51,8 @@ def test_report_sent_through_api_appears_in_open_situation_room(room_data, live_
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 201
 
-    page.wait_for_function(
-        "document.querySelector('[data-testid=feed]').innerText.includes('Warga dua kampung bentrok')",
-        timeout=20_000)
+    # a locator wait (wait_for_function would eval a string, which the page's CSP forbids)
+    page.locator("[data-testid=feed]", has_text="Warga dua kampung bentrok").wait_for(timeout=20_000)
     assert page.evaluate("window.__marker") == "same page"  # no reload happened
     assert page.inner_text("[data-testid=count-total]").strip() == "1"
     page.wait_for_selector("[data-testid=situation-map][data-points='1']", timeout=10_000)  # and on the map

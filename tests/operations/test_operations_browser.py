@@ -5,6 +5,7 @@ with Channels the WebSocket event triggers the same reload at once."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from pathlib import Path
 
@@ -53,8 +54,8 @@ def test_checkin_through_api_updates_open_dashboard(dash_data, live_server, chro
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 201
 
-    page.wait_for_function("document.querySelector('[data-testid=count-opened]').innerText.trim() === '1'",
-                           timeout=20_000)
+    # a locator wait (wait_for_function would eval a string, which the page's CSP forbids)
+    page.locator("[data-testid=count-opened]", has_text=re.compile(r"^\s*1\s*$")).wait_for(timeout=20_000)
     assert page.evaluate("window.__marker") == "same page"  # no reload happened
     row = "[data-testid=coverage] tr[data-unit='T-OPS-POLRES-99.71'] td[data-col=opened]"
     assert page.inner_text(row).strip() == "1"

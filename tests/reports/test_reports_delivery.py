@@ -57,6 +57,12 @@ class Hook:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def allow_local_hooks(settings):
+    """The test webhooks run on this machine: loopback is refused unless the operator allow-lists it."""
+    settings.SINERGI_OUTBOUND_ALLOW = ["127.0.0.1/32"]
+
+
 @pytest.fixture
 def world(ntt_dataset, make_user):
     return reports_data.build(make_user)

@@ -88,7 +88,9 @@ class Command(BaseCommand):
                 [sys.executable, "-m", "sinergi.cli", "manage", "sinergi_tick", "--loop", "30"], env=env))
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", opts["host"],
-             "--port", str(opts["port"]), "--no-access-log"], env=env))
+             "--port", str(opts["port"]), "--no-access-log",
+             # proxy headers are judged by Django (SINERGI_TRUSTED_PROXIES), not rewritten by uvicorn
+             "--no-proxy-headers"], env=env))
 
         def stop(*_):
             for p in procs:

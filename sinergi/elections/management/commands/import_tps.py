@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from sinergi.core import uploads
 from sinergi.elections import services
 
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Pengguna '{options['user']}' tidak ada.")
         try:
             run = services.tps_import_start(
-                actor=actor, file_bytes=path.read_bytes(), filename=path.name, valid_only=options["valid_only"],
+                actor=actor, file_bytes=uploads.read_path(path), filename=path.name, valid_only=options["valid_only"],
                 election_code=options["election"], enqueue=False, system=actor is None,
             )
         except PermissionDenied as exc:

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from sinergi.core import uploads
 from sinergi.risk import importers, services
 
 LABELS = {"kurang_rawan": "kurang rawan", "rawan": "rawan", "sangat_rawan": "sangat rawan",
@@ -102,7 +103,7 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"Pengguna '{o['user']}' tidak ada.")
         try:
-            run = importers.observation_import_start(actor=actor, file_bytes=path.read_bytes(), filename=path.name,
+            run = importers.observation_import_start(actor=actor, file_bytes=uploads.read_path(path), filename=path.name,
                                                      valid_only=o["valid_only"], enqueue=False,
                                                      system=actor is None)
         except (PermissionDenied, ValidationError) as exc:
