@@ -25,3 +25,5 @@ WHITENOISE_AUTOREFRESH = True
 AXES_ENABLED = True
 # Tests that exercise two-factor sign-in turn it on with the `settings` fixture; others log in with passwords.
 SINERGI_OTP_REQUIRED_ROLES: list[str] = []
+# In-process consumer tests use the in-memory layer; the shared layer is tested against a real server.
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -40,6 +40,10 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+")
     resolved_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    assigned_unit = models.ForeignKey("accounts.Unit", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", verbose_name=_("ditugaskan ke"),
+                                      help_text=_("Satuan yang ditugaskan menindaklanjuti (juga dapat membaca)"))
+    assigned_at = models.DateTimeField(_("ditugaskan"), null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at", "-id"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
@@ -27,7 +27,41 @@ def alerts_for(user, *, election=None, open_only: bool = True) -> QuerySet[Alert
     if is_global(user):
         return qs
     units = scope_units(user)
-    return qs.filter(Q(unit__in=units))
+    return qs.filter(Q(unit__in=units) | Q(assigned_unit__in=units))
+
+
+#: most severe first, then newest: the order of every alert list of the command view
+ALERT_ORDER = ("-severity", "-raised_at", "-id")
+
+
+def alert_groups(user, *, election, limit: int = 300) -> list[dict]:
+    """Open alerts in the user's scope grouped by responsible unit (Polres) and kind, with counts (open, not yet
+    acknowledged, assigned), the highest severity and the newest time; most severe, then newest groups first."""
+    rows = (alerts_for(user, election=election).order_by()
+            .values("unit_id", "unit__name", "kind")
+            .annotate(count=Count("pk"), unacked=Count("pk", filter=Q(acknowledged_at__isnull=True)),
+                      assigned=Count("pk", filter=Q(assigned_unit__isnull=False)),
+                      severity=Max("severity"), newest=Max("raised_at"))
+            .order_by("-severity", "-newest", "unit__name", "kind")[:limit])
+    labels = dict(AlertKind.choices)
+    return [{"unit_id": r["unit_id"] or 0, "unit": r["unit__name"] or "", "kind": r["kind"],
+             "kind_label": str(labels.get(r["kind"], r["kind"])), "count": r["count"], "unacked": r["unacked"],
+             "assigned": r["assigned"], "severity": r["severity"], "newest": r["newest"]} for r in rows]
+
+
+def alert_page(user, *, election, unit_id: int | None = None, kind: str = "", severity_min: int = 0,
+               page: int = 1, per_page: int = 50) -> tuple[list[Alert], int]:
+    """One page of open alerts (most severe, then newest first) of one group or all, and the total."""
+    qs = alerts_for(user, election=election)
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id or None)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if severity_min:
+        qs = qs.filter(severity__gte=severity_min)
+    total = qs.count()
+    start = (max(page, 1) - 1) * per_page
+    return list(qs.select_related("assigned_unit").order_by(*ALERT_ORDER)[start:start + per_page]), total
 
 
 # --------------------------------------------------------------------------- check-ins and coverage
@@ -129,6 +163,27 @@ def tps_points(user, *, election, limit: int = 500_000) -> list[list]:
     out = []
     for pk, lat, lng, code in (PollingStation.objects.filter(scope.q(), election=election, lat__isnull=False)
                                .values_list("pk", "lat", "lng", "code")[:limit]):
+        st, pc, fl = status.get(pk, ("", 0, 0))
+        out.append([pk, round(lat, 5), round(lng, 5), st, pc, fl, code])
+    return out
+
+
+def checkin_cursor(*, election) -> int:
+    """The newest check-in id of the election: the map's change cursor."""
+    return CheckIn.objects.filter(election=election).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def tps_points_changed(user, *, election, since: int, limit: int = 50_000) -> list[list]:
+    """Map points (as tps_points) of the TPS in scope with a check-in after id `since`."""
+    changed = set(checkin_list(user, election=election).filter(pk__gt=since).order_by()
+                  .values_list("polling_station_id", flat=True)[:limit])
+    if not changed:
+        return []
+    status = {pk: (st, pc, fl) for pk, st, pc, fl in TpsStatus.objects.filter(pk__in=list(changed))
+              .values_list("polling_station_id", "state", "problem_count", "flagged")}
+    out = []
+    for pk, lat, lng, code in (PollingStation.objects.filter(pk__in=list(changed), lat__isnull=False)
+                               .values_list("pk", "lat", "lng", "code")):
         st, pc, fl = status.get(pk, ("", 0, 0))
         out.append([pk, round(lat, 5), round(lng, 5), st, pc, fl, code])
     return out

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sinergi.accounts.permissions import has_perm, require_perm
 from sinergi.core.services import audit_log
@@ -89,6 +90,43 @@ def alert_acknowledge(*, actor, alert: Alert) -> Alert:
     return alert
 
 
+MAX_BULK = 20_000
+
+
+def alerts_acknowledge_many(*, actor, alerts) -> int:
+    """Acknowledge many open alerts at once (a queryset the caller scoped with selectors.alerts_for): one update,
+    one audit event naming their ids."""
+    require_perm(actor, "ops.alert.ack")
+    with transaction.atomic():
+        ids = list(alerts.filter(acknowledged_at__isnull=True).order_by().values_list("pk", flat=True)[:MAX_BULK])
+        if not ids:
+            return 0
+        n = Alert.objects.filter(pk__in=ids, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=actor)
+        audit_log(actor=actor, action="ops.alert.acknowledge_batch", object_type="operations.alert",
+                  data={"ids": ids, "count": n})
+    live.broadcast("alert", count=n, ids=ids[:1000])
+    return n
+
+
+def alerts_assign(*, actor, alerts, unit) -> int:
+    """Assign many open alerts (scoped by the caller) to a unit in the actor's scope, which then reads them too."""
+    from sinergi.accounts.selectors import is_global, scope_units
+
+    require_perm(actor, "ops.alert.ack")
+    if unit is None or not (is_global(actor) or scope_units(actor).filter(pk=unit.pk).exists()):
+        raise ValidationError({"unit": _("Satuan tidak dikenal atau di luar cakupan Anda.")})
+    with transaction.atomic():
+        ids = list(alerts.order_by().values_list("pk", flat=True)[:MAX_BULK])
+        if not ids:
+            return 0
+        n = Alert.objects.filter(pk__in=ids).update(assigned_unit=unit, assigned_at=timezone.now())
+        audit_log(actor=actor, action="ops.alert.assign_batch", object_type="operations.alert",
+                  data={"ids": ids, "count": n, "unit": unit.pk, "unit_code": unit.code})
+    live.broadcast("alert", count=n, ids=ids[:1000])
+    return n
+
+
 def alert_resolve_many(*, alerts: list[Alert], reason: str = "", at: dt.datetime | None = None) -> int:
     """Resolve many open alerts at once (system actor): one update, one audit event naming their ids."""
     ids = [a.pk for a in alerts if a.resolved_at is None]
@@ -98,7 +136,7 @@ def alert_resolve_many(*, alerts: list[Alert], reason: str = "", at: dt.datetime
         n = Alert.objects.filter(pk__in=ids, resolved_at__isnull=True).update(resolved_at=at or timezone.now())
         audit_log(actor=None, action="ops.alert.resolve_batch", object_type="operations.alert",
                   data={"ids": ids, "count": n, "reason": reason})
-    live.broadcast("alert", count=n)
+    live.broadcast("alert", count=n, units=sorted({a.unit_id for a in alerts if a.unit_id}))
     return n
 
 
@@ -514,7 +552,7 @@ def _resolve_missing(ps, kind: str, now: dt.datetime, *, reason: str) -> int:
     if ids:
         audit_log(actor=None, action="ops.alert.resolve_batch", object_type="operations.alert",
                   data={"ids": ids, "count": len(ids), "reason": reason})
-        live.broadcast("alert", count=len(ids))
+        live.broadcast("alert", count=len(ids), ids=ids[:1000])
     return len(ids)
 
 
@@ -617,7 +655,8 @@ def checkin_submit_batch(*, actor, items: list, election=None) -> list[BatchResu
                 else:
                     results.append(BatchResult(i, item.key, "accepted" if was_created else "duplicate",
                                                id=checkin.pk))
-        transaction.on_commit(lambda: live.broadcast("checkin", count=len(fresh)))
+        fresh_ids = [r.id for r in results if r.status == "accepted" and r.id is not None][:1000]
+        transaction.on_commit(lambda: live.broadcast("checkin", count=len(fresh), ids=fresh_ids))
     for i, item in problems:
         try:
             checkin, was_created = checkin_submit(actor=actor, data=item, election=election)

@@ -12,4 +12,6 @@ urlpatterns = [
     path("lapor/nomor/", views.phone_set, name="phone_set"),
     path("tahapan/", views.stage_page, name="stages"),
     path("peringatan/<int:pk>/diketahui/", views.alert_ack, name="alert_ack"),
+    path("peringatan/", views.alert_list, name="alert_list"),
+    path("peringatan/massal/", views.alert_bulk, name="alert_bulk"),
 ]
