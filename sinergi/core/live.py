@@ -66,12 +66,16 @@ class ScopedFeedConsumer(AsyncJsonWebsocketConsumer):
     batch_delay = 0.05
 
     async def connect(self):
+        # Refusals accept first and then close with a code, so the page learns why (a refused handshake only
+        # shows as 1006) and stops reconnecting.
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         allowed = await database_sync_to_async(self._allowed)(user, self.scope.get("session"))
         if not allowed:
+            await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
@@ -91,7 +95,7 @@ class ScopedFeedConsumer(AsyncJsonWebsocketConsumer):
         return []
 
     async def disconnect(self, code):
-        if self.channel_layer is not None:
+        if self.channel_layer is not None and hasattr(self, "user"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
         flusher = getattr(self, "_flusher", None)
         if flusher is not None:
