@@ -58,7 +58,7 @@ for i, (code, role) in enumerate(plan):
     if not feeds:
         continue
     s = SessionStore()
-    s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    s[SESSION_KEY] = str(u.pk); s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     s[HASH_SESSION_KEY] = u.get_session_auth_hash(); s.create()
     out.append({"user": u.username, "unit": code, "role": role, "session": s.session_key, "feeds": feeds})
 reporter = user_create(actor=None, username="bench-live-reporter", password=None, unit=Unit.objects.get(code="POLDA-NTT"), role="operator")

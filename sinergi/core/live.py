@@ -3,8 +3,10 @@
 A service announces a change with `group_send(group, type, **data)`: a tiny event on a Channels group (ids, kinds
 and the units/areas concerned, never record content). `ScopedFeedConsumer` lets signed-in users join that group
 when they pass the same second factor as pages, and relays an event only when the user may read the record it
-names: each app's consumer answers `visible(events)` with its own selectors (the ones its pages use), in one query
-per batch of events arriving within `batch_delay`. The page then reloads its scoped data through the normal
+names: each app's consumer computes the user's read scope with its own selectors (the ones its pages use) at
+connect and every `refresh` seconds, and checks the scope fields the sender put on each event (the units a record
+belongs to, the TPS's district) against it without touching the database; events without them are checked with
+the selectors (`visible`), in one query per batch of events arriving within `batch_delay`. The page then reloads its scoped data through the normal
 views. Best-effort: pages fall back to polling (and say so), and a failing channel layer never fails the write
 that triggered the event. Clients may send {"type": "ping"}; the server answers {"type": "pong"} (heartbeat).
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -64,6 +67,7 @@ class ScopedFeedConsumer(AsyncJsonWebsocketConsumer):
 
     group = ""
     batch_delay = 0.05
+    refresh = 60.0
 
     async def connect(self):
         # Refusals accept first and then close with a code, so the page learns why (a refused handshake only
@@ -79,6 +83,8 @@ class ScopedFeedConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.user = user
+        self._prepared = await database_sync_to_async(self.prepare)(user)
+        self._prepared_at = time.monotonic()
         self._pending: list[dict] = []
         self._flusher: asyncio.Task | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -90,8 +96,18 @@ class ScopedFeedConsumer(AsyncJsonWebsocketConsumer):
     def may_connect(self, user) -> bool:
         return True
 
+    def prepare(self, user):
+        """What `decide` needs to know about the user's read scope (computed with the app's selectors at connect
+        and again every `refresh` seconds, so a changed role or unit is seen within that time)."""
+        return None
+
+    def decide(self, prepared, event: dict):
+        """Decide from the scope fields the sender put on the event (units, district): the event to send, None to
+        drop it, or ... (Ellipsis) when only the database can tell (then `visible` decides)."""
+        return ...
+
     def visible(self, user, events: list[dict]) -> list[dict]:
-        """The events (dicts without "type") the user may receive. Deny by default."""
+        """The events (dicts without "type") the user may receive, read with the app's selectors. Deny by default."""
         return []
 
     async def disconnect(self, code):
@@ -114,10 +130,20 @@ class ScopedFeedConsumer(AsyncJsonWebsocketConsumer):
         await asyncio.sleep(self.batch_delay)
         while self._pending:
             events, self._pending = self._pending, []
-            try:
-                allowed = await database_sync_to_async(self.visible)(self.user, events)
-            except Exception:  # a failed check sends nothing (the page still polls)
-                log.warning("live scope check failed", exc_info=True)
-                continue
+            if time.monotonic() - self._prepared_at > self.refresh:
+                self._prepared = await database_sync_to_async(self.prepare)(self.user)
+                self._prepared_at = time.monotonic()
+            allowed, ask = [], []
+            for e in events:
+                verdict = self.decide(self._prepared, e)
+                if verdict is ...:
+                    ask.append(e)
+                elif verdict:
+                    allowed.append(verdict)
+            if ask:
+                try:
+                    allowed += await database_sync_to_async(self.visible)(self.user, ask)
+                except Exception:  # a failed check sends nothing (the page still polls)
+                    log.warning("live scope check failed", exc_info=True)
             for e in allowed:
                 await self.send_json({"type": "event", **e})

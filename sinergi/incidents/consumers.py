@@ -41,8 +41,36 @@ def visible_events(user, events: list[dict]) -> list[dict]:
     return out
 
 
+def prepare_scope(user) -> tuple[bool, frozenset[int]]:
+    """(sees every incident, ids of the units in scope): what selectors.incident_list filters by."""
+    from sinergi.accounts.selectors import scope_units
+
+    from .selectors import sees_all
+
+    if sees_all(user):
+        return True, frozenset()
+    return False, frozenset(scope_units(user).values_list("pk", flat=True))
+
+
+def decide(prepared, e: dict):
+    """By the units the incident is assigned or shared to ("units", put on by the sender); ... without them."""
+    if "units" not in e:
+        return ...
+    everything, units = prepared
+    out = {k: e[k] for k in ("incident", "report") if k in e}
+    if everything:
+        return out
+    return out if units & {u for u in e["units"] if isinstance(u, int)} else None
+
+
 class IncidentFeedConsumer(ScopedFeedConsumer):
     group = GROUP
+
+    def prepare(self, user):
+        return prepare_scope(user)
+
+    def decide(self, prepared, event):
+        return decide(prepared, event)
 
     def may_connect(self, user) -> bool:
         from .permissions import can

@@ -67,11 +67,47 @@ def visible_events(user, events: list[dict]) -> list[dict]:
     return out
 
 
+def prepare_scope(user) -> tuple[bool, frozenset[int], object]:
+    """(sees every unit, ids of the units in scope, TPS read scope) — what selectors.alerts_for and
+    selectors.checkin_list filter by."""
+    from sinergi.accounts.selectors import is_global, scope_units
+
+    from .scope import read_scope
+
+    glob = is_global(user)
+    return glob, frozenset() if glob else frozenset(scope_units(user).values_list("pk", flat=True)), read_scope(user)
+
+
+def decide(prepared, e: dict):
+    """An event narrowed by its own scope fields: check-ins by their TPS's district ("district" / "districts"),
+    alerts by their unit and assigned unit ("units"); ... when the event carries none (ask the database)."""
+    glob, units, tps_scope = prepared
+    kind = str(e.get("kind"))
+    if kind == "checkin" and ("district" in e or "districts" in e):
+        if "districts" in e:
+            ids = [i for i, d in zip(_ids(e), e["districts"], strict=False) if tps_scope.covers(str(d))]
+            return {"kind": kind, "ids": ids} if ids else None
+        return {"kind": kind, "id": e.get("id")} if tps_scope.covers(str(e["district"])) else None
+    if kind == "alert" and "units" in e:
+        if not (glob or units & {u for u in e["units"] if isinstance(u, int)}):
+            return None
+        if "id" in e and "ids" not in e:
+            return {"kind": kind, "id": e["id"]}
+        return {"kind": kind, "count": e.get("count", 0)} if glob else {"kind": kind, "scope": "units"}
+    return ...
+
+
 class OpsFeedConsumer(ScopedFeedConsumer):
     group = GROUP
 
     def may_connect(self, user) -> bool:
         return has_perm(user, "ops.view")
+
+    def prepare(self, user):
+        return prepare_scope(user)
+
+    def decide(self, prepared, event):
+        return decide(prepared, event)
 
     def visible(self, user, events):
         return visible_events(user, events)

@@ -139,3 +139,26 @@ def test_live_feed_needs_the_same_second_factor_as_pages(ow, make_user, settings
     assert not second_factor_ok(commander, session)  # someone else's device does not count
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     assert second_factor_ok(commander, session)
+
+
+def test_scope_fields_on_events_decide_like_the_selectors(ow, make_user):
+    """The consumer decides most events from the fields the sender puts on them (district, units) without the
+    database; for every user that decision equals the selectors' answer."""
+    from sinergi.operations.consumers import decide, prepare_scope
+
+    cmd = make_user(unit=ow.polda, role=Role.COMMANDER)
+    a, _ = submit(cmd, key="a", tps=TPS_A)
+    b, _ = submit(cmd, key="b", tps=TPS_B)
+    _tick_missing(ow)
+    alert_a = Alert.objects.filter(unit=ow.polres_a).first()
+    alert_b = Alert.objects.create(election=ow.election, key="t:b", kind="other", message="Lain", unit=ow.polres_b,
+                                   raised_at=wita(27, 7, 0))
+    events = [{"kind": "checkin", "id": c.pk, "district": c.district_code} for c in (a, b)]
+    events += [{"kind": "alert", "id": x.pk, "units": [x.unit_id]} for x in (alert_a, alert_b)]
+    for user in (make_user(unit=ow.polres_a, role=Role.OPERATOR), make_user(unit=ow.polres_b, role=Role.OPERATOR),
+                 make_user(unit=ow.polsek_a, role=Role.OPERATOR), make_user(unit=ow.kodim_a, role=Role.OPERATOR),
+                 make_user(unit=ow.polda, role=Role.ANALYST)):
+        prepared = prepare_scope(user)
+        fast = [d for d in (decide(prepared, e) for e in events) if d]
+        slow = visible_events(user, [{k: v for k, v in e.items() if k not in ("district", "units")} for e in events])
+        assert fast == slow, user.unit

@@ -1,6 +1,6 @@
 """Command dashboard in Chromium: a check-in posted through the API shows up in an open dashboard without a reload
-(counters, coverage row, map). The live server is plain WSGI, so the page gets it through its polling fallback;
-with Channels the WebSocket event triggers the same reload at once."""
+(counters, coverage row, map). The live server is plain WSGI, so the page gets it through its polling fallback and
+says so; against a real `sinergi up` the WebSocket event triggers the reload (tests/core/test_live_server.py)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,9 @@ def test_checkin_through_api_updates_open_dashboard(dash_data, live_server, chro
     assert page.inner_text("[data-testid=count-opened]").strip() == "0"
     assert page.inner_text("[data-testid=stage-name]").strip() == "Pemungutan dan penghitungan suara"
     page.wait_for_selector("[data-testid=ops-map][data-points='5']", timeout=10_000)
+    # the WSGI test server has no WebSocket: the page says it is polling, not "langsung"
+    assert page.get_attribute("[data-testid=live-status]", "data-state") == "polling"
+    assert "tidak langsung" in page.inner_text("[data-testid=live-status]")
     page.evaluate("window.__marker = 'same page'")
 
     body = json.dumps({"key": "browser-ck-1", "tps": TPS_A, "kind": "opened",

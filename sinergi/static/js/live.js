@@ -25,7 +25,7 @@
     }
     function connect() {
       if (!window.WebSocket) { label("polling"); return; }
-      label(attempt ? "connecting" : "polling");
+      if (status && status.getAttribute("data-state") !== "live") label("polling");  // polling until it opens
       try {
         ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + opts.path);
       } catch (e) { schedule(); return; }
