@@ -62,7 +62,7 @@ def _escorts(user, election, at):
     except ImportError:
         return None
     try:
-        return escort_summary(user, election=election, at=at)
+        return escort_summary(user, election=election, at=at, limit=10)
     except Exception:  # another contributor's panel must not take the dashboard down
         return None
 
