@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, F, Max, Q, QuerySet, When
 from django.utils import timezone
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
@@ -34,17 +34,34 @@ def alerts_for(user, *, election=None, open_only: bool = True) -> QuerySet[Alert
 ALERT_ORDER = ("-severity", "-raised_at", "-id")
 
 
+def _polres_of_unit():
+    """The alert's Polres: its unit, or the unit's parent when the unit is a Polsek (kecamatan level)."""
+    district = Q(unit__level=UnitLevel.DISTRICT, unit__parent__isnull=False)
+    return (Case(When(district, then=F("unit__parent_id")), default=F("unit_id")),
+            Case(When(district, then=F("unit__parent__name")), default=F("unit__name")))
+
+
+def alert_group_q(unit_id: int) -> Q:
+    """Alerts of one group row: of the unit (0: no unit) or of a Polsek under it."""
+    if not unit_id:
+        return Q(unit__isnull=True)
+    return Q(unit_id=unit_id) | Q(unit__parent_id=unit_id, unit__level=UnitLevel.DISTRICT)
+
+
 def alert_groups(user, *, election, limit: int = 300) -> list[dict]:
-    """Open alerts in the user's scope grouped by responsible unit (Polres) and kind, with counts (open, not yet
-    acknowledged, assigned), the highest severity and the newest time; most severe, then newest groups first."""
+    """Open alerts in the user's scope grouped by Polres (a Polsek's alerts count for its Polres) and kind, with
+    counts (open, not yet acknowledged, assigned), the highest severity and the newest time; most severe, then
+    newest groups first."""
+    polres_id, polres_name = _polres_of_unit()
     rows = (alerts_for(user, election=election).order_by()
-            .values("unit_id", "unit__name", "kind")
+            .annotate(group_unit=polres_id, group_name=polres_name)
+            .values("group_unit", "group_name", "kind")
             .annotate(count=Count("pk"), unacked=Count("pk", filter=Q(acknowledged_at__isnull=True)),
                       assigned=Count("pk", filter=Q(assigned_unit__isnull=False)),
                       severity=Max("severity"), newest=Max("raised_at"))
-            .order_by("-severity", "-newest", "unit__name", "kind")[:limit])
+            .order_by("-severity", "-newest", "group_name", "kind")[:limit])
     labels = dict(AlertKind.choices)
-    return [{"unit_id": r["unit_id"] or 0, "unit": r["unit__name"] or "", "kind": r["kind"],
+    return [{"unit_id": r["group_unit"] or 0, "unit": r["group_name"] or "", "kind": r["kind"],
              "kind_label": str(labels.get(r["kind"], r["kind"])), "count": r["count"], "unacked": r["unacked"],
              "assigned": r["assigned"], "severity": r["severity"], "newest": r["newest"]} for r in rows]
 
@@ -54,7 +71,7 @@ def alert_page(user, *, election, unit_id: int | None = None, kind: str = "", se
     """One page of open alerts (most severe, then newest first) of one group or all, and the total."""
     qs = alerts_for(user, election=election)
     if unit_id is not None:
-        qs = qs.filter(unit_id=unit_id or None)
+        qs = qs.filter(alert_group_q(unit_id))
     if kind:
         qs = qs.filter(kind=kind)
     if severity_min:

@@ -157,6 +157,11 @@ def dashboard_data(request):
     return HttpResponse(json.dumps(data, default=str), content_type="application/json")
 
 
+#: full map answers by ETag (newest check-in, read scope, election): a TPS's status changes only with a check-in,
+#: so the same ETag means the same body; a few entries per process (one per distinct scope)
+_MAP_CACHE: dict[str, str] = {}
+
+
 @login_required
 @require_GET
 @gzip_page
@@ -183,8 +188,14 @@ def map_points(request):
         response = HttpResponse(status=304)
         response["ETag"] = etag
         return response
-    points = selectors.tps_points(request.user, election=election)
-    body = json.dumps({"fields": fields, "points": points, "cursor": cursor, "delta": False}, separators=(",", ":"))
+    body = _MAP_CACHE.get(etag)
+    if body is None:
+        points = selectors.tps_points(request.user, election=election)
+        body = json.dumps({"fields": fields, "points": points, "cursor": cursor, "delta": False},
+                          separators=(",", ":"))
+        _MAP_CACHE[etag] = body
+        while len(_MAP_CACHE) > 16:
+            _MAP_CACHE.pop(next(iter(_MAP_CACHE)))
     response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
@@ -247,7 +258,7 @@ def alert_bulk(request):
         qs = qs.filter(pk__in=ids)
     elif unit_id is not None or kind:
         if unit_id is not None:
-            qs = qs.filter(unit_id=unit_id or None)
+            qs = qs.filter(selectors.alert_group_q(unit_id))
         if kind:
             qs = qs.filter(kind=kind)
     else:

@@ -28,18 +28,25 @@ def test_alerts_are_grouped_by_polres_and_kind_most_severe_first(ow, client, mak
     _tick_missing(ow)
     Alert.objects.create(election=ow.election, key="t:custody", kind="custody_break", severity=4,
                          message="Rantai putus", unit=ow.polres_b, raised_at=wita(27, 7, 0))
+    Alert.objects.create(election=ow.election, key="t:escort", kind="escort_late", severity=2,
+                         message="Pengawalan terlambat", unit=ow.polsek_a, raised_at=wita(27, 6, 0))
     client.force_login(make_user(unit=ow.polda, role=Role.ANALYST))
     data = client.get("/operasi/data/?at=2024-11-27T08:00").json()
     groups = [(g["unit"], g["kind"], g["count"]) for g in data["alert_groups"]]
+    # a Polsek's alert counts for its Polres, and the group's detail page lists it
+    assert ("Polres Kota Uji", "escort_late", 1) in groups
+    detail = client.get(f"/operasi/peringatan/?unit={ow.polres_a.pk}&kind=escort_late").json()
+    assert [a["message"] for a in detail["alerts"]] == ["Pengawalan terlambat"]
     assert groups[0] == ("Polres Uji Dua", "custody_break", 1)  # severity 4 before the severity-3 groups
     assert ("Polres Kota Uji", "checkin_missing", 4) in groups and ("Polres Uji Dua", "checkin_missing", 1) in groups
-    assert data["alerts_open"] == 6
+    assert data["alerts_open"] == 7
     # above the fold: the high-severity alerts, most severe first (a missing "opened" is severity 3)
     assert data["alerts"][0]["message"] == "Rantai putus" and len(data["alerts"]) == 6
     assert all(a["severity"] >= 3 for a in data["alerts"])
     client.force_login(make_user(unit=ow.polres_a, role=Role.OPERATOR))
     mine = client.get("/operasi/data/?at=2024-11-27T08:00").json()
-    assert [(g["unit"], g["count"]) for g in mine["alert_groups"]] == [("Polres Kota Uji", 4)]
+    assert [(g["unit"], g["kind"], g["count"]) for g in mine["alert_groups"]] == [
+        ("Polres Kota Uji", "checkin_missing", 4), ("Polres Kota Uji", "escort_late", 1)]
 
 
 def test_alert_detail_is_paginated_and_bad_parameters_are_400(ow, client, make_user):
