@@ -47,7 +47,10 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-raised_at", "-id"]
-        indexes = [models.Index(fields=["election", "resolved_at", "kind"])]
+        indexes = [models.Index(fields=["election", "resolved_at", "kind"]),
+                   # the command view: open alerts, most severe then newest first
+                   models.Index(fields=["election", "resolved_at", "severity", "raised_at"],
+                                name="ops_alert_open_severity")]
         verbose_name = _("peringatan")
         verbose_name_plural = _("peringatan")
 

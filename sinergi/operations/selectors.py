@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, F, Max, Q, QuerySet, When
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
@@ -34,13 +34,6 @@ def alerts_for(user, *, election=None, open_only: bool = True) -> QuerySet[Alert
 ALERT_ORDER = ("-severity", "-raised_at", "-id")
 
 
-def _polres_of_unit():
-    """The alert's Polres: its unit, or the unit's parent when the unit is a Polsek (kecamatan level)."""
-    district = Q(unit__level=UnitLevel.DISTRICT, unit__parent__isnull=False)
-    return (Case(When(district, then=F("unit__parent_id")), default=F("unit_id")),
-            Case(When(district, then=F("unit__parent__name")), default=F("unit__name")))
-
-
 def alert_group_q(unit_id: int) -> Q:
     """Alerts of one group row: of the unit (0: no unit) or of a Polsek under it."""
     if not unit_id:
@@ -51,19 +44,31 @@ def alert_group_q(unit_id: int) -> Q:
 def alert_groups(user, *, election, limit: int = 300) -> list[dict]:
     """Open alerts in the user's scope grouped by Polres (a Polsek's alerts count for its Polres) and kind, with
     counts (open, not yet acknowledged, assigned), the highest severity and the newest time; most severe, then
-    newest groups first."""
-    polres_id, polres_name = _polres_of_unit()
-    rows = (alerts_for(user, election=election).order_by()
-            .annotate(group_unit=polres_id, group_name=polres_name)
-            .values("group_unit", "group_name", "kind")
-            .annotate(count=Count("pk"), unacked=Count("pk", filter=Q(acknowledged_at__isnull=True)),
-                      assigned=Count("pk", filter=Q(assigned_unit__isnull=False)),
-                      severity=Max("severity"), newest=Max("raised_at"))
-            .order_by("-severity", "-newest", "group_name", "kind")[:limit])
+    newest groups first. One grouped scan by (unit, kind) without joins; the roll-up to Polres happens here."""
+    rows = list(alerts_for(user, election=election).select_related(None).order_by()
+                .values("unit_id", "kind")
+                .annotate(count=Count("pk"), unacked=Count("pk", filter=Q(acknowledged_at__isnull=True)),
+                          assigned=Count("pk", filter=Q(assigned_unit__isnull=False)),
+                          severity=Max("severity"), newest=Max("raised_at")))
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={r["unit_id"] for r in rows if r["unit_id"]})
+             .select_related("parent")}
+    groups: dict[tuple[int, str], dict] = {}
     labels = dict(AlertKind.choices)
-    return [{"unit_id": r["group_unit"] or 0, "unit": r["group_name"] or "", "kind": r["kind"],
-             "kind_label": str(labels.get(r["kind"], r["kind"])), "count": r["count"], "unacked": r["unacked"],
-             "assigned": r["assigned"], "severity": r["severity"], "newest": r["newest"]} for r in rows]
+    for r in rows:
+        u = units.get(r["unit_id"])
+        if u is not None and u.level == UnitLevel.DISTRICT and u.parent_id:
+            u = u.parent
+        key = (u.pk if u else 0, r["kind"])
+        g = groups.setdefault(key, {"unit_id": key[0], "unit": u.name if u else "", "kind": r["kind"],
+                                    "kind_label": str(labels.get(r["kind"], r["kind"])), "count": 0, "unacked": 0,
+                                    "assigned": 0, "severity": 0, "newest": r["newest"]})
+        for k in ("count", "unacked", "assigned"):
+            g[k] += r[k]
+        g["severity"] = max(g["severity"], r["severity"])
+        g["newest"] = max(g["newest"], r["newest"])
+    out = sorted(groups.values(), key=lambda g: (g["unit"], g["kind"]))
+    out.sort(key=lambda g: (g["severity"], g["newest"]), reverse=True)
+    return out[:limit]
 
 
 def alert_page(user, *, election, unit_id: int | None = None, kind: str = "", severity_min: int = 0,
