@@ -114,7 +114,7 @@ class UpServer:
         """Ids of the live processes in the server's process group (to check that stop() left none)."""
         if self.proc is None:
             return []
-        out = subprocess.run(["ps", "-o", "pid=", "-g", str(self.proc.pid)], capture_output=True, text=True)
+        out = subprocess.run(["pgrep", "-g", str(self.proc.pid)], capture_output=True, text=True)
         return [int(x) for x in out.stdout.split()]
 
 
