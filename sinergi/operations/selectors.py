@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
@@ -193,6 +193,13 @@ def tps_points(user, *, election, limit: int = 500_000) -> list[list]:
 def checkin_cursor(*, election) -> int:
     """The newest check-in id of the election: the map's change cursor."""
     return CheckIn.objects.filter(election=election).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def tps_fingerprint(*, election) -> str:
+    """Changes when a TPS is added, removed or moved (count, newest id, sums of the coordinates)."""
+    agg = PollingStation.objects.filter(election=election).aggregate(n=Count("pk"), top=Max("pk"), lat=Sum("lat"),
+                                                                      lng=Sum("lng"))
+    return f"{agg['n']}:{agg['top']}:{agg['lat'] or 0:.5f}:{agg['lng'] or 0:.5f}"
 
 
 def tps_points_changed(user, *, election, since: int, limit: int = 50_000) -> list[list]:

@@ -157,8 +157,9 @@ def dashboard_data(request):
     return HttpResponse(json.dumps(data, default=str), content_type="application/json")
 
 
-#: full map answers by ETag (newest check-in, read scope, election): a TPS's status changes only with a check-in,
-#: so the same ETag means the same body; a few entries per process (one per distinct scope)
+#: full map answers by ETag (newest check-in, read scope, election, the TPS list's fingerprint): a TPS's status
+#: changes only with a check-in and its place only with the TPS list, so the same ETag means the same body; a few
+#: entries per process (one per distinct scope)
 _MAP_CACHE: dict[str, str] = {}
 
 
@@ -168,7 +169,7 @@ _MAP_CACHE: dict[str, str] = {}
 def map_points(request):
     """TPS in scope with their status, compact (one array per TPS) for the clustered map. Sent once in full, then
     only changes: `cursor` is the newest check-in id; `?since=<cursor>` returns the TPS whose status changed after
-    it ("delta": true). The full answer carries an ETag (cursor and scope), so an unchanged map costs a 304."""
+    it ("delta": true). The full answer carries an ETag (cursor, scope, TPS list), so an unchanged map costs a 304."""
     _require(request.user, "ops.view")
     election = _election()
     cursor = selectors.checkin_cursor(election=election)
@@ -182,7 +183,8 @@ def map_points(request):
         points = selectors.tps_points_changed(request.user, election=election, since=since_id)
         return JsonResponse({"fields": fields, "points": points, "cursor": cursor, "delta": True})
     scope = selectors.read_scope(request.user)
-    digest = hashlib.sha256(f"{cursor}|{scope}|{election.pk}".encode()).hexdigest()[:24]
+    tps = selectors.tps_fingerprint(election=election)
+    digest = hashlib.sha256(f"{cursor}|{scope}|{election.pk}|{tps}".encode()).hexdigest()[:24]
     etag = f'"{digest}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)

@@ -9,6 +9,7 @@ import pytest
 from sinergi.accounts.choices import Role
 from sinergi.core.live import second_factor_ok
 from sinergi.core.models import AuditEvent
+from sinergi.elections.models import PollingStation
 from sinergi.operations import jobs
 from sinergi.operations.consumers import visible_events
 from sinergi.operations.models import Alert, CheckIn
@@ -110,6 +111,11 @@ def test_map_is_sent_once_then_only_changes(ow, client, make_user):
     assert [p[6] for p in delta["points"]] == [TPS_B] and delta["points"][0][3] == "opened"
     assert client.get("/operasi/peta/", HTTP_IF_NONE_MATCH=full["ETag"]).status_code == 200  # changed
     assert client.get("/operasi/peta/?since=x").status_code == 400
+    # a TPS moved (e.g. KPU's real list imported): the full map changes even without a check-in
+    etag = client.get("/operasi/peta/")["ETag"]
+    PollingStation.objects.filter(code=TPS_A).update(lat=-10.2)
+    moved = client.get("/operasi/peta/", HTTP_IF_NONE_MATCH=etag)
+    assert moved.status_code == 200 and [p[1] for p in moved.json()["points"] if p[6] == TPS_A] == [-10.2]
 
 
 def test_live_events_reach_only_users_who_may_read_the_record(ow, make_user):

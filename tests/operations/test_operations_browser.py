@@ -43,7 +43,7 @@ def test_checkin_through_api_updates_open_dashboard(dash_data, live_server, chro
     page.wait_for_selector("[data-testid=coverage] tr[data-unit='T-OPS-POLRES-99.71']")
     assert page.inner_text("[data-testid=count-opened]").strip() == "0"
     assert page.inner_text("[data-testid=stage-name]").strip() == "Pemungutan dan penghitungan suara"
-    page.wait_for_selector("[data-testid=ops-map][data-points='5']", timeout=10_000)
+    page.wait_for_selector("[data-testid=ops-map][data-points='5']", timeout=30_000)  # after the data (loaded machine)
     # the WSGI test server has no WebSocket: the page says it is polling, not "langsung"
     assert page.get_attribute("[data-testid=live-status]", "data-state") == "polling"
     assert "tidak langsung" in page.inner_text("[data-testid=live-status]")
