@@ -207,8 +207,15 @@ SPECTACULAR_SETTINGS = {
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Live updates (situation room). In-memory in the embedded default (one server process); Redis in production.
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Live updates (situation room, command dashboard): one channel layer shared by every process of the install (web
+# server, worker, incident processor, tick). Redis when REDIS_URL is set; else the embedded default fans group
+# messages out through <data dir>/live.sqlite3 (docs/adr/0030-live-channel-layer.md).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
+        "hosts": [REDIS_URL], "prefix": env.str("SINERGI_CHANNEL_PREFIX", default="sinergi")}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "sinergi.core.live_layer.SQLiteFanoutChannelLayer"}}
 
 # Incidents: the SMS gateway webhook is refused until a shared secret is configured (no default secret).
 SINERGI_SMS_WEBHOOK_SECRET = env.str("SINERGI_SMS_WEBHOOK_SECRET", default="")

@@ -28,3 +28,5 @@ SINERGI_OTP_REQUIRED_ROLES: list[str] = []
 # The shared cache lives in this run's data folder (a child process of a test is pointed at it by env).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": env.str("SINERGI_CACHE_DIR", default=str(DATA_DIR / "cache"))}}
+# In-process consumer tests use the in-memory layer; the shared layer is tested against a real server.
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

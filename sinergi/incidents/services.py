@@ -1081,9 +1081,19 @@ def _broadcast(message: dict) -> None:
     group_send("incidents", "incident.event", **message)
 
 
+def _units_of(incident_id: int | None) -> list[int]:
+    """The units an incident is assigned or shared to: the scope fields of its live event (consumers.decide)."""
+    if incident_id is None:
+        return []
+    assigned = Incident.objects.filter(pk=incident_id).values_list("assigned_unit_id", flat=True).first()
+    shared = Incident.shared_units.through.objects.filter(incident_id=incident_id).values_list("unit_id", flat=True)
+    return sorted({u for u in [assigned, *shared] if u})
+
+
 def _broadcast_incident(pk: int) -> None:
-    _broadcast({"incident": pk})
+    _broadcast({"incident": pk, "units": _units_of(pk)})
 
 
 def _broadcast_report(pk: int) -> None:
-    _broadcast({"report": pk})
+    incident_id = Report.objects.filter(pk=pk).values_list("incident_id", flat=True).first()
+    _broadcast({"report": pk, "units": _units_of(incident_id)})

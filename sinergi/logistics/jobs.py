@@ -19,13 +19,42 @@ from sinergi.operations.models import Alert, AlertKind
 from sinergi.operations.services import alert_raise, alert_resolve
 
 from . import services
-from .models import CustodyEvent, Direction, Leg, Movement, Status
+from .models import CustodyEvent, Direction, Leg, Movement, NodeKind, Status
 
 DONE = (Status.ARRIVED, Status.HANDED_OVER)
 
 
 def _open_keys(prefix: str) -> set[str]:
     return set(Alert.objects.filter(key__startswith=prefix, resolved_at__isnull=True).values_list("key", flat=True))
+
+
+def upstream_shift(ids) -> dict[int, dt.timedelta | None]:
+    """Each movement's own schedule given its upstream hops (services._upstream): None while an upstream hop has
+    not arrived (the escort waits for it: not late by its own schedule); else how much later than planned it could
+    leave (the latest upstream arrival after its planned departure, or zero). A hop is late only against that."""
+    ids = list(ids)
+    out: dict[int, dt.timedelta | None] = {}
+    rows = list(Movement.objects.filter(pk__in=ids).values_list(
+        "pk", "planned_departure", "parent_id", "direction", "origin_kind", "origin_region_id", "election_id"))
+    parents = {r[2] for r in rows if r[2]}
+    parent_state = {pk: (st, arr) for pk, st, arr in Movement.objects.filter(pk__in=parents).values_list(
+        "pk", "status", "actual_arrival")} if parents else {}
+    recap_ppk = {(r[6], r[5]) for r in rows if not r[2] and r[3] == Direction.RECAP and r[4] == NodeKind.PPK}
+    feeders: dict[tuple[int, str], list[tuple[str, dt.datetime | None]]] = defaultdict(list)
+    if recap_ppk:
+        for el, dest, st, arr in Movement.objects.filter(
+                direction=Direction.RECAP, dest_kind=NodeKind.PPK,
+                election_id__in={e for e, _ in recap_ppk}, dest_region_id__in={r for _, r in recap_ppk}).values_list(
+                "election_id", "dest_region_id", "status", "actual_arrival"):
+            feeders[(el, dest)].append((st, arr))
+    for pk, planned, parent, _direction, _okind, oregion, election in rows:
+        ups = [parent_state.get(parent, (Status.PLANNED, None))] if parent else feeders.get((election, oregion), [])
+        if any(st not in DONE for st, _ in ups):
+            out[pk] = None
+            continue
+        latest = max((arr for _, arr in ups if arr is not None), default=None)
+        out[pk] = max(latest - planned, dt.timedelta(0)) if latest is not None else dt.timedelta(0)
+    return out
 
 
 def _late(now: dt.datetime) -> dict:
@@ -38,6 +67,10 @@ def _late(now: dt.datetime) -> dict:
     first_by_movement: dict[int, Leg] = {}
     for leg in late_legs:
         first_by_movement.setdefault(leg.movement_id, leg)
+    # Late only against its own schedule: not while waiting for an upstream hop, and shifted by its late arrival.
+    shift = upstream_shift(first_by_movement)
+    first_by_movement = {mid: leg for mid, leg in first_by_movement.items()
+                         if shift.get(mid) is not None and leg.expected_arrival + shift[mid] < now - tol}
     raised = 0
     already = _open_keys("escort_late:")
     for mid, leg in first_by_movement.items():
@@ -55,9 +88,12 @@ def _late(now: dt.datetime) -> dict:
     late_ids = set(Movement.objects.filter(pk__in=list(first_by_movement))
                    .exclude(status__in=(*DONE, Status.DELAYED)).values_list("id", flat=True))
     # Not departed long after the planned departure: delayed too (no alert until a leg is late).
-    late_ids |= set(Movement.objects.filter(status=Status.PLANNED, actual_departure__isnull=True,
+    not_left = dict(Movement.objects.filter(status=Status.PLANNED, actual_departure__isnull=True,
                                             planned_departure__lt=now - tol, planned_departure__gte=now - horizon)
-                    .values_list("id", flat=True))
+                    .values_list("id", "planned_departure"))
+    not_left_shift = upstream_shift(not_left)
+    late_ids |= {pk for pk, planned in not_left.items()
+                 if not_left_shift.get(pk) is not None and planned + not_left_shift[pk] < now - tol}
     marked = services.movements_mark_delayed(ids=sorted(late_ids), at=now)
     resolved = 0
     for key in already:

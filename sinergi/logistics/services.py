@@ -211,8 +211,7 @@ def movements_mark_delayed(*, ids: list[int], at: dt.datetime) -> int:
              .update(status=Status.DELAYED, updated_at=at))
         audit_log(actor=None, action="logistics.movement.delayed", object_type="logistics.movement",
                   data={"movements": ids[:5000], "count": n, "at": at.isoformat()})
-    for pk in ids[:200]:
-        live.broadcast("escort", id=pk)
+    live.broadcast("escort", count=n, ids=ids[:1000])
     return n
 
 

@@ -42,6 +42,7 @@ def _provinces(election: Election) -> list[str]:
 
 def raise_missing(election: Election, now: dt.datetime) -> dict[str, int]:
     raised: dict[str, int] = {}
+    raised_units: set[int] = set()
     all_stages = stages.stages_of(election)
     polres = None
     for kind in KIND_ORDER:
@@ -81,6 +82,9 @@ def raise_missing(election: Election, now: dt.datetime) -> dict[str, int]:
                           data={"kind": AlertKind.CHECKIN_MISSING, "checkin_kind": kind, "province": prov,
                                 "count": len(objs), "due_at": due.isoformat()})
             raised[kind] = raised.get(kind, 0) + len(objs)
+            raised_units.update(o.unit_id for o in objs if o.unit_id)
+    if raised:
+        live.broadcast("alert", count=sum(raised.values()), units=sorted(raised_units))
     return raised
 
 
@@ -102,7 +106,5 @@ def tick(now: dt.datetime | None = None) -> dict:
                                                                 today + dt.timedelta(days=1))):
         resolved = resolve_satisfied(election, now)
         raised = raise_missing(election, now)
-        if raised:
-            live.broadcast("alert", count=sum(raised.values()))
         out[election.code] = {"raised": raised, "resolved": resolved}
     return out

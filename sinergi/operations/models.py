@@ -40,10 +40,17 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+")
     resolved_at = models.DateTimeField(_("selesai"), null=True, blank=True)
+    assigned_unit = models.ForeignKey("accounts.Unit", null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", verbose_name=_("ditugaskan ke"),
+                                      help_text=_("Satuan yang ditugaskan menindaklanjuti (juga dapat membaca)"))
+    assigned_at = models.DateTimeField(_("ditugaskan"), null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at", "-id"]
-        indexes = [models.Index(fields=["election", "resolved_at", "kind"])]
+        indexes = [models.Index(fields=["election", "resolved_at", "kind"]),
+                   # the command view: open alerts, most severe then newest first
+                   models.Index(fields=["election", "resolved_at", "severity", "raised_at"],
+                                name="ops_alert_open_severity")]
         verbose_name = _("peringatan")
         verbose_name_plural = _("peringatan")
 

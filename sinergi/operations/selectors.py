@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit
@@ -27,7 +27,63 @@ def alerts_for(user, *, election=None, open_only: bool = True) -> QuerySet[Alert
     if is_global(user):
         return qs
     units = scope_units(user)
-    return qs.filter(Q(unit__in=units))
+    return qs.filter(Q(unit__in=units) | Q(assigned_unit__in=units))
+
+
+#: most severe first, then newest: the order of every alert list of the command view
+ALERT_ORDER = ("-severity", "-raised_at", "-id")
+
+
+def alert_group_q(unit_id: int) -> Q:
+    """Alerts of one group row: of the unit (0: no unit) or of a Polsek under it."""
+    if not unit_id:
+        return Q(unit__isnull=True)
+    return Q(unit_id=unit_id) | Q(unit__parent_id=unit_id, unit__level=UnitLevel.DISTRICT)
+
+
+def alert_groups(user, *, election, limit: int = 300) -> list[dict]:
+    """Open alerts in the user's scope grouped by Polres (a Polsek's alerts count for its Polres) and kind, with
+    counts (open, not yet acknowledged, assigned), the highest severity and the newest time; most severe, then
+    newest groups first. One grouped scan by (unit, kind) without joins; the roll-up to Polres happens here."""
+    rows = list(alerts_for(user, election=election).select_related(None).order_by()
+                .values("unit_id", "kind")
+                .annotate(count=Count("pk"), unacked=Count("pk", filter=Q(acknowledged_at__isnull=True)),
+                          assigned=Count("pk", filter=Q(assigned_unit__isnull=False)),
+                          severity=Max("severity"), newest=Max("raised_at")))
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={r["unit_id"] for r in rows if r["unit_id"]})
+             .select_related("parent")}
+    groups: dict[tuple[int, str], dict] = {}
+    labels = dict(AlertKind.choices)
+    for r in rows:
+        u = units.get(r["unit_id"])
+        if u is not None and u.level == UnitLevel.DISTRICT and u.parent_id:
+            u = u.parent
+        key = (u.pk if u else 0, r["kind"])
+        g = groups.setdefault(key, {"unit_id": key[0], "unit": u.name if u else "", "kind": r["kind"],
+                                    "kind_label": str(labels.get(r["kind"], r["kind"])), "count": 0, "unacked": 0,
+                                    "assigned": 0, "severity": 0, "newest": r["newest"]})
+        for k in ("count", "unacked", "assigned"):
+            g[k] += r[k]
+        g["severity"] = max(g["severity"], r["severity"])
+        g["newest"] = max(g["newest"], r["newest"])
+    out = sorted(groups.values(), key=lambda g: (g["unit"], g["kind"]))
+    out.sort(key=lambda g: (g["severity"], g["newest"]), reverse=True)
+    return out[:limit]
+
+
+def alert_page(user, *, election, unit_id: int | None = None, kind: str = "", severity_min: int = 0,
+               page: int = 1, per_page: int = 50) -> tuple[list[Alert], int]:
+    """One page of open alerts (most severe, then newest first) of one group or all, and the total."""
+    qs = alerts_for(user, election=election)
+    if unit_id is not None:
+        qs = qs.filter(alert_group_q(unit_id))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if severity_min:
+        qs = qs.filter(severity__gte=severity_min)
+    total = qs.count()
+    start = (max(page, 1) - 1) * per_page
+    return list(qs.select_related("assigned_unit").order_by(*ALERT_ORDER)[start:start + per_page]), total
 
 
 # --------------------------------------------------------------------------- check-ins and coverage
@@ -129,6 +185,34 @@ def tps_points(user, *, election, limit: int = 500_000) -> list[list]:
     out = []
     for pk, lat, lng, code in (PollingStation.objects.filter(scope.q(), election=election, lat__isnull=False)
                                .values_list("pk", "lat", "lng", "code")[:limit]):
+        st, pc, fl = status.get(pk, ("", 0, 0))
+        out.append([pk, round(lat, 5), round(lng, 5), st, pc, fl, code])
+    return out
+
+
+def checkin_cursor(*, election) -> int:
+    """The newest check-in id of the election: the map's change cursor."""
+    return CheckIn.objects.filter(election=election).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def tps_fingerprint(*, election) -> str:
+    """Changes when a TPS is added, removed or moved (count, newest id, sums of the coordinates)."""
+    agg = PollingStation.objects.filter(election=election).aggregate(n=Count("pk"), top=Max("pk"), lat=Sum("lat"),
+                                                                      lng=Sum("lng"))
+    return f"{agg['n']}:{agg['top']}:{agg['lat'] or 0:.5f}:{agg['lng'] or 0:.5f}"
+
+
+def tps_points_changed(user, *, election, since: int, limit: int = 50_000) -> list[list]:
+    """Map points (as tps_points) of the TPS in scope with a check-in after id `since`."""
+    changed = set(checkin_list(user, election=election).filter(pk__gt=since).order_by()
+                  .values_list("polling_station_id", flat=True)[:limit])
+    if not changed:
+        return []
+    status = {pk: (st, pc, fl) for pk, st, pc, fl in TpsStatus.objects.filter(pk__in=list(changed))
+              .values_list("polling_station_id", "state", "problem_count", "flagged")}
+    out = []
+    for pk, lat, lng, code in (PollingStation.objects.filter(pk__in=list(changed), lat__isnull=False)
+                               .values_list("pk", "lat", "lng", "code")):
         st, pc, fl = status.get(pk, ("", 0, 0))
         out.append([pk, round(lat, 5), round(lng, 5), st, pc, fl, code])
     return out

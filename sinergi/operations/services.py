@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sinergi.accounts.permissions import has_perm, require_perm
 from sinergi.core import clock
@@ -46,7 +47,7 @@ def alert_raise(*, election, key: str, kind: str, message: str, severity: int = 
             existing.message = message
             existing.save(update_fields=["resolved_at", "raised_at", "message"])
             audit_log(actor=None, action="ops.alert.reopen", obj=existing, data={"key": key})
-        live.broadcast("alert", id=existing.pk)
+        live.broadcast("alert", id=existing.pk, units=_alert_units(existing))
         return existing, True
     try:
         with transaction.atomic():
@@ -60,7 +61,7 @@ def alert_raise(*, election, key: str, kind: str, message: str, severity: int = 
             audit_log(actor=None, action="ops.alert.raise", obj=alert, data={"key": key, "kind": kind})
     except IntegrityError:  # raised concurrently by another worker
         return Alert.objects.get(key=key), False
-    live.broadcast("alert", id=alert.pk)
+    live.broadcast("alert", id=alert.pk, units=_alert_units(alert))
     return alert, True
 
 
@@ -73,7 +74,7 @@ def alert_resolve(*, key: str, reason: str = "", at: dt.datetime | None = None) 
         alert.resolved_at = at or clock.now()
         alert.save(update_fields=["resolved_at"])
         audit_log(actor=None, action="ops.alert.resolve", obj=alert, data={"key": key, "reason": reason})
-    live.broadcast("alert", id=alert.pk)
+    live.broadcast("alert", id=alert.pk, units=_alert_units(alert))
     return alert
 
 
@@ -86,8 +87,55 @@ def alert_acknowledge(*, actor, alert: Alert) -> Alert:
             alert.acknowledged_by = actor
             alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
             audit_log(actor=actor, action="ops.alert.acknowledge", obj=alert)
-    live.broadcast("alert", id=alert.pk)
+    live.broadcast("alert", id=alert.pk, units=_alert_units(alert))
     return alert
+
+
+MAX_BULK = 20_000
+
+
+def _alert_units(alert: Alert) -> list[int]:
+    """The units whose users read an alert (selectors.alerts_for): the scope fields of its live event."""
+    return [u for u in (alert.unit_id, alert.assigned_unit_id) if u]
+
+
+def _units_of_alerts(ids: list[int]) -> list[int]:
+    return sorted({u for pair in Alert.objects.filter(pk__in=ids[:5000]).values_list("unit_id", "assigned_unit_id")
+                   for u in pair if u})
+
+
+def alerts_acknowledge_many(*, actor, alerts) -> int:
+    """Acknowledge many open alerts at once (a queryset the caller scoped with selectors.alerts_for): one update,
+    one audit event naming their ids."""
+    require_perm(actor, "ops.alert.ack")
+    with transaction.atomic():
+        ids = list(alerts.filter(acknowledged_at__isnull=True).order_by().values_list("pk", flat=True)[:MAX_BULK])
+        if not ids:
+            return 0
+        n = Alert.objects.filter(pk__in=ids, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=actor)
+        audit_log(actor=actor, action="ops.alert.acknowledge_batch", object_type="operations.alert",
+                  data={"ids": ids, "count": n})
+    live.broadcast("alert", count=n, ids=ids[:1000], units=_units_of_alerts(ids))
+    return n
+
+
+def alerts_assign(*, actor, alerts, unit) -> int:
+    """Assign many open alerts (scoped by the caller) to a unit in the actor's scope, which then reads them too."""
+    from sinergi.accounts.selectors import is_global, scope_units
+
+    require_perm(actor, "ops.alert.ack")
+    if unit is None or not (is_global(actor) or scope_units(actor).filter(pk=unit.pk).exists()):
+        raise ValidationError({"unit": _("Satuan tidak dikenal atau di luar cakupan Anda.")})
+    with transaction.atomic():
+        ids = list(alerts.order_by().values_list("pk", flat=True)[:MAX_BULK])
+        if not ids:
+            return 0
+        n = Alert.objects.filter(pk__in=ids).update(assigned_unit=unit, assigned_at=timezone.now())
+        audit_log(actor=actor, action="ops.alert.assign_batch", object_type="operations.alert",
+                  data={"ids": ids, "count": n, "unit": unit.pk, "unit_code": unit.code})
+    live.broadcast("alert", count=n, ids=ids[:1000], units=_units_of_alerts(ids))
+    return n
 
 
 def alert_resolve_many(*, alerts: list[Alert], reason: str = "", at: dt.datetime | None = None) -> int:
@@ -99,7 +147,7 @@ def alert_resolve_many(*, alerts: list[Alert], reason: str = "", at: dt.datetime
         n = Alert.objects.filter(pk__in=ids, resolved_at__isnull=True).update(resolved_at=at or clock.now())
         audit_log(actor=None, action="ops.alert.resolve_batch", object_type="operations.alert",
                   data={"ids": ids, "count": n, "reason": reason})
-    live.broadcast("alert", count=n)
+    live.broadcast("alert", count=n, units=sorted({a.unit_id for a in alerts if a.unit_id}))
     return n
 
 
@@ -469,7 +517,7 @@ def checkin_submit(*, actor, data, election=None) -> tuple[CheckIn, bool]:
         return existing, False
     if item.kind == CheckInKind.PROBLEM:
         _problem_report(actor, checkin, ps)
-    transaction.on_commit(lambda: live.broadcast("checkin", id=checkin.pk))
+    transaction.on_commit(lambda: live.broadcast("checkin", id=checkin.pk, district=checkin.district_code))
     return checkin, True
 
 
@@ -518,7 +566,7 @@ def _resolve_missing(ps, kind: str, now: dt.datetime, *, reason: str) -> int:
     if ids:
         audit_log(actor=None, action="ops.alert.resolve_batch", object_type="operations.alert",
                   data={"ids": ids, "count": len(ids), "reason": reason})
-        live.broadcast("alert", count=len(ids))
+        live.broadcast("alert", count=len(ids), ids=ids[:1000], units=_units_of_alerts(ids))
     return len(ids)
 
 
@@ -621,7 +669,11 @@ def checkin_submit_batch(*, actor, items: list, election=None) -> list[BatchResu
                 else:
                     results.append(BatchResult(i, item.key, "accepted" if was_created else "duplicate",
                                                id=checkin.pk))
-        transaction.on_commit(lambda: live.broadcast("checkin", count=len(fresh)))
+        district_of = {item.key: ps.district_code for _, item, ps in fresh}
+        pairs = [(r.id, district_of[r.key]) for r in results
+                 if r.status == "accepted" and r.id is not None and r.key in district_of][:1000]
+        transaction.on_commit(lambda: live.broadcast("checkin", count=len(fresh), ids=[i for i, _ in pairs],
+                                                     districts=[d for _, d in pairs]))
     for i, item in problems:
         try:
             checkin, was_created = checkin_submit(actor=actor, data=item, election=election)

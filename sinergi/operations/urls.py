@@ -13,4 +13,6 @@ urlpatterns = [
     path("tahapan/", views.stage_page, name="stages"),
     path("peringatan/<int:pk>/diketahui/", views.alert_ack, name="alert_ack"),
     path("tps/<int:pk>/", views_tps.tps_page, name="tps"),
+    path("peringatan/", views.alert_list, name="alert_list"),
+    path("peringatan/massal/", views.alert_bulk, name="alert_bulk"),
 ]

@@ -4,6 +4,7 @@ phone-friendly check-in page (/operasi/lapor/), the stage calendar (/operasi/tah
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 
@@ -15,6 +16,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from sinergi.accounts.permissions import has_perm
@@ -22,7 +24,7 @@ from sinergi.core import clock
 from sinergi.regions.selectors import default_election
 
 from . import labels, selectors, services, stages
-from .models import KIND_ORDER, CheckInChannel, CheckInKind, TpsStatus
+from .models import KIND_ORDER, AlertKind, CheckInChannel, CheckInKind, TpsStatus
 
 
 def _require(user, action: str) -> None:
@@ -61,16 +63,42 @@ def _escorts(user, election, at):
     except ImportError:
         return None
     try:
-        return escort_summary(user, election=election, at=at)
+        return escort_summary(user, election=election, at=at, limit=10)
     except Exception:  # another contributor's panel must not take the dashboard down
         return None
 
 
+#: alerts and incidents at or above this severity are shown above the fold ("perlu tindakan")
+HIGH_SEVERITY = 3
+
+
+def _alert_row(a) -> dict:
+    return {"id": a.pk, "kind": a.get_kind_display(), "severity": a.severity, "message": a.message,
+            "unit": a.unit.name if a.unit_id else "",
+            "assigned": a.assigned_unit.name if a.assigned_unit_id else "",
+            "raised_at": timezone.localtime(a.raised_at).strftime("%d-%m %H:%M"),
+            "acknowledged": a.acknowledged_at is not None}
+
+
+def _escort_digest(summary: dict | None, limit: int = 10) -> dict | None:
+    """The escort panel: counts and the first rows only (the escort pages list everything)."""
+    if summary is None:
+        return None
+    return {**summary, "in_motion_list": summary["in_motion_list"][:limit],
+            "delayed_list": summary["delayed_list"][:limit]}
+
+
 def _incidents(user, limit: int = 10) -> list[dict]:
+    """Open incidents first, most severe then newest; then the latest closed ones."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from sinergi.incidents.choices import OPEN_STATUSES
     from sinergi.incidents.selectors import incident_list
 
     rows = (incident_list(user=user).exclude(status="merged").select_related("category")
-            .order_by("-last_reported_at", "-id")[:limit])
+            .annotate(is_open=Case(When(status__in=list(OPEN_STATUSES), then=Value(1)), default=Value(0),
+                                   output_field=IntegerField()))
+            .order_by("-is_open", "-severity", "-last_reported_at", "-id")[:limit])
     return [{"id": i.pk, "title": i.title[:120], "category": i.category.name if i.category_id else "",
              "severity": i.severity, "status": i.get_status_display(),
              "at": timezone.localtime(i.last_reported_at).strftime("%d-%m %H:%M")} for i in rows]
@@ -90,6 +118,7 @@ def dashboard(request):
         "at_param": request.GET.get("at", ""), "ws_enabled": bool(getattr(settings, "CHANNEL_LAYERS", None)),
         "can_ack": has_perm(request.user, "ops.alert.ack"), "can_checkin": has_perm(request.user, "checkin.submit"),
         "renpam": _renpam(election),
+        "assign_units": _assign_units(request.user),
     })
 
 
@@ -98,6 +127,17 @@ def _renpam(election) -> str:
     from sinergi.deployment.selectors import approved_plan, approved_plan_label
 
     return approved_plan_label(approved_plan(election))
+
+
+def _assign_units(user) -> list:
+    """Units an alert can be assigned to from the dashboard: Polda and Polres-level units in the user's scope."""
+    from sinergi.accounts.choices import UnitLevel
+    from sinergi.accounts.selectors import scope_units
+
+    if not has_perm(user, "ops.alert.ack"):
+        return []
+    return list(scope_units(user).filter(level__in=[UnitLevel.PROVINCE, UnitLevel.REGENCY])
+                .order_by("agency__code", "path").only("pk", "name")[:200])
 
 
 @login_required
@@ -109,33 +149,145 @@ def dashboard_data(request):
     at, pinned = _moment(request)
     coverage = selectors.coverage_by_polres(request.user, election=election, at=at)
     totals = {k: sum(r[k] for r in coverage) for k in ("tps_total", *KIND_ORDER, "problems", "missing")}
-    alerts = list(selectors.alerts_for(request.user, election=election)[:50])
+    high = list(selectors.alerts_for(request.user, election=election).filter(severity__gte=HIGH_SEVERITY)
+                .order_by(*selectors.ALERT_ORDER)[:15])
+    groups = selectors.alert_groups(request.user, election=election)
     data = {
         "at": timezone.localtime(at).isoformat(), "pinned": pinned,
         "stage": (stages.current_stage(election, at).name if stages.current_stage(election, at) else None),
         "coverage": coverage, "totals": totals,
         "checkins": selectors.checkin_totals(request.user, election=election, until=at if pinned else None),
-        "alerts": [{"id": a.pk, "kind": a.get_kind_display(), "severity": a.severity, "message": a.message,
-                    "tps": a.polling_station.code if a.polling_station_id else "",
-                    "unit": a.unit.name if a.unit_id else "",
-                    "raised_at": timezone.localtime(a.raised_at).strftime("%d-%m %H:%M"),
-                    "acknowledged": a.acknowledged_at is not None} for a in alerts],
-        "alerts_open": selectors.alerts_for(request.user, election=election).count(),
-        "escorts": _escorts(request.user, election, at),
+        "alerts": [_alert_row(a) for a in high],
+        "alert_groups": [{**g, "newest": timezone.localtime(g["newest"]).strftime("%d-%m %H:%M")} for g in groups],
+        "alerts_open": sum(g["count"] for g in groups),
+        "escorts": _escort_digest(_escorts(request.user, election, at)),
         "incidents": _incidents(request.user),
     }
     return HttpResponse(json.dumps(data, default=str), content_type="application/json")
 
 
+#: full map answers by ETag (newest check-in, read scope, election, the TPS list's fingerprint): a TPS's status
+#: changes only with a check-in and its place only with the TPS list, so the same ETag means the same body; a few
+#: entries per process (one per distinct scope)
+_MAP_CACHE: dict[str, str] = {}
+
+
 @login_required
 @require_GET
+@gzip_page
 def map_points(request):
-    """TPS in scope with their status, compact (one array per TPS) for the clustered map."""
+    """TPS in scope with their status, compact (one array per TPS) for the clustered map. Sent once in full, then
+    only changes: `cursor` is the newest check-in id; `?since=<cursor>` returns the TPS whose status changed after
+    it ("delta": true). The full answer carries an ETag (cursor, scope, TPS list), so an unchanged map costs a 304."""
     _require(request.user, "ops.view")
-    points = selectors.tps_points(request.user, election=_election())
-    body = json.dumps({"fields": ["id", "lat", "lng", "state", "problems", "flagged", "code"], "points": points},
-                      separators=(",", ":"))
-    return HttpResponse(body, content_type="application/json")
+    election = _election()
+    cursor = selectors.checkin_cursor(election=election)
+    fields = ["id", "lat", "lng", "state", "problems", "flagged", "code"]
+    since = request.GET.get("since", "")
+    if since:
+        try:
+            since_id = int(since)
+        except ValueError:
+            return JsonResponse({"since": [_("Harus berupa bilangan bulat.")]}, status=400)
+        points = selectors.tps_points_changed(request.user, election=election, since=since_id)
+        return JsonResponse({"fields": fields, "points": points, "cursor": cursor, "delta": True})
+    scope = selectors.read_scope(request.user)
+    tps = selectors.tps_fingerprint(election=election)
+    digest = hashlib.sha256(f"{cursor}|{scope}|{election.pk}|{tps}".encode()).hexdigest()[:24]
+    etag = f'"{digest}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+        response["ETag"] = etag
+        return response
+    body = _MAP_CACHE.get(etag)
+    if body is None:
+        points = selectors.tps_points(request.user, election=election)
+        body = json.dumps({"fields": fields, "points": points, "cursor": cursor, "delta": False},
+                          separators=(",", ":"))
+        _MAP_CACHE[etag] = body
+        while len(_MAP_CACHE) > 16:
+            _MAP_CACHE.pop(next(iter(_MAP_CACHE)))
+    response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _int_param(request, name: str, default: int | None = None, lo: int = 0, hi: int = 10**9) -> int | None:
+    raw = request.GET.get(name, request.POST.get(name, ""))
+    if raw in ("", None):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: _("Harus berupa bilangan bulat.")}) from None
+    if not lo <= value <= hi:
+        raise ValidationError({name: _("Di luar rentang yang diizinkan.")})
+    return value
+
+
+@login_required
+@require_GET
+def alert_list(request):
+    """One page of open alerts (most severe, then newest first), of one group (`unit`, `kind`) or all."""
+    _require(request.user, "ops.view")
+    election = _election()
+    try:
+        unit_id = _int_param(request, "unit")
+        page = _int_param(request, "page", 1, 1, 100_000)
+        severity = _int_param(request, "severity_min", 0, 0, 9)
+    except ValidationError as exc:
+        return JsonResponse(exc.message_dict, status=400)
+    kind = request.GET.get("kind", "")
+    if kind and kind not in AlertKind.values:
+        return JsonResponse({"kind": [_("Jenis peringatan tidak dikenal.")]}, status=400)
+    rows, total = selectors.alert_page(request.user, election=election, unit_id=unit_id, kind=kind,
+                                       severity_min=severity, page=page)
+    return JsonResponse({"total": total, "page": page, "per_page": 50, "alerts": [_alert_row(a) for a in rows]})
+
+
+@login_required
+@require_POST
+def alert_bulk(request):
+    """Acknowledge or assign many open alerts: the listed `ids`, or a whole group (`unit`, `kind`); audited once."""
+    _require(request.user, "ops.alert.ack")
+    election = _election()
+    qs = selectors.alerts_for(request.user, election=election)
+    action = request.POST.get("action", "")
+    try:
+        ids = [int(v) for v in request.POST.getlist("ids") if v.strip()][:services.MAX_BULK]
+    except ValueError:
+        return JsonResponse({"ids": [_("Harus berupa bilangan bulat.")]}, status=400)
+    try:
+        unit_id = _int_param(request, "unit")
+    except ValidationError as exc:
+        return JsonResponse(exc.message_dict, status=400)
+    kind = request.POST.get("kind", "")
+    if kind and kind not in AlertKind.values:
+        return JsonResponse({"kind": [_("Jenis peringatan tidak dikenal.")]}, status=400)
+    if ids:
+        qs = qs.filter(pk__in=ids)
+    elif unit_id is not None or kind:
+        if unit_id is not None:
+            qs = qs.filter(selectors.alert_group_q(unit_id))
+        if kind:
+            qs = qs.filter(kind=kind)
+    else:
+        return JsonResponse({"ids": [_("Pilih peringatan atau satu kelompok.")]}, status=400)
+    try:
+        if action == "ack":
+            n = services.alerts_acknowledge_many(actor=request.user, alerts=qs)
+        elif action == "assign":
+            from sinergi.accounts.models import Unit
+
+            target = _int_param(request, "assign_unit")
+            n = services.alerts_assign(actor=request.user, alerts=qs,
+                                       unit=Unit.objects.filter(pk=target).first() if target else None)
+        else:
+            return JsonResponse({"action": [_("Pilih 'ack' atau 'assign'.")]}, status=400)
+    except ValidationError as exc:
+        return JsonResponse(exc.message_dict, status=400)
+    return JsonResponse({"action": action, "count": n})
 
 
 @login_required

@@ -542,3 +542,32 @@ def test_api_creates_a_movement_with_sea_legs_and_refuses_bad_codes(chain, escor
         r = post_json(c, API, {**body, "key": f"api-{field}", field: value})
         assert r.status_code == 400 and field in r.json(), (field, r.content)
     assert Movement.objects.filter(key__startswith="api-").count() == 1
+
+
+def test_an_escort_waiting_for_its_upstream_hop_is_late_only_against_its_own_schedule(chain, escort):
+    """The PPK -> PPS hop cannot leave before the warehouse -> PPK hop has arrived: while that one is behind, only
+    it is late; once it arrives late, the lower hop's times shift by as much before they count."""
+    top, low = chain.top, chain.low
+    after_low_due = low.expected_arrival + dt.timedelta(hours=3)
+    out = jobs.tick(after_low_due)
+    top.refresh_from_db()
+    low.refresh_from_db()
+    assert top.status == Status.DELAYED and low.status == Status.PLANNED   # waiting for its upstream hop
+    assert {a.key for a in open_alerts("escort_late")} == {f"escort_late:{top.pk}"}
+    assert out["escort_late_raised"] == 1
+    # the upstream hop arrives a day late: the lower hop's schedule starts from that arrival
+    arrived = low.planned_departure + dt.timedelta(hours=24)
+    for leg in top.legs.order_by("order"):
+        services.leg_event_record(actor=escort, key=f"up-d{leg.order}", leg=leg, kind="departure", at=arrived)
+        services.leg_event_record(actor=escort, key=f"up-a{leg.order}", leg=leg, kind="arrival", at=arrived)
+    tol = services.tolerance()
+    shift = arrived - low.planned_departure
+    not_yet = low.planned_departure + shift + tol - dt.timedelta(minutes=5)
+    jobs.tick(not_yet)
+    low.refresh_from_db()
+    assert low.status == Status.PLANNED and not open_alerts("escort_late")
+    late = low.expected_arrival + shift + tol + dt.timedelta(minutes=5)
+    jobs.tick(late)
+    low.refresh_from_db()
+    assert low.status == Status.DELAYED
+    assert {a.key for a in open_alerts("escort_late")} == {f"escort_late:{low.pk}"}

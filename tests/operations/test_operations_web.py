@@ -150,38 +150,3 @@ def test_dashboard_shows_escort_summary_when_logistics_provides_it(ow, client, m
         assert data["escorts"] is None  # the page shows "belum ada data"
     else:
         assert {"total", "planned", "in_motion", "delayed", "in_motion_list", "delayed_list"} <= set(data["escorts"])
-
-
-def test_live_socket_sends_a_small_event_to_signed_in_users(ow, make_user):
-    import json
-
-    from asgiref.sync import async_to_sync
-    from asgiref.testing import ApplicationCommunicator
-    from channels.layers import get_channel_layer
-
-    from sinergi.operations.consumers import OpsFeedConsumer
-    from sinergi.operations.live import GROUP
-
-    if get_channel_layer() is None:
-        pytest.skip("no channel layer configured")
-    user = make_user(unit=ow.polda, role=Role.ANALYST)
-    anonymous = type("Anon", (), {"is_authenticated": False})()
-
-    def socket(who):
-        return ApplicationCommunicator(OpsFeedConsumer.as_asgi(), {
-            "type": "websocket", "path": "/ws/operasi/", "headers": [], "subprotocols": [], "user": who})
-
-    async def scenario():
-        anon = socket(anonymous)
-        await anon.send_input({"type": "websocket.connect"})
-        assert (await anon.receive_output(2))["type"] == "websocket.close"
-        comm = socket(user)
-        await comm.send_input({"type": "websocket.connect"})
-        assert (await comm.receive_output(2))["type"] == "websocket.accept"
-        await get_channel_layer().group_send(GROUP, {"type": "ops.event", "kind": "checkin", "id": 7})
-        sent = await comm.receive_output(2)
-        assert json.loads(sent["text"]) == {"kind": "checkin", "id": 7}
-        await comm.send_input({"type": "websocket.disconnect", "code": 1000})
-        await comm.wait(2)
-
-    async_to_sync(scenario)()

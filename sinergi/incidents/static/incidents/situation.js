@@ -1,5 +1,5 @@
-// Situation room: Leaflet map of incidents + feed. Live via WebSocket (/ws/insiden/) when the server has
-// Channels wired; the feed also refreshes every few seconds through htmx, so nothing needs a reload.
+// Situation room: Leaflet map of incidents + feed. Live via WebSocket (/ws/insiden/, sinergi/static/js/live.js);
+// while not live the feed is polled every 4 s (the status says so), so nothing needs a reload.
 (function () {
   var el = document.getElementById("sr-map");
   if (!el || !window.L) return;
@@ -36,11 +36,9 @@
     if (id !== newest) { newest = id; loadPoints(); }
   });
   setInterval(loadPoints, 30000);
-  var status = document.getElementById("sr-live");
-  try {
-    var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/insiden/");
-    var timer = null;
-    ws.onopen = function () { status.textContent = status.textContent.replace(/.*/, "● live"); };
-    ws.onmessage = function () { clearTimeout(timer); timer = setTimeout(refresh, 200); };
-  } catch (e) { /* polling keeps the page current */ }
+  // Live: a scoped event reloads the feed; while not live the feed is polled every 4 s and the page says so.
+  var timer = null;
+  window.SinergiLive({ path: "/ws/insiden/", status: document.getElementById("sr-live"), pollMs: 4000,
+    poll: function () { document.body.dispatchEvent(new Event("sr-refresh")); },
+    onEvent: function () { clearTimeout(timer); timer = setTimeout(refresh, 200); } });
 })();

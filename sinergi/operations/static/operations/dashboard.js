@@ -1,5 +1,7 @@
-// Command dashboard: reloads its scoped JSON on a WebSocket event (/ws/operasi/) and every 5 s as a fallback;
-// the TPS map (clustered, coloured by status) reloads every 30 s or when the counters change.
+// Command dashboard: reloads its scoped JSON on a live event (/ws/operasi/, sinergi/static/js/live.js) or, while
+// not live, every 5 s (the page says which). Alerts come grouped by Polres and kind (most severe, then newest
+// first); a group opens into pages of 50 with bulk acknowledge / assign. The TPS map is loaded once, then only
+// the TPS that changed (`?since=<cursor>`).
 (function () {
   var root = document.getElementById("ops");
   if (!root) return;
@@ -8,6 +10,39 @@
   function esc(s) { return String(s == null ? "" : s).replace(/[&<>"]/g, function (c) { return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]; }); }
   function set(id, v) { var el = root.querySelector("[data-testid=" + id + "]"); if (el) el.textContent = v; }
   function pct(a, b) { return b ? (100 * a / b).toFixed(1) : "0.0"; }
+  var assignSel = root.querySelector("[data-testid=assign-unit]");
+  function alertItem(a) {
+    var canAck = root.dataset.canAck === "1";
+    return "<li data-alert='" + a.id + "'><span class='sev" + a.severity + "'>" + esc(a.kind) + "</span> · " + esc(a.message) +
+      "<small class='muted' style='display:block'>" + esc(a.unit) + " · " + esc(a.raised_at) + (a.acknowledged ? " · " + esc(T.acked) : "") +
+      (a.assigned ? " · " + esc(T.assigned) + " " + esc(a.assigned) : "") + "</small>" +
+      (canAck && !a.acknowledged ? "<button class='btn-link' data-ack='" + a.id + "'>" + esc(T.ack) + "</button>" : "") + "</li>";
+  }
+  function groupRow(key) { return root.querySelector("tr.group[data-group='" + key + "']"); }
+  function showGroup(key, page) {
+    var tr = groupRow(key);
+    if (!tr) return;
+    var next = tr.nextElementSibling;
+    if (next && next.classList.contains("detail")) next.remove();
+    tr.setAttribute("data-open", "1"); tr.dataset.page = String(page);
+    var q = "?unit=" + encodeURIComponent(tr.dataset.unit) + "&kind=" + encodeURIComponent(tr.dataset.kind) + "&page=" + page;
+    fetch(root.dataset.alertsUrl + q, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; }).then(function (d) {
+        if (!d || !tr.isConnected) return;
+        var row = document.createElement("tr"); row.className = "detail"; row.setAttribute("data-testid", "alert-detail");
+        var pages = Math.max(1, Math.ceil(d.total / d.per_page));
+        row.innerHTML = "<td colspan='7'><ul class='plain'>" + d.alerts.map(alertItem).join("") + "</ul><small class='muted'>" + page + " " + esc(T.of) + " " + pages +
+          "</small> " + (page < pages ? "<button class='btn-link' data-page='" + (page + 1) + "' data-group-page='" + esc(key) + "'>" + esc(T.more) + "</button>" : "") +
+          " <button class='btn-link' data-hide='" + esc(key) + "'>" + esc(T.hide) + "</button></td>";
+        tr.after(row);
+      });
+  }
+  function bulk(body) {
+    var fd = new URLSearchParams(body);
+    return fetch(root.dataset.bulkUrl, { method: "POST", credentials: "same-origin", body: fd,
+      headers: { Accept: "application/json", "X-CSRFToken": csrf ? csrf[1] : "" } }).then(function (r) { return r.json(); })
+      .then(function (d) { root.setAttribute("data-bulk", JSON.stringify(d)); load(); });
+  }
   var lastSig = null;
   function render(d) {
     var t = d.totals || {};
@@ -23,14 +58,24 @@
       }).join("") || "<tr><td colspan='8' class='muted'>" + esc(T.none) + "</td></tr>";
     }
     set("alerts-open", d.alerts_open || 0);
+    var canAck = root.dataset.canAck === "1";
     var al = root.querySelector("[data-testid=alerts]");
     if (al) {
-      var canAck = root.dataset.canAck === "1";
-      al.innerHTML = (d.alerts || []).map(function (a) {
-        return "<li data-alert='" + a.id + "'><span class='sev" + a.severity + "'>" + esc(a.kind) + "</span> · " + esc(a.message) +
-          "<small class='muted' style='display:block'>" + esc(a.unit) + " · " + esc(a.raised_at) + (a.acknowledged ? " · " + esc(T.acked) : "") + "</small>" +
-          (canAck && !a.acknowledged ? "<button class='btn-link' data-ack='" + a.id + "'>" + esc(T.ack) + "</button>" : "") + "</li>";
-      }).join("") || "<li class='muted'>" + esc(T.no_alerts) + "</li>";
+      al.innerHTML = (d.alerts || []).map(alertItem).join("") || "<li class='muted'>" + esc(T.no_alerts) + "</li>";
+    }
+    var gb = root.querySelector("[data-testid=alert-groups] tbody");
+    if (gb) {
+      var open = {};
+      gb.querySelectorAll("tr.group[data-open]").forEach(function (tr) { open[tr.dataset.group] = tr.dataset.page || "1"; });
+      gb.innerHTML = (d.alert_groups || []).map(function (g) {
+        var key = g.unit_id + ":" + g.kind;
+        return "<tr class='group' data-group='" + esc(key) + "' data-unit='" + g.unit_id + "' data-kind='" + esc(g.kind) + "'><td>" + esc(g.unit || "–") +
+          "</td><td><span class='sev" + g.severity + "'>" + esc(g.kind_label) + "</span></td><td data-col='count'>" + g.count + "</td><td>" + g.unacked +
+          "</td><td>" + g.severity + "</td><td>" + esc(g.newest) + "</td><td><button class='btn-link' data-show='" + esc(key) + "'>" + esc(T.show) + "</button>" +
+          (canAck && g.unacked ? " <button class='btn-link' data-ack-group='" + esc(key) + "'>" + esc(T.ack_all) + "</button>" : "") +
+          (canAck && assignSel ? " <button class='btn-link' data-assign-group='" + esc(key) + "'>" + esc(T.assign) + "</button>" : "") + "</td></tr>";
+      }).join("") || "<tr><td colspan='7' class='muted'>" + esc(T.no_groups) + "</td></tr>";
+      Object.keys(open).forEach(function (key) { showGroup(key, parseInt(open[key], 10)); });
     }
     var es = root.querySelector("[data-testid=escorts]");
     if (es) {
@@ -61,13 +106,37 @@
       .catch(function (e) { if (window.console) console.warn("ops data", e); });
   }
   root.addEventListener("click", function (ev) {
-    var id = ev.target && ev.target.getAttribute("data-ack");
-    if (!id) return;
-    fetch(root.dataset.ackUrl.replace("/0/", "/" + id + "/"), { method: "POST", credentials: "same-origin",
-      headers: { Accept: "application/json", "X-CSRFToken": csrf ? csrf[1] : "" } }).then(load);
+    var t = ev.target;
+    if (!t || !t.getAttribute) return;
+    var id = t.getAttribute("data-ack");
+    if (id) {
+      fetch(root.dataset.ackUrl.replace("/0/", "/" + id + "/"), { method: "POST", credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": csrf ? csrf[1] : "" } }).then(load);
+      return;
+    }
+    var key = t.getAttribute("data-show");
+    if (key) { var tr = groupRow(key); if (tr && tr.getAttribute("data-open")) { hide(key); } else { showGroup(key, 1); } return; }
+    key = t.getAttribute("data-group-page");
+    if (key) { showGroup(key, parseInt(t.getAttribute("data-page"), 10)); return; }
+    key = t.getAttribute("data-hide");
+    if (key) { hide(key); return; }
+    key = t.getAttribute("data-ack-group") || t.getAttribute("data-assign-group");
+    if (key) {
+      var g = groupRow(key), body = { unit: g.dataset.unit, kind: g.dataset.kind };
+      if (t.getAttribute("data-ack-group")) body.action = "ack"; else { body.action = "assign"; body.assign_unit = assignSel.value; }
+      bulk(body);
+    }
   });
+  function hide(key) {
+    var tr = groupRow(key);
+    if (!tr) return;
+    tr.removeAttribute("data-open");
+    var next = tr.nextElementSibling;
+    if (next && next.classList.contains("detail")) next.remove();
+  }
   // the map
   var mapEl = document.getElementById("ops-map"), map = null, cluster = null;
+  var cursor = null, markersById = {}, states = {}, mapBusy = false, mapAgain = false;
   var colors = { "": "#a0aec0", opened: "#3182ce", voting: "#3182ce", closed: "#805ad5", counted: "#805ad5", handed_over: "#38a169" };
   function loadMap() {
     if (!mapEl || !window.L) return;
@@ -81,30 +150,36 @@
           .catch(function () {});
       }
     }
-    fetch(root.dataset.mapUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (d) {
+    if (mapBusy) { mapAgain = true; return; }
+    mapBusy = true;
+    var url = root.dataset.mapUrl + (cursor !== null ? "?since=" + cursor : "");
+    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (d) {
+      mapBusy = false;
+      if (mapAgain) { mapAgain = false; setTimeout(loadMap, 0); }
       if (!d) return;
-      cluster.clearLayers();
+      if (!d.delta) { cluster.clearLayers(); markersById = {}; }
       var markers = [], bounds = [];
       d.points.forEach(function (p) {
+        var old = markersById[p[0]];
+        if (old) cluster.removeLayer(old);
         var color = p[4] > 0 ? "#c53030" : (colors[p[3]] || "#a0aec0");
-        markers.push(L.circleMarker([p[1], p[2]], { radius: 5, color: color, weight: 1, fillOpacity: 0.8 })
-          .bindPopup("TPS " + esc(p[6]) + (p[3] ? " · " + esc(p[3]) : "") + (p[4] ? " · " + p[4] + " !" : "")));
-        bounds.push([p[1], p[2]]);
+        var m = L.circleMarker([p[1], p[2]], { radius: 5, color: color, weight: 1, fillOpacity: 0.8 })
+          .bindPopup("TPS " + esc(p[6]) + (p[3] ? " · " + esc(p[3]) : "") + (p[4] ? " · " + p[4] + " !" : ""));
+        markersById[p[0]] = m; states[p[0]] = p[3];
+        markers.push(m); bounds.push([p[1], p[2]]);
       });
       if (cluster.addLayers) cluster.addLayers(markers); else markers.forEach(function (m) { cluster.addLayer(m); });
       if (!mapEl.dataset.fitted && bounds.length) { map.fitBounds(bounds); mapEl.dataset.fitted = "1"; }
-      mapEl.setAttribute("data-points", String(d.points.length));
-      mapEl.setAttribute("data-reported", String(d.points.filter(function (p) { return p[3]; }).length));
-    }).catch(function (e) { if (window.console) console.warn("ops map", e); });
+      cursor = d.cursor;
+      var ids = Object.keys(states);
+      mapEl.setAttribute("data-points", String(ids.length));
+      mapEl.setAttribute("data-reported", String(ids.filter(function (k) { return states[k]; }).length));
+      mapEl.setAttribute("data-cursor", String(cursor));
+    }).catch(function (e) { mapBusy = false; if (window.console) console.warn("ops map", e); });
   }
   load();
-  setInterval(load, 5000);
-  setInterval(loadMap, 30000);
-  var status = document.getElementById("ops-live");
-  try {
-    var ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/operasi/");
-    var timer = null;
-    ws.onopen = function () { status.textContent = "● live"; };
-    ws.onmessage = function () { clearTimeout(timer); timer = setTimeout(load, 300); };
-  } catch (e) { /* polling keeps the page current */ }
+  setInterval(loadMap, 60000);
+  var timer = null;
+  window.SinergiLive({ path: "/ws/operasi/", status: document.getElementById("ops-live"), poll: load, pollMs: 5000,
+    onEvent: function () { clearTimeout(timer); timer = setTimeout(load, 300); } });
 })();
