@@ -123,20 +123,29 @@ def tps_card(*, user, pk: int) -> dict | None:
 
 
 def explain(card: dict) -> str:
-    """The tier in plain Bahasa Indonesia: "Rawan karena: ada riwayat kekerasan; ...". """
+    """The tier in plain words: "Rawan karena: ada riwayat kekerasan; ..." (English: the indicators' English
+    names where the catalog has them)."""
+    from django.utils.translation import get_language
+    from django.utils.translation import gettext as _
+
     a = card.get("assessment")
     if a is None:
-        return "Belum dinilai: model kerawanan belum dihitung untuk TPS ini."
+        return _("Belum dinilai: model kerawanan belum dihitung untuk TPS ini.")
     if not a.tier:
-        return ("Belum dinilai: belum ada indikator yang teramati untuk TPS ini "
-                "(data kosong tidak dihitung sebagai nol).")
-    label = {"kurang_rawan": "Kurang rawan", "rawan": "Rawan", "sangat_rawan": "Sangat rawan"}[a.tier]
-    reasons = [r["text"] for r in card["reasons"]]
-    text = f"{label} karena: {'; '.join(reasons)}." if reasons else f"{label}: tidak ada indikator kerawanan yang terjadi."
+        return _("Belum dinilai: belum ada indikator yang teramati untuk TPS ini "
+                 "(data kosong tidak dihitung sebagai nol).")
+    label = {"kurang_rawan": _("Kurang rawan"), "rawan": _("Rawan"), "sangat_rawan": _("Sangat rawan")}[a.tier]
+    english = (get_language() or "id").startswith("en")
+    names = indicator_names() if english else {}
+    reasons = [names.get(r["code"], r["text"]) if english else r["text"] for r in card["reasons"]]
+    if reasons:
+        text = _("%(tier)s karena: %(reasons)s.") % {"tier": label, "reasons": "; ".join(reasons)}
+    else:
+        text = _("%(tier)s: tidak ada indikator kerawanan yang terjadi.") % {"tier": label}
     if a.incident_points:
-        text += f" Insiden terbaru di sekitar TPS menambah {a.incident_points:.1f} poin."
+        text += " " + _("Insiden terbaru di sekitar TPS menambah %(p)s poin.") % {"p": f"{a.incident_points:.1f}"}
     if a.low_coverage:
-        text += f" Perhatian: data baru mencakup {a.coverage * 100:.0f}% bobot indikator."
+        text += " " + _("Perhatian: data baru mencakup %(p)s%% bobot indikator.") % {"p": f"{a.coverage * 100:.0f}"}
     return text
 
 

@@ -53,7 +53,7 @@ def build_ops_world() -> OpsWorld:
     with open(STAGES_CSV, encoding="utf-8") as f:
         for r in csv.DictReader(f):
             Stage.objects.get_or_create(election=election, code=r["code"], defaults={
-                "name": r["name"], "order": int(r["order"]), "start_date": r["start_date"],
+                "name": r["name"], "name_en": r["name_en"], "order": int(r["order"]), "start_date": r["start_date"],
                 "end_date": r["end_date"]})
     factories.region("99.72", "Kabupaten Uji Dua", lat=-10.0, lng=123.0)
     factories.region("99.72.01", "Kecamatan Dua", lat=-10.0, lng=123.0)

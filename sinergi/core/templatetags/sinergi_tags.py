@@ -48,3 +48,14 @@ def percent(share, digits: int = 0) -> str:
     except (TypeError, ValueError):
         return ""
     return f"{number_format(value, int(digits), use_l10n=True)} %"
+
+
+@register.filter(name="stage_name")
+def stage_name(stage) -> str:
+    """An election stage's name in the page's language (its English name on English pages where recorded)."""
+    from django.utils.translation import get_language
+
+    if stage is None:
+        return ""
+    english = getattr(stage, "name_en", "")
+    return english if english and (get_language() or "id").startswith("en") else stage.name
