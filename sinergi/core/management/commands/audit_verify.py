@@ -1,4 +1,5 @@
 import json
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -31,4 +32,5 @@ class Command(BaseCommand):
             for p in result.problems:
                 self.stderr.write(p)
         if not result.ok:
-            raise CommandError(f"audit chain BROKEN: {len(result.problems)} problem(s) in {result.checked} events")
+            self.stderr.write(f"audit chain BROKEN: {len(result.problems)} problem(s) in {result.checked} events")
+            sys.exit(1)  # the command ran and found a problem (README: exit 1)
