@@ -57,10 +57,14 @@ def load(apps=None) -> dict:
             deadline_codes=c.get("deadlines", []), sms_aliases=c.get("sms", []), order=order))
         counts["categories"] += 1
     cfg = deadline_config()
+    # Older migrations call this with the model as it was then (no `met_by` before incidents 0006).
+    has_met_by = any(f.name == "met_by" for f in DeadlineRule._meta.get_fields())
     for r in cfg["rules"]:
-        DeadlineRule.objects.update_or_create(code=r["code"], defaults=dict(
-            name=r["name"], amount=r["amount"], unit=r["unit"], extension=r.get("extension", 0), start=r["start"],
-            basis=r.get("basis", "")))
+        values = dict(name=r["name"], amount=r["amount"], unit=r["unit"], extension=r.get("extension", 0),
+                      start=r["start"], basis=r.get("basis", ""))
+        if has_met_by:
+            values["met_by"] = r.get("met_by") or []
+        DeadlineRule.objects.update_or_create(code=r["code"], defaults=values)
         counts["deadline_rules"] += 1
     for day, name in cfg.get("holidays", []):
         day = day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day))

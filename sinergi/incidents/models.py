@@ -67,6 +67,8 @@ class DeadlineRule(models.Model):
     extension = models.PositiveIntegerField(_("perpanjangan"), default=0)
     start = models.CharField(_("mulai"), max_length=20, choices=Start.choices)
     basis = models.CharField(_("dasar hukum"), max_length=200, blank=True)
+    met_by = models.JSONField(_("dipenuhi oleh"), default=list, blank=True,
+                              help_text=_("kode instansi yang tindakannya memenuhi tenggat; \"assigned\" = satuan yang ditugasi"))
 
     class Meta:
         ordering = ["code"]
@@ -259,6 +261,11 @@ class Deadline(models.Model):
     due_at = models.DateTimeField(_("jatuh tempo"), db_index=True)
     extended = models.BooleanField(_("diperpanjang"), default=False)
     met_at = models.DateTimeField(_("dipenuhi"), null=True, blank=True)
+    met_agency = models.CharField(_("dipenuhi oleh instansi"), max_length=20, blank=True)
+    override_reason = models.CharField(_("alasan pengecualian"), max_length=300, blank=True,
+                                       help_text=_("diisi bila tenggat dinyatakan terpenuhi tanpa tindakan instansi yang bertanggung jawab"))
+    ended_at = models.DateTimeField(_("berakhir"), null=True, blank=True,
+                                    help_text=_("insiden ditolak atau ditutup sebelum tenggat dipenuhi"))
     escalated_at = models.DateTimeField(_("dieskalasi"), null=True, blank=True)
 
     class Meta:

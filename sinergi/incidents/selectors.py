@@ -144,7 +144,7 @@ def counters(*, user, qs: QuerySet[Incident] | None = None) -> Counters:
                        unresolved=Count("id", filter=Q(location_status="unresolved")))
     by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
     by_category = list(qs.values("category__name").annotate(n=Count("id")).order_by("-n")[:13])
-    overdue = Deadline.objects.filter(incident__in=qs.values("pk"), met_at__isnull=True,
+    overdue = Deadline.objects.filter(incident__in=qs.values("pk"), met_at__isnull=True, ended_at__isnull=True,
                                       due_at__lt=clock.now()).count()
     return Counters(total=agg["total"], open=agg["open"], unassigned=agg["unassigned"],
                     unresolved_location=agg["unresolved"], overdue=overdue, by_status=by_status,

@@ -94,7 +94,8 @@ class DeadlineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Deadline
-        fields = ["rule", "name", "starts_at", "due_at", "extended", "met_at", "escalated_at"]
+        fields = ["rule", "name", "starts_at", "due_at", "extended", "met_at", "met_agency", "override_reason",
+                  "ended_at", "escalated_at"]
 
 
 class IncidentDetailSerializer(IncidentListSerializer):

@@ -495,8 +495,28 @@ def deadlines_start(incident: Incident, moment: str, at: dt.datetime) -> list[De
     return out
 
 
-def _deadline_met(incident: Incident, codes: list[str], at: dt.datetime) -> None:
-    Deadline.objects.filter(incident=incident, rule__code__in=codes, met_at__isnull=True).update(met_at=at)
+def _meets(rule: DeadlineRule, actor, incident: Incident) -> bool:
+    """Whether `actor`'s action meets a deadline of `rule`: only the responsible body's own action does (the
+    rule's `met_by` agencies, or "assigned" = the assigned unit); the system and other agencies do not."""
+    who = rule.met_by or []
+    if not who:
+        return True
+    if not _person(actor):
+        return False
+    if "assigned" in who and _in_assigned_unit(actor, incident):
+        return True
+    return bool(actor.unit_id) and actor.unit.agency.code in who
+
+
+def _deadline_met(incident: Incident, codes: list[str], at: dt.datetime, actor=None) -> None:
+    """Mark the open deadlines of `codes` met when the actor's body is the responsible one; otherwise they keep
+    running (a triage user can still declare one met with a written reason: deadline_override)."""
+    for d in Deadline.objects.filter(incident=incident, rule__code__in=codes, met_at__isnull=True,
+                                     ended_at__isnull=True).select_related("rule"):
+        if _meets(d.rule, actor, incident):
+            d.met_at = at
+            d.met_agency = actor.unit.agency.code if _person(actor) and actor.unit_id else ""
+            d.save(update_fields=["met_at", "met_agency"])
 
 
 def route(category: Category, region: Region | None) -> tuple[str, Unit | None, list[Unit]]:
@@ -784,18 +804,19 @@ def incident_transition(*, actor, incident: Incident, to: str, note: str = "", u
     _timeline(inc, TimelineKind.ASSIGNED if to == IncidentStatus.ASSIGNED else TimelineKind.STATUS, actor=actor,
               note=note, data={"from": before, "to": to, "unit": inc.assigned_unit.code if inc.assigned_unit else None})
     if to in (IncidentStatus.VERIFIED, IncidentStatus.REJECTED):
-        _deadline_met(inc, ["bawaslu_decision"], now)
+        _deadline_met(inc, ["bawaslu_decision"], now, actor)
     if to == IncidentStatus.VERIFIED:
         deadlines_start(inc, DeadlineRule.Start.VERIFIED, now)
     if to == IncidentStatus.ASSIGNED:
-        _deadline_met(inc, ["crime_forward"], now)
+        _deadline_met(inc, ["crime_forward"], now, actor)
         Deadline.objects.filter(incident=inc, rule__code="ack").delete()  # a new assignment restarts the countdown
         deadlines_start(inc, DeadlineRule.Start.ASSIGNED, now)
         notify(incident=inc, units=[inc.assigned_unit], message=f"Insiden ditugaskan: {inc.title[:200]}")
     if to == IncidentStatus.RESOLVED:
-        _deadline_met(inc, ["investigation"], now)
+        _deadline_met(inc, ["investigation"], now, actor)
     if to in (IncidentStatus.REJECTED, IncidentStatus.CLOSED):
-        Deadline.objects.filter(incident=inc, met_at__isnull=True).update(met_at=now)
+        # The incident is over: open deadlines stop running, but they are not "met" by that.
+        Deadline.objects.filter(incident=inc, met_at__isnull=True, ended_at__isnull=True).update(ended_at=now)
     audit_log(actor=actor, action=f"incident.{to}", obj=inc, data={"from": before, "note": note[:500]})
     transaction.on_commit(lambda: _broadcast_incident(inc.pk))
     if to in (IncidentStatus.VERIFIED, IncidentStatus.REJECTED) or before == IncidentStatus.REJECTED:
@@ -825,7 +846,7 @@ def incident_acknowledge(*, actor, incident: Incident) -> Incident:
     if inc.acknowledged_at is None:
         inc.acknowledged_at, inc.acknowledged_by = clock.now(), _user(actor)
         inc.save(update_fields=["acknowledged_at", "acknowledged_by", "updated_at"])
-        _deadline_met(inc, ["ack"], inc.acknowledged_at)
+        _deadline_met(inc, ["ack"], inc.acknowledged_at, actor)
         _timeline(inc, TimelineKind.ACKNOWLEDGED, actor=actor)
         audit_log(actor=actor, action="incident.acknowledged", obj=inc)
     return inc
@@ -1010,11 +1031,34 @@ def deadline_extend(*, actor, deadline: Deadline) -> Deadline:
     return deadline
 
 
+@transaction.atomic
+def deadline_override(*, actor, deadline: Deadline, reason: str) -> Deadline:
+    """Declare a deadline met although the responsible body has not acted (e.g. it acted outside Sinergi): triage
+    staff only, with a written reason, on the incident's timeline and in the audit chain."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "alasan wajib diisi"})
+    if len(reason) > 300:
+        raise ValidationError({"reason": "alasan paling banyak 300 karakter"})
+    _require_triage(actor, deadline.incident)
+    if deadline.met_at is not None or deadline.ended_at is not None:
+        raise ValidationError({"deadline": "tenggat ini sudah tidak berjalan"})
+    deadline.met_at = clock.now()
+    deadline.met_agency = actor.unit.agency.code if _person(actor) and actor.unit_id else ""
+    deadline.override_reason = reason
+    deadline.save(update_fields=["met_at", "met_agency", "override_reason"])
+    _timeline(deadline.incident, TimelineKind.DEADLINE, actor=actor, note=reason,
+              data={"rule": deadline.rule.code, "override": True})
+    audit_log(actor=actor, action="incident.deadline_override", obj=deadline.incident,
+              data={"rule": deadline.rule.code, "reason": reason})
+    return deadline
+
+
 def deadlines_escalate(*, now: dt.datetime | None = None) -> int:
     """Escalate every overdue, unmet deadline once: the incident is shared with the next level up."""
     now = now or clock.now()
     count = 0
-    for d in Deadline.objects.filter(due_at__lt=now, met_at__isnull=True, escalated_at__isnull=True
+    for d in Deadline.objects.filter(due_at__lt=now, met_at__isnull=True, ended_at__isnull=True, escalated_at__isnull=True
                                      ).select_related("incident", "rule", "incident__assigned_unit"):
         with transaction.atomic():
             inc = _lock(d.incident)

@@ -113,7 +113,7 @@ def incident_detail(request, pk: int):
     now = clock.now()
     deadlines = selectors.incident_deadlines(incident=inc)
     for d in deadlines:
-        d.overdue = d.met_at is None and d.due_at < now
+        d.overdue = d.met_at is None and d.ended_at is None and d.due_at < now
         d.left = d.due_at - now
     return render(request, "incidents/detail.html", {
         "incident": inc, "timeline": selectors.incident_timeline(incident=inc), "triage": _triage_view(inc),
@@ -212,6 +212,10 @@ def incident_action(request, pk: int):
             require(request.user, "incident.triage")
             d = get_object_or_404(Deadline, pk=request.POST.get("deadline"), incident=inc)
             services.deadline_extend(actor=request.user, deadline=d)
+        elif act == "override":
+            require(request.user, "incident.triage")
+            d = get_object_or_404(Deadline, pk=request.POST.get("deadline"), incident=inc)
+            services.deadline_override(actor=request.user, deadline=d, reason=request.POST.get("reason", ""))
         elif act == "share":
             require(request.user, "incident.triage")
             units = list(Unit.objects.filter(code__in=request.POST.getlist("units")))

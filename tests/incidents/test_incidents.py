@@ -322,3 +322,33 @@ def test_signed_webhook_and_email_notifications(world, settings):
     assert json.loads(got["body"])["unit"] == "T-POLRES-99.71"
     assert any("polres@example.test" in m.to for m in mail.outbox)
     assert Notification.objects.filter(unit=world.polres, channel="webhook", sent_at__isnull=False).exists()
+
+
+def test_deadline_is_met_only_by_the_responsible_body_or_an_audited_override(world, make_user):
+    from sinergi.core.models import AuditEvent
+
+    polda = make_user(unit=world.polda, role=Role.ANALYST)
+    bawaslu = make_user(unit=world.bawaslu_kota, role=Role.ANALYST)
+    text = "Tim sukses membagikan amplop berisi uang kepada warga"
+    a, _ = submit(key="dl-a", text=text, tps_code="99.71.01.1002-001")
+    inc_a = Report.objects.get(pk=a.pk).incident
+    services.incident_transition(actor=polda, incident=inc_a, to=IncidentStatus.VERIFIED)
+    decision = inc_a.deadlines.get(rule__code="bawaslu_decision")
+    assert decision.met_at is None  # the Polda's click does not meet Bawaslu's legal deadline
+    with pytest.raises(ValidationError):
+        services.deadline_override(actor=polda, deadline=decision, reason="  ")
+    services.deadline_override(actor=polda, deadline=decision, reason="Putusan Bawaslu diterima lewat surat")
+    decision.refresh_from_db()
+    assert decision.met_at is not None and decision.override_reason.startswith("Putusan Bawaslu")
+    assert AuditEvent.objects.filter(action="incident.deadline_override", object_id=str(inc_a.pk)).exists()
+
+    b, _ = submit(key="dl-b", text="Pedagang pasar menerima sembako dan uang dari tim kampanye calon bupati",
+                  tps_code="99.71.01.1001-002")
+    inc_b = Report.objects.get(pk=b.pk).incident
+    assert inc_b.pk != inc_a.pk
+    services.incident_transition(actor=bawaslu, incident=inc_b, to=IncidentStatus.VERIFIED)
+    met = inc_b.deadlines.get(rule__code="bawaslu_decision")
+    assert met.met_at is not None and met.met_agency == "BAWASLU" and met.override_reason == ""
+    services.incident_transition(actor=polda, incident=inc_b, to=IncidentStatus.REJECTED)
+    assert not inc_b.deadlines.filter(met_at__isnull=True, ended_at__isnull=True).exists()  # stopped, not met
+    assert inc_b.deadlines.filter(met_at__isnull=True, ended_at__isnull=False).exists()
