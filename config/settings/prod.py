@@ -24,3 +24,6 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")]},
     }
 }
+# Structured logs: one JSON object per line on stderr (journald / any collector); SINERGI_LOG_FORMAT=text to read.
+SINERGI_LOG_FORMAT = env.str("SINERGI_LOG_FORMAT", default="json")
+LOGGING = logging_config(SINERGI_LOG_FORMAT, env.str("SINERGI_LOG_LEVEL", default="INFO"))  # noqa: F405
