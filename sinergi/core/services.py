@@ -142,6 +142,10 @@ class RunRecorder:
         if task_id:  # run by a task worker: link the run record to its task row (release, cancel, retry)
             fields["task_id"] = task_id
         TaskRun.objects.filter(pk=self.run.pk).update(**fields)
+        # Keep what an earlier attempt or a release wrote to the log.
+        earlier = TaskRun.objects.filter(pk=self.run.pk).values_list("log", flat=True).first()
+        if earlier:
+            self._lines.append(earlier)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
