@@ -58,9 +58,12 @@ def build_children(*, sock: socket.socket, web: int, task_workers: int, processo
     fd = sock.fileno()
     uvicorn = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--fd", str(fd), "--no-access-log",
                "--timeout-graceful-shutdown", "15", "--ws-ping-interval", "20", "--ws-ping-timeout", "20"]
-    if proxy_headers:
-        # The reverse proxy sets X-Forwarded-*; which proxies are trusted is SINERGI_TRUSTED_PROXIES (Django side).
-        uvicorn += ["--proxy-headers", "--forwarded-allow-ips", os.environ.get("SINERGI_TRUSTED_PROXIES", "127.0.0.1")]
+    trusted = os.environ.get("SINERGI_TRUSTED_PROXIES", "").strip()
+    if proxy_headers and trusted:
+        # X-Forwarded-For/-Proto are believed only from the reverse proxies in SINERGI_TRUSTED_PROXIES.
+        uvicorn += ["--proxy-headers", "--forwarded-allow-ips", trusted]
+    else:
+        uvicorn += ["--no-proxy-headers"]
     children = [Child(f"web-{i + 1}", uvicorn, env, pass_fds=(fd,)) for i in range(web)]
     children += [Child(f"worker-{i + 1}", manage("sinergi_worker"), env) for i in range(task_workers)]
     if processor:
