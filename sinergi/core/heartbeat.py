@@ -63,16 +63,27 @@ def forget(*, name: str) -> None:
 class BeatThread(threading.Thread):
     """Beats every `every` seconds in the background (a task worker beats also while a long task runs)."""
 
-    def __init__(self, *, name: str, kind: str, every: float = 5.0) -> None:
+    def __init__(self, *, name: str, kind: str, every: float = 5.0, chore=None, chore_every: float = 0.0) -> None:
         super().__init__(daemon=True, name=f"heartbeat-{name}")
         self.beat_name, self.kind, self.every = name, kind, every
         self.task_id = ""
+        self.chore, self.chore_every = chore, chore_every  # e.g. releasing tasks of dead workers
         self._stop = threading.Event()
 
     def run(self) -> None:
+        import time
+
+        last_chore = 0.0
         try:
             while not self._stop.is_set():
                 beat(name=self.beat_name, kind=self.kind, task_id=self.task_id)
+                if self.chore is not None and time.monotonic() - last_chore >= self.chore_every:
+                    last_chore = time.monotonic()
+                    try:
+                        self.chore()
+                    except Exception as exc:  # noqa: BLE001 - database away: next time
+                        log.warning("%s: %s", self.beat_name, exc)
+                        connection.close()
                 self._stop.wait(self.every)
         finally:
             connection.close()

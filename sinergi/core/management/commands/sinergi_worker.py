@@ -2,7 +2,7 @@
 
 What it adds to `db_worker` (django-tasks-db, whose claiming and running of tasks it reuses):
 - a heartbeat (ProcessHeartbeat row named after the worker id, every SINERGI_TASK_HEARTBEAT_S seconds, from a
-  thread so it beats during long tasks). Every worker releases the RUNNING tasks of workers that stopped beating
+  thread so it beats during long tasks). Every worker's heartbeat thread releases the RUNNING tasks of workers that stopped beating
   for SINERGI_TASK_LEASE_S seconds (`tasks_release_stale`): a task whose worker was SIGKILLed runs again;
 - database restarts and network errors never end the loop: back-off and retry (sinergi/core/resilience.py). A
   task that fails because the database went away is released to run again instead of being marked failed, and
@@ -33,7 +33,10 @@ class ResilientWorker(Worker):
     def __init__(self, *, lease_check_s: float, heartbeat_s: float, **kwargs):
         super().__init__(**kwargs)
         self.lease_check_s = lease_check_s
-        self.beats = heartbeat.BeatThread(name=self.worker_id, kind="worker", every=heartbeat_s)
+        # The heartbeat thread also releases tasks of dead workers, so that happens while this worker runs a long
+        # task too (another, idle worker then picks the released task up).
+        self.beats = heartbeat.BeatThread(name=self.worker_id, kind="worker", every=heartbeat_s,
+                                          chore=services.tasks_release_stale, chore_every=lease_check_s)
         self._last_release = 0.0
 
     def _wait(self, seconds: float) -> None:
@@ -124,9 +127,6 @@ class ResilientWorker(Worker):
         try:
             while self.running:
                 try:
-                    if time.monotonic() - self._last_release >= self.lease_check_s:
-                        self._last_release = time.monotonic()
-                        services.tasks_release_stale()
                     task_result = self._claim()
                     backoff.reset()
                 except Exception as exc:  # noqa: BLE001
