@@ -369,3 +369,72 @@ def test_batched_tick_on_a_full_ntt_election_day_fits_its_interval(ntt_dataset):
     assert took < 30, f"tick took {took:.1f} s for {n} alerts"
     audited = sum(e.data.get("count", 0) for e in AuditEvent.objects.filter(action="ops.alert.raise_batch"))
     assert audited == n
+
+
+# --------------------------------------------------------------------------- intake, health, metrics
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lean", [True, False])
+def test_report_stored_but_not_processable_is_acknowledged_and_left_pending(client, make_user, settings, lean):
+    """Inline processing fails after the report is committed (here: no category exists to file it under); the
+    client still gets 201 for its stored report, a retry gets 200 duplicate, and the report waits for the
+    processor instead of the answer being a 500."""
+    from sinergi.accounts.choices import Role
+    from sinergi.incidents.models import Category, Report
+    from tests import factories
+    from tests.incidents.test_incidents import build_places
+
+    settings.SINERGI_INCIDENT_LEAN_INTAKE = lean
+    settings.SINERGI_INCIDENT_PROCESSING = "inline"
+    build_places()
+    Category.objects.all().delete()
+    unit = factories.unit(code="T-PROD-POLRES", jurisdiction=[factories.region("99.71")])
+    token = factories.api_token(make_user(unit=unit, role=Role.OPERATOR))
+    body = json.dumps({"key": f"prod-pending-{lean}", "text": "Ada keributan di dekat TPS", "lat": -14.18,
+                       "lng": 123.56})
+    r = client.post("/api/v1/incident-reports/", body, content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Token {token}")
+    assert r.status_code == 201, r.content
+    report = Report.objects.get(idempotency_key=f"prod-pending-{lean}")
+    assert report.processing == "pending"
+    again = client.post("/api/v1/incident-reports/", body, content_type="application/json",
+                        HTTP_AUTHORIZATION=f"Token {token}")
+    assert again.status_code == 200 and again.json()["id"] == report.pk
+    assert Report.objects.filter(idempotency_key=f"prod-pending-{lean}").count() == 1
+
+
+@pytest.mark.django_db
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"ok": True}
+    r = client.get("/readyz")
+    assert r.status_code == 200
+    checks = r.json()["checks"]
+    assert set(checks) == {"database", "cache", "channel_layer"} and all(c["ok"] for c in checks.values())
+
+
+@pytest.mark.django_db
+def test_metrics_only_for_allowed_addresses_or_the_token(client, settings):
+    settings.SINERGI_METRICS_TOKEN = "m" * 40
+    client.get("/healthz")
+    r = client.get("/metrics")  # the test client comes from 127.0.0.1
+    assert r.status_code == 200
+    text = r.content.decode()
+    assert "sinergi_http_request_duration_seconds_bucket" in text and 'route="healthz"' in text
+    assert "sinergi_task_queue_depth" in text and "sinergi_websocket_clients" in text
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
+    # through a proxy the client address is not known: only the token opens it
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 403
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9",
+                      HTTP_AUTHORIZATION="Bearer " + "m" * 40).status_code == 200
+
+
+def test_production_logs_are_json_lines(tmp_path):
+    code = ("import django, logging; django.setup(); "
+            "logging.getLogger('sinergi.loop').warning('database away', extra={'loop': 'processor'})")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": "k" * 50,
+                "DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3", "PYTHONPATH": str(ROOT)})
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    line = json.loads(r.stderr.strip().splitlines()[-1])
+    assert line["message"] == "database away" and line["level"] == "WARNING" and line["loop"] == "processor"
