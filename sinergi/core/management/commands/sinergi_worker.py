@@ -97,6 +97,16 @@ class ResilientWorker(Worker):
                     self._persist(db_task_result.set_failed, exc)
                 return
             self._persist(db_task_result.set_successful, value)
+        except (SystemExit, KeyboardInterrupt):
+            # Second SIGTERM/SIGINT: stop now and hand the task back (another worker runs it from the start).
+            outcome = "released"
+            try:
+                DBTaskResult.objects.filter(pk=db_task_result.pk, status="RUNNING").update(status="READY",
+                                                                                         started_at=None)
+                log.warning("task %s handed back on shutdown", task_id)
+            except Exception:  # noqa: BLE001 - database away: the lease releases it
+                pass
+            raise
         except Exception as exc:  # noqa: BLE001 - e.g. the task path no longer imports
             outcome = "failed"
             log.exception("task %s could not run", task_id)
@@ -122,6 +132,11 @@ class ResilientWorker(Worker):
     def run(self) -> None:
         log.info("worker %s started (queues %s)", self.worker_id, ",".join(self.queue_names))
         heartbeat.beat(name=self.worker_id, kind="worker")
+        try:  # at start too (a worker restarted after a crash picks up what the dead one held)
+            services.tasks_release_stale()
+        except Exception as exc:  # noqa: BLE001 - database away: the heartbeat thread tries again
+            log.warning("worker %s: releasing stale tasks failed: %s", self.worker_id, exc)
+            close_connections()
         self.beats.start()
         backoff = Backoff()
         try:
