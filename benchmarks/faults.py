@@ -68,7 +68,7 @@ class Bench:
             "DJANGO_SETTINGS_MODULE": "config.settings.prod", "SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": self.db_url, "REDIS_URL": self.redis_url, "SINERGI_CHANNEL_PREFIX": "prod-a-faults",
             "SINERGI_DATA_DIR": str(self.tmp), "SINERGI_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SINERGI_SECURE_COOKIES": "false", "SINERGI_TASK_LEASE_S": "8", "SINERGI_TASK_HEARTBEAT_S": "1",
+            "SINERGI_SECURE_COOKIES": "false", "SINERGI_SSL_REDIRECT": "false", "SINERGI_TASK_LEASE_S": "8", "SINERGI_TASK_HEARTBEAT_S": "1",
             "SINERGI_LOG_FORMAT": "json", "SINERGI_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
             "SINERGI_SUPERVISOR_STATUS": str(self.tmp / "supervisor.json"),
             "PROMETHEUS_MULTIPROC_DIR": str(self.tmp / "prometheus"),

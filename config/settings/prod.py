@@ -27,3 +27,6 @@ CHANNEL_LAYERS = {
 # Structured logs: one JSON object per line on stderr (journald / any collector); SINERGI_LOG_FORMAT=text to read.
 SINERGI_LOG_FORMAT = env.str("SINERGI_LOG_FORMAT", default="json")
 LOGGING = logging_config(SINERGI_LOG_FORMAT, env.str("SINERGI_LOG_LEVEL", default="INFO"))  # noqa: F405
+# Health, readiness and metrics answer on plain HTTP too (load balancers and Prometheus probe the process
+# directly), whatever the HTTPS redirect setting.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

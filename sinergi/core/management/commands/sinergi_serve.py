@@ -54,16 +54,12 @@ def listen_socket(host: str, port: int) -> socket.socket:
 
 
 def build_children(*, sock: socket.socket, web: int, task_workers: int, processor: bool, scheduler: bool,
-                   env: dict[str, str], tick_s: float = 30.0, proxy_headers: bool = False) -> list[Child]:
+                   env: dict[str, str], tick_s: float = 30.0) -> list[Child]:
     fd = sock.fileno()
     uvicorn = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--fd", str(fd), "--no-access-log",
                "--timeout-graceful-shutdown", "15", "--ws-ping-interval", "20", "--ws-ping-timeout", "20"]
-    trusted = os.environ.get("SINERGI_TRUSTED_PROXIES", "").strip()
-    if proxy_headers and trusted:
-        # X-Forwarded-For/-Proto are believed only from the reverse proxies in SINERGI_TRUSTED_PROXIES.
-        uvicorn += ["--proxy-headers", "--forwarded-allow-ips", trusted]
-    else:
-        uvicorn += ["--no-proxy-headers"]
+    # Proxy headers are judged by Django (SINERGI_TRUSTED_PROXIES, TrustedProxyMiddleware), not rewritten by uvicorn.
+    uvicorn += ["--no-proxy-headers"]
     children = [Child(f"web-{i + 1}", uvicorn, env, pass_fds=(fd,)) for i in range(web)]
     children += [Child(f"worker-{i + 1}", manage("sinergi_worker"), env) for i in range(task_workers)]
     if processor:
@@ -104,8 +100,7 @@ class Command(BaseCommand):
         sock = listen_socket(opts["host"], opts["port"])
         children = build_children(
             sock=sock, web=max(1, opts["workers"]), task_workers=max(0, opts["task_workers"]),
-            processor=not opts["no_processor"], scheduler=not opts["no_scheduler"], env=env, tick_s=opts["tick"],
-            proxy_headers=bool(os.environ.get("SINERGI_TRUSTED_PROXIES")))
+            processor=not opts["no_processor"], scheduler=not opts["no_scheduler"], env=env, tick_s=opts["tick"])
         self.stdout.write(f"Sinergi serve: http://{opts['host']}:{opts['port']}/ — {opts['workers']} server "
                           f"process(es), {opts['task_workers']} task worker(s), "
                           f"{'processor, ' if not opts['no_processor'] else ''}"
