@@ -263,6 +263,8 @@ print(json.dumps({"reporter": Token.objects.create(user=reporter).key, "officer"
         subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "restart"], check=True,
                        capture_output=True, timeout=120)
         restarted_at = time.time()
+        t_back = time.monotonic()
+        log(f"PostgreSQL accepting connections again {t_back - t0:.1f} s after the restart began")
         while not self.ready():
             time.sleep(0.1)
         # Every loop (processor, scheduler, task workers) beat again after the restart.
@@ -274,10 +276,10 @@ print(json.dumps({"reporter": Token.objects.create(user=reporter).key, "officer"
             if time.monotonic() - t0 > 120:
                 raise RuntimeError(f"loops did not come back after the PostgreSQL restart: {beats}")
             time.sleep(0.2)
-        took = time.monotonic() - t0
+        took = time.monotonic() - t_back
         self.recoveries["postgresql restart"] = took
-        log(f"PostgreSQL back; readyz OK and processor, scheduler and workers working again {took:.1f} s after the "
-            f"restart began")
+        log(f"readyz OK and processor, scheduler and both task workers working again {took:.1f} s after PostgreSQL "
+            f"was back ({time.monotonic() - t0:.1f} s after the restart began)")
 
     # -- a plan task whose worker is killed -----------------------------------------------------------------
     def plan_with_killed_worker(self) -> dict:
@@ -424,7 +426,7 @@ print(json.dumps({"worst_s": round(worst, 2), "skipped": skipped}))
             for metric in MultiProcessCollector._read_metrics([f]).values():
                 for s in metric.samples:  # raw buckets are not cumulative: their sum is the request count
                     if s.name == "sinergi_http_request_duration_seconds_bucket" and \
-                            "report" in s.labels.get("route", ""):
+                            "report" in dict(s.labels).get("route", ""):
                         out[pid] = out.get(pid, 0) + s.value
         return out
 

@@ -253,6 +253,7 @@ SINERGI_TASK_MAX_ATTEMPTS = env.int("SINERGI_TASK_MAX_ATTEMPTS", default=3)
 SINERGI_METRICS_ALLOWED_IPS = env.list("SINERGI_METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
 SINERGI_METRICS_TOKEN = env.str("SINERGI_METRICS_TOKEN", default="")
 MIDDLEWARE.insert(0, "sinergi.core.metrics.RequestMetricsMiddleware")  # first: latency includes all middleware
+MIDDLEWARE.append("sinergi.core.middleware.DatabaseUnavailableMiddleware")  # database away: 503, not 500
 
 
 def logging_config(fmt: str, level: str) -> dict:

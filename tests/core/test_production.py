@@ -438,3 +438,18 @@ def test_production_logs_are_json_lines(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     line = json.loads(r.stderr.strip().splitlines()[-1])
     assert line["message"] == "database away" and line["level"] == "WARNING" and line["loop"] == "processor"
+
+
+def test_request_while_the_database_is_away_answers_503(rf):
+    """Django hands a view's exception to the middleware: a transient database error becomes 503 + Retry-After
+    (clients retry; the intake's idempotency keys make that safe); any other error stays a 500."""
+    from django.db import IntegrityError, OperationalError
+
+    from sinergi.core.middleware import DatabaseUnavailableMiddleware
+
+    mw = DatabaseUnavailableMiddleware(lambda request: None)
+    request = rf.post("/api/v1/incident-reports/")
+    r = mw.process_exception(request, OperationalError("server closed the connection unexpectedly"))
+    assert r.status_code == 503 and r["Retry-After"] == "2"
+    assert mw.process_exception(request, IntegrityError("duplicate key")) is None
+    assert mw.process_exception(request, ValueError("bug")) is None
