@@ -498,7 +498,7 @@ print(json.dumps({"worst_s": round(worst, 2), "skipped": skipped}))
 
     # -- revocation while check-ins flow --------------------------------------------------------------------
     def revocation(self, threads: int = 4, max_wait: float = 75) -> dict:
-        accepted_after, refused, last_accept = [], [], [0.0]
+        accepted_before, accepted_after, refused, last_accept = [], [], [], [0.0]
         revoked_at = [0.0]
         stop = threading.Event()
         idx = [0]
@@ -517,6 +517,8 @@ print(json.dumps({"worst_s": round(worst, 2), "skipped": skipped}))
                         "at": "2024-11-27T07:05:00+08:00"}, headers={"Authorization": f"Token {self.officer}"})
                 except OSError:
                     continue
+                if not revoked_at[0] and st in (200, 201):
+                    accepted_before.append(sent)
                 if revoked_at[0] and sent > revoked_at[0]:
                     if st in (200, 201):
                         accepted_after.append(sent)
@@ -540,13 +542,16 @@ print(time.time())
         t0 = time.time()
         while time.time() - t0 < max_wait:
             time.sleep(1)
-            if refused and time.time() - max(last_accept[0], revoked_at[0]) > 5:
+            if refused and time.time() - revoked_at[0] > 10 and time.time() - max(last_accept[0], revoked_at[0]) > 5:
                 break
         stop.set()
         for w in workers:
             w.join(15)
         lag = max(0.0, last_accept[0] - revoked_at[0]) if accepted_after else 0.0
-        result = {"lag_s": round(lag, 2), "accepted_after": len(accepted_after), "refused_after": len(refused)}
+        result = {"lag_s": round(lag, 2), "accepted_before": len(accepted_before), "accepted_after": len(accepted_after),
+                  "refused_after": len(refused)}
+        if not accepted_before:
+            self.notes.append("revocation: no check-in was accepted before the revocation (the check proves nothing)")
         log(f"revocation: {result}")
         return result
 
