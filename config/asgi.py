@@ -11,10 +11,11 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (after Django is se
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from sinergi.core.metrics import count_websockets  # noqa: E402
 from sinergi.incidents.routing import websocket_urlpatterns as incident_ws  # noqa: E402
 from sinergi.operations.routing import websocket_urlpatterns as ops_ws  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([*incident_ws, *ops_ws]))),
+    "websocket": count_websockets(AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([*incident_ws, *ops_ws])))),
 })

@@ -1,6 +1,8 @@
 """The `sinergi` command. Operators script it: keep subcommands and --json output stable.
 
     sinergi up [--host H] [--port P] [--no-worker]   create/migrate the embedded DB, load NTT once, serve
+    sinergi serve [--workers N] [--task-workers K]   production: N ASGI servers, K task workers, processor and
+                                                     one scheduler, supervised (docs/operations-guide.md)
     sinergi status [--json]                          dataset and user counts
     sinergi import-tps FILE [--valid-only] [--json]  import KPU's TPS list (CSV/XLSX)
     sinergi audit verify                             check the audit hash chain
@@ -85,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     cmd, rest = argv[0], argv[1:]
     mapping = {
         "up": "sinergi_up",
+        "serve": "sinergi_serve",
         "status": "sinergi_status",
         "import-tps": "import_tps",
         "load-dataset": "load_ntt",

@@ -310,3 +310,35 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBased
 if env.str("REDIS_URL", default=""):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": env.str("REDIS_URL"), "KEY_PREFIX": "sinergi"}}
+# --- Production operations (issue 17, docs/operations-guide.md) ---
+# Task workers beat every HEARTBEAT_S seconds; a RUNNING task whose worker was silent for LEASE_S seconds is
+# released and run again, at most MAX_ATTEMPTS starts in all.
+SINERGI_TASK_LEASE_S = env.float("SINERGI_TASK_LEASE_S", default=60.0)
+SINERGI_TASK_HEARTBEAT_S = env.float("SINERGI_TASK_HEARTBEAT_S", default=5.0)
+SINERGI_TASK_MAX_ATTEMPTS = env.int("SINERGI_TASK_MAX_ATTEMPTS", default=3)
+# /metrics (Prometheus) answers to these addresses (CIDRs), or to "Authorization: Bearer <SINERGI_METRICS_TOKEN>".
+SINERGI_METRICS_ALLOWED_IPS = env.list("SINERGI_METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
+SINERGI_METRICS_TOKEN = env.str("SINERGI_METRICS_TOKEN", default="")
+MIDDLEWARE.insert(0, "sinergi.core.metrics.RequestMetricsMiddleware")  # first: latency includes all middleware
+MIDDLEWARE.append("sinergi.core.middleware.DatabaseUnavailableMiddleware")  # database away: 503, not 500
+
+
+def logging_config(fmt: str, level: str) -> dict:
+    """Console logging; fmt "json" writes one JSON object per line (python-json-logger) for log collectors."""
+    formatter = {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"}} \
+        if fmt == "json" else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"main": formatter},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "main"}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {"sinergi.loop": {"level": "INFO"}, "sinergi.worker": {"level": "INFO"},
+                    "sinergi.supervisor": {"level": "INFO"}},
+    }
+
+
+SINERGI_LOG_FORMAT = env.str("SINERGI_LOG_FORMAT", default="text")
+LOGGING = logging_config(SINERGI_LOG_FORMAT, env.str("SINERGI_LOG_LEVEL", default="WARNING"))

@@ -33,3 +33,9 @@ SECURE_SSL_REDIRECT = env.bool("SINERGI_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SINERGI_HSTS_SECONDS", default=365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SINERGI_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SINERGI_HSTS_PRELOAD", default=True)
+# Structured logs: one JSON object per line on stderr (journald / any collector); SINERGI_LOG_FORMAT=text to read.
+SINERGI_LOG_FORMAT = env.str("SINERGI_LOG_FORMAT", default="json")
+LOGGING = logging_config(SINERGI_LOG_FORMAT, env.str("SINERGI_LOG_LEVEL", default="INFO"))  # noqa: F405
+# Health, readiness and metrics answer on plain HTTP too (load balancers and Prometheus probe the process
+# directly), whatever the HTTPS redirect setting.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -23,6 +23,7 @@ ACTION_ROLES: dict[str, set[str]] = {
     # foundation
     "unit.view_strength": {_LI, _OP, _AN, _CO, _AD},
     "taskrun.view": {_LI, _OP, _AN, _CO, _AD},
+    "task.manage": {_AD},
     "tps.import": {_OP, _AN, _AD},
     "audit.view": {_CO, _AD},
     "user.manage": {_AD},

@@ -161,6 +161,7 @@ class TaskRun(TimeStampedModel):
         RUNNING = "running", _("berjalan")
         SUCCEEDED = "succeeded", _("berhasil")
         FAILED = "failed", _("gagal")
+        CANCELLED = "cancelled", _("dibatalkan")
 
     kind = models.CharField(_("jenis"), max_length=60, db_index=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
@@ -178,6 +179,10 @@ class TaskRun(TimeStampedModel):
     unit = models.ForeignKey(
         "accounts.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="task_runs"
     )
+    # The django-tasks row running this record (set when a worker starts it) and how often it was started:
+    # a run whose worker died is released and started again (see services.tasks_release_stale).
+    task_id = models.CharField(_("id tugas"), max_length=64, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -186,3 +191,46 @@ class TaskRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class ProcessHeartbeat(models.Model):
+    """A long-running process (task worker, report processor, scheduler) saying it is alive.
+
+    Task workers beat every few seconds from a thread, also while a task runs; a RUNNING task whose worker has not
+    beaten within the lease (SINERGI_TASK_LEASE_S) is released and run again. Loops record their last error here,
+    so a permanent error is visible on the tasks page and in /readyz, not only in a log.
+    """
+
+    name = models.CharField(_("nama"), max_length=64, unique=True)
+    kind = models.CharField(_("jenis"), max_length=30)
+    host = models.CharField(_("mesin"), max_length=120, blank=True)
+    pid = models.IntegerField(_("pid"), default=0)
+    started_at = models.DateTimeField(_("mulai"))
+    beat_at = models.DateTimeField(_("terakhir hidup"), db_index=True)
+    task_id = models.CharField(_("tugas berjalan"), max_length=64, blank=True)
+    errors = models.PositiveIntegerField(_("galat"), default=0)
+    last_error = models.TextField(_("galat terakhir"), blank=True)
+    last_error_at = models.DateTimeField(_("waktu galat terakhir"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("detak proses")
+        verbose_name_plural = _("detak proses")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
+class SchedulerLease(models.Model):
+    """A named lock held for a while (SQLite; PostgreSQL uses an advisory lock): one periodic tick at a time."""
+
+    name = models.CharField(max_length=64, unique=True)
+    holder = models.CharField(max_length=120, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kunci penjadwal")
+        verbose_name_plural = _("kunci penjadwal")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.holder})"

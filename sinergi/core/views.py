@@ -1,10 +1,19 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from sinergi.accounts.permissions import has_perm
 from sinergi.core import clock
 from sinergi.elections.models import Election
 
+from . import selectors, services
+from .metrics import metrics_view  # noqa: F401  (routed in urls.py)
 from .selectors import dashboard_counts
 
 TIMELINE_ELECTION = "pilkada-2024"
@@ -49,5 +58,62 @@ def about(request):
     return render(request, "core/about.html")
 
 
+@never_cache
 def healthz(request):
+    """Liveness: the process answers (no dependency checked; a load balancer restarts what does not answer)."""
     return JsonResponse({"ok": True})
+
+
+@never_cache
+def readyz(request):
+    """Readiness: the database, the cache and the channel layer are reachable (503 naming what is not)."""
+    checks = selectors.readiness()
+    ok = all(c["ok"] for c in checks.values())
+    return JsonResponse({"ok": ok, "checks": checks}, status=200 if ok else 503)
+
+
+def _require_task_manage(user) -> None:
+    if not has_perm(user, "task.manage"):
+        raise PermissionDenied
+
+
+@login_required
+def tasks(request):
+    """Background tasks (the task table with their run records) and the processes that run them."""
+    _require_task_manage(request.user)
+    status = request.GET.get("status", "")
+    return render(request, "core/tasks.html", {
+        "rows": selectors.task_list(user=request.user, status=status),
+        "processes": selectors.process_list(user=request.user),
+        "status": status, "statuses": selectors.TASK_STATUS_LABELS,
+        "now": timezone.now(),
+    })
+
+
+@login_required
+def task_detail(request, task_id):
+    _require_task_manage(request.user)
+    row = selectors.task_get(user=request.user, task_id=str(task_id))
+    if row is None:
+        raise Http404
+    return render(request, "core/task_detail.html", {"row": row})
+
+
+@login_required
+@require_POST
+def task_action(request, task_id, action):
+    _require_task_manage(request.user)
+    fn = {"batal": services.task_cancel, "ulang": services.task_retry}.get(action)
+    if fn is None:
+        raise Http404
+    try:
+        result = fn(actor=request.user, task_id=str(task_id))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return redirect("task_detail", task_id=task_id)
+    if action == "batal":
+        messages.success(request, _("Tugas dibatalkan."))
+        return redirect("task_detail", task_id=task_id)
+    messages.success(request, _("Tugas diantrekan lagi."))
+    return redirect("task_detail", task_id=result.id)
+

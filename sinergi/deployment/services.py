@@ -21,7 +21,7 @@ from django.db import transaction
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit, UnitStrength
 from sinergi.core.models import TaskRun
-from sinergi.core.services import RunRecorder, audit_log, taskrun_create
+from sinergi.core.services import RunRecorder, audit_log, taskrun_create, taskrun_link
 from sinergi.elections.models import Election, PollingStation
 from sinergi.engine.deployment.patterns import TIERS, Pattern
 from sinergi.engine.deployment.plan import Place, PlanInput, PlanOutput, PlanParams, Source, run_plan
@@ -181,7 +181,8 @@ def plan_run(*, actor, election: Election, name: str = "", scenario: str = "dasa
     if enqueue:
         from .tasks import run_plan_task
 
-        transaction.on_commit(lambda: run_plan_task.enqueue(plan.pk))
+        # Link the run record to its task row, so the tasks page can cancel it while it is still queued.
+        transaction.on_commit(lambda: taskrun_link(run, run_plan_task.enqueue(plan.pk)))
     return plan
 
 
@@ -580,3 +581,11 @@ def plan_approve(*, actor, plan: Plan, phase: str = "pemungutan", rank: str = ""
         "plan": plan.pk, "phase": phase, "version": version, "supersedes": current.version if current else None,
         "pdf_sha256": approval.pdf_sha256, "changed_polres": len(diff["rows"])})
     return approval
+
+
+def plan_follow_run(run, status: str) -> None:
+    """Keep the plan's status in step when its run is released, cancelled, failed for good or queued again from
+    the tasks page (registered in DeploymentConfig.ready)."""
+    target = {"queued": PlanStatus.QUEUED, "cancelled": PlanStatus.FAILED, "failed": PlanStatus.FAILED}.get(status)
+    if target is not None:
+        Plan.objects.filter(task_run=run).exclude(status=PlanStatus.SUCCEEDED).update(status=target)

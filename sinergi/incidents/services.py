@@ -175,7 +175,7 @@ def report_submit(*, actor, data: ReportInput, process: bool | None = None) -> t
             raise
         return existing, False
     if process if process is not None else processing_mode() == "inline":
-        report = report_process(report_id=report.pk) or report
+        report = report_process_safely(report_id=report.pk) or report
     transaction.on_commit(lambda: _broadcast_report(report.pk))
     return report, True
 
@@ -244,11 +244,9 @@ def report_submit_batch(*, actor, items: list[ReportInput | dict], channel: str 
         accepted = [r.report_id for r in results if r.status == "accepted" and r.report_id]
         if accepted:
             if processing_mode() == "inline" and len(accepted) <= 200:
-                transaction.on_commit(lambda: [report_process(report_id=pk) for pk in accepted])
+                transaction.on_commit(lambda: [report_process_safely(report_id=pk) for pk in accepted])
             else:
-                from .tasks import process_pending_reports
-
-                transaction.on_commit(lambda: process_pending_reports.enqueue())
+                transaction.on_commit(processing_enqueue)
     by_key = {r.key: r.report_id for r in results if r.report_id}
     for r in results:
         if r.status == "duplicate" and r.report_id is None:
@@ -418,8 +416,12 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
     if created:
         if processing_mode() == "inline":
             for pk in created.values():
-                report_process(report_id=pk)
-            incidents = dict(Report.objects.filter(pk__in=list(created.values())).values_list("id", "incident_id"))
+                report_process_safely(report_id=pk)
+            try:
+                incidents = dict(Report.objects.filter(pk__in=list(created.values()))
+                                 .values_list("id", "incident_id"))
+            except Exception:  # noqa: BLE001 - stored and committed: answer without the incident ids
+                log.warning("incident ids of stored reports not read", exc_info=True)
         elif enqueue:  # the group writer passes False and asks at most twice a second (and when idle)
             transaction.on_commit(processing_enqueue)
     answered: set[str] = set()
@@ -439,7 +441,11 @@ def processing_enqueue() -> None:
     """Ask the task worker to process the pending reports (deferred mode)."""
     from .tasks import process_pending_reports
 
-    process_pending_reports.enqueue()
+    try:
+        process_pending_reports.enqueue()
+    except Exception:  # noqa: BLE001 - the reports are stored; the processor loop picks pending ones up anyway
+        log.warning("processing task not queued; the processor loop will process the pending reports",
+                    exc_info=True)
 
 
 def sms_receive(*, message_id: str, sender: str, text: str) -> tuple[Report, str]:
@@ -678,6 +684,18 @@ def report_process(*, report_id: int) -> Report | None:
     return report
 
 
+def report_process_safely(*, report_id: int) -> Report | None:
+    """Inline processing right after a report was stored: the report is already durable, so a failure here (the
+    database restarted, a bug) must not turn the acknowledgement into an error. The report stays pending and the
+    processor loop (`incidents_process --loop`) processes it later."""
+    try:
+        return report_process(report_id=report_id)
+    except Exception:  # noqa: BLE001
+        log.warning("report %s stored; inline processing failed, left pending for the processor", report_id,
+                    exc_info=True)
+        return None
+
+
 def _incident_from_report(report: Report, category: Category, res: location.Resolved, description: str,
                           tri: dict | None = None) -> Incident:
     occurred = report.occurred_at or report.received_at
@@ -720,7 +738,11 @@ def process_pending(*, limit: int = 1000) -> int:
         try:
             if report_process(report_id=pk) is not None:
                 done += 1
-        except Exception:  # keep going; the report stays pending and is retried next run
+        except Exception as exc:  # keep going; the report stays pending and is retried next run
+            from sinergi.core.resilience import is_transient
+
+            if is_transient(exc):  # the database is gone: the caller's loop backs off and retries
+                raise
             log.exception("processing report %s failed", pk)
     return done
 

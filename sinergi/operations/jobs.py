@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from sinergi.core import clock
-from sinergi.core.services import audit_log
 from sinergi.elections.models import Election, PollingStation
 
 from . import live, stages
 from .models import KIND_ORDER, Alert, AlertKind, CheckInKind, TpsStatus
 from .scope import polres_by_regency
-from .services import alert_resolve_many, missing_key
+from .services import alert_resolve_many, alerts_raise_many, missing_key
 
 KIND_LABEL = {k.value: str(k.label) for k in CheckInKind}
 
@@ -76,13 +74,13 @@ def raise_missing(election: Election, now: dt.datetime) -> dict[str, int]:
                           unit=polres.get(reg), polling_station_id=pk, subject_type="elections.pollingstation",
                           subject_id=str(pk), data={"kind": kind, "tps": code}, raised_at=now, due_at=due)
                     for pk, code, reg in todo]
-            with transaction.atomic():
-                Alert.objects.bulk_create(objs, batch_size=1000, ignore_conflicts=True)
-                audit_log(actor=None, action="ops.alert.raise_batch", object_type="operations.alert",
-                          data={"kind": AlertKind.CHECKIN_MISSING, "checkin_kind": kind, "province": prov,
-                                "count": len(objs), "due_at": due.isoformat()})
-            raised[kind] = raised.get(kind, 0) + len(objs)
-            raised_units.update(o.unit_id for o in objs if o.unit_id)
+            # One transaction per kind and province; the audit counts the alerts actually inserted (a second
+            # scheduler running by mistake inserts and counts none of them again).
+            written = alerts_raise_many(alerts=objs, reopen=False, at=now, audit_data={
+                "kind": AlertKind.CHECKIN_MISSING, "checkin_kind": kind, "province": prov, "due_at": due.isoformat()})
+            raised[kind] = raised.get(kind, 0) + len(written)
+            if written:
+                raised_units.update(o.unit_id for o in objs if o.unit_id)
     if raised:
         live.broadcast("alert", count=sum(raised.values()), units=sorted(raised_units))
     return raised

@@ -151,6 +151,49 @@ def alert_resolve_many(*, alerts: list[Alert], reason: str = "", at: dt.datetime
     return n
 
 
+def alerts_raise_many(*, alerts: list[Alert], reopen: bool = True, audit_data: dict | None = None,
+                      at: dt.datetime | None = None) -> list[int]:
+    """Raise many alerts in ONE transaction (system actor; the periodic tick): keys not stored yet are inserted
+    with one INSERT ... ON CONFLICT DO NOTHING RETURNING per 500 rows, resolved alerts with the same key are
+    re-opened (when `reopen`), and one audit event states how many were actually written and their ids. Alerts
+    raised meanwhile by another process are neither written nor counted twice. Returns the written ids."""
+    if not alerts:
+        return []
+    at = at or timezone.now()
+    meta = Alert._meta
+    qn = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    cols = ", ".join(qn(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    by_key = {a.key: a for a in alerts}
+    created: list[int] = []
+    reopened: list[int] = []
+    with transaction.atomic():
+        keys = list(by_key)
+        for i in range(0, len(keys), 500):
+            chunk = [by_key[k] for k in keys[i:i + 500]]
+            params: list = []
+            for a in chunk:
+                a.message = a.message[:500]
+                params += [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields]
+            with connection.cursor() as cursor:
+                cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({cols}) VALUES {', '.join([row] * len(chunk))} "
+                               f"ON CONFLICT ({qn('key')}) DO NOTHING RETURNING {qn('id')}", params)
+                created += [r[0] for r in cursor.fetchall()]
+        if reopen and len(created) < len(keys):
+            stale = Alert.objects.filter(key__in=keys, resolved_at__isnull=False).exclude(pk__in=created)
+            for alert in stale.select_for_update():
+                new = by_key[alert.key]
+                Alert.objects.filter(pk=alert.pk).update(resolved_at=None, raised_at=new.raised_at or at,
+                                                         message=new.message[:500])
+                reopened.append(alert.pk)
+        if created or reopened:
+            audit_log(actor=None, action="ops.alert.raise_batch", object_type="operations.alert",
+                      data={**(audit_data or {}), "count": len(created), "reopened": len(reopened),
+                            "ids": sorted(created + reopened)[:5000]})
+    return created + reopened  # the caller announces them (one live event per tick)
+
+
 # --------------------------------------------------------------------------- check-ins
 
 MAX_BATCH = 5000

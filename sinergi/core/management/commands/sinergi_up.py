@@ -1,13 +1,11 @@
-"""`sinergi up`: prepare the embedded deployment and serve it (web server + task worker)."""
+"""`sinergi up`: prepare the embedded deployment and serve it (web server, task worker, report processor, tick),
+supervised: a child that dies is restarted without stopping the others."""
 
 from __future__ import annotations
 
 import io
 import os
 import secrets
-import signal
-import subprocess
-import sys
 import time
 
 from django.conf import settings
@@ -18,6 +16,7 @@ from django.db import transaction
 from sinergi.accounts.choices import Role
 from sinergi.accounts.models import Unit, User
 from sinergi.accounts.services import user_create
+from sinergi.core.supervisor import Supervisor
 
 
 class Command(BaseCommand):
@@ -75,38 +74,16 @@ class Command(BaseCommand):
         return text
 
     def _serve(self, opts) -> None:
-        env = dict(os.environ)
-        env.setdefault("DJANGO_SETTINGS_MODULE", os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"))
-        procs = []
-        if not opts["no_worker"]:
-            procs.append(subprocess.Popen([sys.executable, "-m", "sinergi.cli", "manage", "db_worker"], env=env))
-            # Deferred report processing and deadline escalation for incidents.
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "sinergi.cli", "manage", "incidents_process", "--loop", "2"], env=env))
-            # Periodic jobs: missing check-in alerts, late escorts, the daily situation report.
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "sinergi.cli", "manage", "sinergi_tick", "--loop", "30"], env=env))
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", opts["host"],
-             "--port", str(opts["port"]), "--no-access-log",
-             # proxy headers are judged by Django (SINERGI_TRUSTED_PROXIES), not rewritten by uvicorn
-             "--no-proxy-headers"], env=env))
+        """Web server, task worker, report processor and tick under the supervisor (sinergi/core/supervisor.py):
+        a child that dies is restarted with back-off while the others keep running; Ctrl+C / SIGTERM stops all."""
+        from .sinergi_serve import build_children, child_env, listen_socket, mark_dead, prepare_metrics_dir
 
-        def stop(*_):
-            for p in procs:
-                if p.poll() is None:
-                    p.terminate()
-
-        signal.signal(signal.SIGTERM, stop)
+        metrics_dir = prepare_metrics_dir()
+        sock = listen_socket(opts["host"], opts["port"])
+        children = build_children(sock=sock, web=1, task_workers=0 if opts["no_worker"] else 1,
+                                  processor=not opts["no_worker"], scheduler=not opts["no_worker"],
+                                  env=child_env(metrics_dir))
         try:
-            while all(p.poll() is None for p in procs):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+            Supervisor(children, on_exit=mark_dead(metrics_dir)).run()
         finally:
-            stop()
-            for p in procs:
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            sock.close()

@@ -1,9 +1,12 @@
-"""`manage.py incidents_process [--loop SECONDS]`: process pending reports and escalate overdue deadlines."""
+"""`manage.py incidents_process [--loop SECONDS]`: process pending reports and escalate overdue deadlines.
 
-import time
+With --loop it runs until SIGTERM/SIGINT and survives database restarts (sinergi/core/resilience.py: back-off and
+retry, never exit on a transient error).
+"""
 
 from django.core.management.base import BaseCommand
 
+from sinergi.core.resilience import process_name, run_loop
 from sinergi.incidents.services import deadlines_escalate, process_pending
 
 
@@ -15,10 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=5000)
 
     def handle(self, *args, **opts):
-        while True:
+        def step() -> int:
             n = process_pending(limit=opts["limit"])
             e = deadlines_escalate()
-            self.stdout.write(f"processed {n} reports, escalated {e} deadlines")
-            if not opts["loop"]:
-                return
-            time.sleep(opts["loop"] if n < opts["limit"] else 0)
+            if n or e or not opts["loop"]:
+                self.stdout.write(f"processed {n} reports, escalated {e} deadlines")
+            return n
+
+        if not opts["loop"]:
+            step()
+            return
+        run_loop(step, name=process_name("processor"), kind="processor", interval=opts["loop"],
+                 next_interval=lambda n: opts["loop"] if n < opts["limit"] else 0)
