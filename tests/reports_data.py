@@ -53,6 +53,18 @@ SEED = [
 ]
 
 
+#: a realistic text per seeded event (identical template texts would be taken as one event told twice)
+TEXTS = {
+    "a": "Dua kelompok pendukung bentrok saling lempar batu di depan TPS",
+    "b": "Tim sukses membagikan amplop berisi uang kepada warga di dusun",
+    "c": "Perkelahian massa setelah penghitungan, dua orang luka ringan",
+    "d": "Ketua KPPS diancam orang tak dikenal lewat pesan singkat",
+    "e": "Warga berunjuk rasa menolak hasil penghitungan di kantor desa",
+    "f": "Kotak suara rusak terkena hujan saat distribusi logistik",
+    "g": "Banjir merendam jalan menuju TPS, petugas terhambat",
+}
+
+
 def build(make_user) -> World:
     from sinergi.incidents.defaults import load
 
@@ -64,7 +76,7 @@ def build(make_user) -> World:
               analyst=make_user(unit=polda, role=Role.ANALYST), now=now)
     for i, (key, regency, category, severity, hours) in enumerate(SEED):
         w.incidents[key] = submit(f"sitrep-{key}", regency=regency, n=i, category=category, severity=severity,
-                                  occurred_at=now - dt.timedelta(hours=hours))
+                                  occurred_at=now - dt.timedelta(hours=hours), text=TEXTS[key])
     triage = make_user(unit=polda, role=Role.COMMANDER)
     incident_services.incident_transition(actor=triage, incident=w.incidents["b"], to="verified")
     return w
