@@ -18,6 +18,7 @@ import urllib.request
 import pytest
 
 from sinergi.core.upserver import UpServer
+from tests.browser_wait import wait_until
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -115,7 +116,7 @@ def test_event_from_the_tick_process_reaches_the_open_dashboard(server, chromium
     assert "langsung" in page.inner_text("[data-testid=live-status]")
     page.evaluate("window.__marker = 'same page'")
     # The tick runs every 30 s in its own process; the page does not poll while live.
-    page.wait_for_function(
+    wait_until(page,
         "[...document.querySelectorAll('[data-testid=alert-groups] tr.group')].some(r => r.dataset.kind === 'escort_late')",
         timeout=75_000)
     assert page.evaluate("window.__marker") == "same page"
@@ -131,7 +132,7 @@ def test_incident_from_the_processor_process_reaches_only_allowed_sockets(server
     situation.wait_for_selector("[data-testid=live-status][data-state=live]", timeout=20_000)
     key = f"live-test-{time.time_ns()}"
     _report(server, key, "53.71.01.1001-001")   # Kota Kupang: processed by the incidents_process process
-    pages["live-polda"].wait_for_function("window.__msgs.some(m => m.incident)", timeout=30_000)
+    wait_until(pages["live-polda"], "window.__msgs.some(m => m.incident)", timeout=30_000)
     time.sleep(1.5)
     oracle = json.loads(server.setup(ORACLE % {"key": key}).strip().splitlines()[-1])
     assert oracle["live-kota"] and oracle["live-polda"] and not oracle["live-kupang"]

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from sinergi.accounts.choices import Role
+from tests.browser_wait import wait_until
 from tests.operations.test_operations import TPS_A, build_ops_world
 
 pytestmark = pytest.mark.browser
@@ -65,7 +66,7 @@ def test_exercise_start_checkin_dashboard_stop_debrief_purge(people, live_server
     assert "LATIHAN" in banner and "Mantap Praja" in banner
     page.wait_for_selector("[data-testid=stage-name]")
     assert page.inner_text("[data-testid=stage-name]").strip() == "Pemungutan dan penghitungan suara"
-    page.wait_for_function("document.querySelector('[data-testid=count-opened]').innerText.trim() === '0'")
+    wait_until(page, "document.querySelector('[data-testid=count-opened]').innerText.trim() === '0'")
 
     # the officer enters the exercise and reports "TPS dibuka" from the phone page
     octx = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
@@ -82,7 +83,7 @@ def test_exercise_start_checkin_dashboard_stop_debrief_purge(people, live_server
     phone.screenshot(path=str(ARTIFACTS / "exercise_checkin_phone.png"), full_page=True)
 
     # the exercise's dashboard shows it (polling) ...
-    page.wait_for_function("document.querySelector('[data-testid=count-opened]').innerText.trim() === '1'",
+    wait_until(page, "document.querySelector('[data-testid=count-opened]').innerText.trim() === '1'",
                            timeout=20_000)
     page.screenshot(path=str(ARTIFACTS / "exercise_dashboard.png"), full_page=True)
     # ... the real one does not
@@ -90,7 +91,7 @@ def test_exercise_start_checkin_dashboard_stop_debrief_purge(people, live_server
     page.click("[data-testid=leave]")
     page.goto(f"{live_server.url}/operasi/")
     assert page.locator("[data-testid=latihan-banner]").count() == 0
-    page.wait_for_function("document.querySelector('[data-testid=count-opened]').innerText.trim() === '0'",
+    wait_until(page, "document.querySelector('[data-testid=count-opened]').innerText.trim() === '0'",
                            timeout=10_000)
     page.wait_for_selector("[data-testid=count-opened]")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sinergi.accounts.choices import Role
+from tests.browser_wait import wait_until
 from tests.operations.test_operations import build_ops_world
 
 pytestmark = pytest.mark.browser
@@ -80,7 +81,7 @@ def test_status_page_queues_offline_and_counts_show_it(roster_data, live_server,
     page.goto(f"{live_server.url}/personel/")
     assert "+62812*****001" in page.inner_text("[data-testid=roster-table]")
     page.click(f"button[data-reveal='/personel/{yohanes}/nomor/']")
-    page.wait_for_function("document.querySelector('[data-testid=roster-table]').innerText.includes('+6281234567001')")
+    wait_until(page, "document.querySelector('[data-testid=roster-table]').innerText.includes('+6281234567001')")
     assert errors == [], errors
     context.close()
 
