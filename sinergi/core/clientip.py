@@ -48,12 +48,18 @@ def is_trusted_proxy(address: str) -> bool:
     return any(ip.version == n.version and ip in n for n in nets)
 
 
+PROXIED_MARK = "sinergi.proxy_headers_dropped"
+
+
 def strip_untrusted(meta: MutableMapping) -> None:
     """Remove proxy headers from a WSGI environ / request.META unless the direct peer is a trusted proxy."""
     if is_trusted_proxy(meta.get("REMOTE_ADDR", "")):
         return
-    for name in PROXY_HEADERS:
-        meta.pop(name, None)
+    dropped = [name for name in PROXY_HEADERS if meta.pop(name, None) is not None]
+    if dropped:
+        # Remembered (not believed): a request that came through some proxy is not "from this machine" even if
+        # the proxy runs here (sinergi/core/metrics.py refuses it without the token).
+        meta[PROXIED_MARK] = True
 
 
 def client_ip(meta) -> str:

@@ -96,7 +96,10 @@ def allowed(request) -> bool:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if token and header.startswith("Bearer ") and hmac.compare_digest(header[7:].strip(), token):
         return True
-    if request.META.get("HTTP_X_FORWARDED_FOR") or request.META.get("HTTP_X_REAL_IP"):
+    from .clientip import PROXIED_MARK
+
+    if (request.META.get("HTTP_X_FORWARDED_FOR") or request.META.get("HTTP_X_REAL_IP")
+            or request.META.get(PROXIED_MARK)):
         return False  # came through a proxy: only the token opens it (the proxy's address is not the client's)
     try:
         addr = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
