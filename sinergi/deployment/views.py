@@ -219,9 +219,17 @@ def patterns(request):
                 messages.success(request, _("Pola disimpan; berlaku untuk rencana berikutnya."))
                 return redirect("deployment:patterns")
     labels = effective_patterns(units)[1]
-    rows = [{"unit": u, "cells": [labels[u.code][t] for t in TIERS]} for u in units]
+    rows = [{"unit": u, "cells": [_pattern_cell(labels[u.code][t]) for t in TIERS]} for u in units]
     return render(request, "deployment/patterns.html", {
         "rows": rows, "tiers": [Tier(t).label for t in TIERS], "form": form, "editable": editable})
+
+
+def _pattern_cell(label: str) -> dict:
+    """"2-1-2 (berpasangan) — source" (the form stored with plans) as parts the page shows in its language; the
+    source is a citation kept in its own (Indonesian) words."""
+    pattern, _sep, source = label.partition(" — ")
+    pairs = pattern.endswith(" (berpasangan)")
+    return {"pattern": pattern.removesuffix(" (berpasangan)"), "pairs": pairs, "source": source}
 
 
 # -- approval (Renpam) --------------------------------------------------------------------------------------
