@@ -137,8 +137,19 @@ def purge(request, pk: int):
     return redirect("exercises:index")
 
 
+def _reads_whole_exercise(user) -> bool:
+    """The debrief covers every Polres of the exercise: it is for the command that runs it (admins and
+    commanders of a province or national unit), not for one Polres' commander."""
+    from sinergi.accounts.choices import UnitLevel
+    from sinergi.accounts.selectors import is_global
+
+    return is_global(user) or bool(user.unit_id and user.unit.level in (UnitLevel.PROVINCE, UnitLevel.NATIONAL))
+
+
 def _debrief_context(request, pk: int) -> dict:
     _require(request.user, "exercise.manage")
+    if not _reads_whole_exercise(request.user):
+        raise PermissionDenied("exercise debrief: province command only")
     ex = get_object_or_404(Exercise, pk=pk)
     if ex.status == ExerciseStatus.RUNNING:
         data, live = debrief_mod.build_debrief(ex), True

@@ -222,6 +222,10 @@ def test_exercise_runs_voting_day_apart_from_the_real_operation(world, make_user
     pdf = web.get(f"/latihan/{ex.pk}/evaluasi.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert web.get(f"/latihan/{ex.pk}/evaluasi/", HTTP_X_FORWARDED_FOR="x").status_code == 200
+    polres_commander = Client()  # the debrief covers every Polres: not for one Polres' commander
+    polres_commander.force_login(make_user(unit=ow.polres_b, role=Role.COMMANDER))
+    assert polres_commander.get(f"/latihan/{ex.pk}/evaluasi/").status_code == 403
+    assert polres_commander.get(f"/latihan/{ex.pk}/evaluasi.pdf").status_code == 403
     analyst = Client()
     analyst.force_login(u["analyst"])
     assert analyst.get(f"/latihan/{ex.pk}/evaluasi/").status_code == 403
