@@ -125,7 +125,7 @@ def setup_accounts(*, actor=None, units: Iterable[Any] | None = None) -> dict[st
             user = User.objects.filter(username=name).first()
             if user is None:
                 user = user_create(actor=actor, username=name, password=None, unit=unit, role="operator",
-                                   first_name=f"Demo replay {unit.name}"[:150])
+                                   first_name=f"Demo replay {unit.name}"[:150], rank="BRIPDA")
             tokens[key] = token_issue(user=user).key
     return tokens
 
