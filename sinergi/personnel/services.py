@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit, UnitStrength
@@ -72,8 +73,12 @@ def roster_import(*, actor, file_bytes: bytes, filename: str, valid_only: bool =
     known = set(Unit.objects.values_list("code", flat=True))
     scope = known if system else set(selectors.scope_units(actor).values_list("code", flat=True))
     existing = {(k, i): u for k, i, u in Officer.objects.values_list("kind", "identifier", "unit__code")}
+    from sinergi.core.progress import steps
+
+    at = steps(run, [gettext("Memeriksa berkas daftar personel"), gettext("Menyimpan personel")])
     try:
         with RunRecorder(run) as rec:
+            at(0)
             try:
                 v = importer.validate(file_bytes, filename, unit_codes_in_scope=scope, known_units=known,
                                       existing=existing)
@@ -90,6 +95,7 @@ def roster_import(*, actor, file_bytes: bytes, filename: str, valid_only: bool =
                           data={"rows": v.rows_total, "rejected": record.rejected_count, "sha256": digest})
                 rec.log(f"rejected: {record.rejected_count} rows")
                 return record
+            at(1)
             with transaction.atomic():
                 counts = _apply_rows(v.clean)
                 record.created_count, record.updated_count, record.unchanged_count = counts
@@ -339,7 +345,10 @@ def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = Non
     shifts = shifts or default_shifts(approval)
     if run is None:
         run = taskrun_create(kind=ASSIGN_KIND, actor=actor, parameters={"approval": approval.pk, "seed": seed})
+    from sinergi.core.progress import progress
+
     with RunRecorder(run) as rec:
+        progress(run, 0, 2, gettext("Mengumpulkan personel dan pos"))
         t0 = time.perf_counter()
         officers = list(Officer.objects.filter(kind=OfficerKind.POLRI, active=True).select_related("unit")
                         .order_by("pk"))
@@ -393,6 +402,7 @@ def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = Non
         pts = _unit_points(homes)
         minutes = _travel_minutes([pts.get(u.pk) for u in homes])
         t_inputs = time.perf_counter() - t0
+        progress(run, 1, 2, gettext("Menugaskan personel ke pos"))
         res = assign(people, posts, [Shift(int(s["week"]), str(s.get("label", ""))) for s in shifts], minutes,
                      moves, seed=seed, time_limit_s=time_limit_s, rest_between_shifts=rest_between_shifts,
                      max_minutes=max_minutes)
