@@ -36,11 +36,7 @@ def progress(run: Any, done: int, total: int | None = None, step: str = "", *, l
     done = max(0, int(done))
     total = None if total is None else max(0, int(total))
     step = str(step)[:200]
-    for reporter in _reporters.get():
-        try:
-            reporter(label or (getattr(run, "kind", "") if run is not None else ""), done, total, step)
-        except Exception:  # a broken terminal never stops the work
-            pass
+    notify(run, done, total, step, label=label)
     if run is None or getattr(run, "pk", None) is None:
         return
     now = time.monotonic()
@@ -53,6 +49,15 @@ def progress(run: Any, done: int, total: int | None = None, step: str = "", *, l
     if not due:
         return
     _write(run, done, total, step)
+
+
+def notify(run: Any, done: int, total: int | None, step: str, *, label: str = "") -> None:
+    """Pass a progress report to the reporters installed by the caller (a terminal), without writing the run."""
+    for reporter in _reporters.get():
+        try:
+            reporter(label or (getattr(run, "kind", "") if run is not None else ""), done, total, step)
+        except Exception:  # a broken terminal never stops the work
+            pass
 
 
 def _write(run, done: int, total: int | None, step: str) -> None:

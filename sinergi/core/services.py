@@ -284,6 +284,9 @@ class RunRecorder:
         done: dict[str, Any] = {}
         if not exc and self.run.progress_total:  # complete: the bar ends full even if the last call was throttled
             done = {"progress_done": self.run.progress_total}
+            from .progress import notify
+
+            notify(self.run, self.run.progress_total, self.run.progress_total, self.run.progress_step)
         TaskRun.objects.filter(pk=self.run.pk).update(
             status=status, finished_at=self.run.finished_at, duration_s=self.run.duration_s,
             log=self.run.log, result=self.run.result, **done,
