@@ -65,3 +65,40 @@ def test_checkin_is_tied_to_the_linked_officer_else_the_group_leader(world, make
     assert by_key["tie-b1"]["roster_officer"]["name"] == leader.name
     assert by_key["tie-0"]["roster_officer"] is None
     assert "phone" not in by_key["tie-2"]["roster_officer"]
+
+
+def test_tni_bko_seats_get_named_tni_members_and_shortfalls_say_why(world, make_user, client):
+    from sinergi.accounts.choices import AgencyKind
+    from sinergi.personnel.documents import warrant_html
+    from sinergi.personnel.services import _warrant_rows
+    from tests import factories
+
+    op = _roster(world, make_user)
+    plan, g, approval = _plan_world(world)
+    Reinforcement.objects.create(plan=plan, source_name="Kodim Uji (BKO TNI)", source_kind="tni",
+                                 source_unit=world.kodim_a, to_unit=world.polres_a, count=2, minutes=30,
+                                 route="darat")
+    empty_kodim = factories.unit(AgencyKind.TNI, code="T-KODIM-KOSONG", name="Kodim Tanpa Roster")
+    Reinforcement.objects.create(plan=plan, source_name="Kodim Tanpa Roster (BKO TNI)", source_kind="tni",
+                                 source_unit=empty_kodim, to_unit=world.polres_a, count=3, minutes=90, route="laut")
+    run = services.assignment_run(actor=op, approval=approval)
+    kornelis = Officer.objects.get(identifier="3101234")
+    seat = Assignment.objects.get(run=run, officer=kornelis)
+    # The named TNI member holds a seat of the destination's guard group as BKO, never as its leader.
+    assert seat.reinforcement.source_unit == world.kodim_a and seat.post_unit == world.polres_a
+    assert not seat.leader and seat.group_id == g.pk
+    assert run.metrics["bko_tni_seated"] == 1 and run.metrics["bko_tni_planned"] == 5
+    assert run.metrics["bko_unfilled"]["tni"] == {"source_short": 1, "no_one_at_source": 3}
+    rows = {(u.reinforcement.source_unit.code, u.reason): u.missing
+            for u in UnfilledPost.objects.filter(run=run, post_kind="bko").select_related("reinforcement")}
+    assert rows == {(world.kodim_a.code, "source_short"): 1, ("T-KODIM-KOSONG", "no_one_at_source"): 3}
+    # The Sprin of the receiving Polres lists him (BKO from the Kodim, marked TNI).
+    html = warrant_html(services.warrant_issue(actor=op, unit=world.polres_a, run=run),
+                        _warrant_rows(run, world.polres_a))
+    assert "Kornelis Nahak" in html and "3101234" in html and "BKO dari Kodim Uji (BKO TNI)" in html
+    assert "Serka (TNI)" in html
+    # The assignment page says how many TNI seats are named and why the rest are not.
+    client.force_login(op)
+    page = client.get(reverse("personnel:assignments")).content.decode()
+    assert 'data-testid="bko-tni"' in page
+    assert "tidak ada anggota satuan asal BKO dalam roster" in page and "lebih sedikit dari jumlah BKO" in page
