@@ -74,11 +74,26 @@ def inner() -> dict:
         times.append((time.perf_counter() - t) * 1000)
         empty += not s
     m = run.metrics
+    # the Sprin of the Polres receiving the most TNI BKO lists them by name (not timed)
+    from django.db.models import Count
+
+    from sinergi.personnel.models import Assignment
+
+    top = (Assignment.objects.filter(run=run, officer__kind="tni").values("post_unit").annotate(n=Count("id"))
+           .order_by("-n").first())
+    sprin_tni, sprin_unit = 0, ""
+    if top:
+        unit = Unit.objects.get(pk=top["post_unit"])
+        sprin_tni = sum(1 for r in services._warrant_rows(run, unit) if r["kind"] == "tni")
+        sprin_unit = unit.code
     return {"officers": Officer.objects.count(), "demo": demo, "filled": m["filled"], "seats": m["seats"],
             "bound": m["bound"], "reasons": m["reasons"], "assign_s": round(assign_s, 2),
             "time_inputs_s": m["time_inputs_s"], "time_engine_s": m["time_engine_s"],
             "p50_ms": round(float(np.percentile(times, 50)), 1), "p95_ms": round(float(np.percentile(times, 95)), 1),
-            "max_ms": round(max(times), 1), "no_suggestion": empty, "bko_moved": sum(m.get("bko_moved") or [0])}
+            "max_ms": round(max(times), 1), "no_suggestion": empty, "bko_moved": sum(m.get("bko_moved") or [0]),
+            "tni_planned": m.get("bko_tni_planned", 0), "tni_moved": m.get("bko_tni_moved", 0),
+            "tni_seated": m.get("bko_tni_seated", 0), "bko_unfilled": m.get("bko_unfilled", {}),
+            "sprin_tni_rows": sprin_tni, "sprin_unit": sprin_unit}
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -102,6 +117,9 @@ def run(argv: list[str] | None = None) -> int:
     print(f"roster assignment: {r['filled']:,} of {r['seats']:,} seats (bound {r['bound']:,}); unfilled by reason "
           f"{r['reasons']}; BKO officers moved {r['bko_moved']:,}; inputs {r['time_inputs_s']} s, engine "
           f"{r['time_engine_s']} s")
+    print(f"roster TNI BKO: {r['tni_moved']:,} of {r['tni_planned']:,} planned TNI BKO places named (all shifts), "
+          f"{r['tni_seated']:,} seated on posts; BKO short by reason {r['bko_unfilled']}; Sprin {r['sprin_unit']} lists "
+          f"{r['sprin_tni_rows']:,} TNI members")
     print(f"roster dispatch: {INCIDENTS} incidents, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, max {r['max_ms']} ms, "
           f"without suggestion {r['no_suggestion']}")
     ok = r["assign_s"] < ASSIGN_BUDGET_S and r["p95_ms"] < P95_BUDGET_MS

@@ -289,3 +289,51 @@ def checkin_roster_officers(*, user_id: int | None, tps_ids) -> dict[int, int]:
                 for t in tids:
                     out[t] = best[gid][1]
     return out
+
+
+#: colours of the statuses on the live room's map (legend and markers), in the order of ``Status``
+STATUS_COLORS = {"available": "#2f855a", "on_post": "#2b6cb0", "en_route": "#dd6b20", "on_scene": "#c53030",
+                 "off_duty": "#a0aec0"}
+
+
+def status_map(*, user) -> dict:
+    """Officer status for the live room's map, at NTT scale (~13,000 officers): officers aggregated per unit (Polres
+    HQ, Polsek, Kodim, …) at the unit's point (mean centroid of its jurisdiction), so the map draws one marker per
+    unit, never one per officer; with the counts per Polres (and special unit) beside it. Scoped like the roster:
+    the user's unit subtree, only with ``personnel.view``. No names, no phone numbers.
+
+    ``units``: [unit id, lat, lng, unit name, Polres code, count per status in ``Status`` order..., total];
+    units without a point are counted in ``polres`` but not drawn (``unplaced``)."""
+    from .services import _unit_points
+
+    statuses = [{"value": s.value, "label": str(s.label), "color": STATUS_COLORS[s.value]} for s in Status]
+    if not has_perm(user, "personnel.view"):
+        return {"statuses": statuses, "units": [], "polres": [], "total": 0, "unplaced": 0}
+    counts: dict[int, dict[str, int]] = {}
+    for unit_id, st, n in (officer_list(user=user).filter(active=True).order_by()
+                           .values_list("unit_id", "status").annotate(n=Count("id"))):
+        counts.setdefault(unit_id, {})[st] = n
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=list(counts)).select_related("parent")}
+    pts = _unit_points(list(units.values()))
+    rows: dict[int, dict] = {}
+    out, unplaced = [], 0
+    for uid, c in counts.items():
+        u = units.get(uid)
+        if u is None:
+            continue
+        top = _polres_of(u)
+        total = sum(c.values())
+        row = rows.setdefault(top.pk, {"unit": top.name, "code": top.code, "total": 0,
+                                       **{s.value: 0 for s in Status}})
+        for k, v in c.items():
+            row[k] += v
+        row["total"] += total
+        p = pts.get(uid)
+        if p is None:
+            unplaced += total
+            continue
+        out.append([uid, round(p[0], 4), round(p[1], 4), u.name, top.code,
+                    *(c.get(s.value, 0) for s in Status), total])
+    out.sort(key=lambda r: r[0])
+    return {"statuses": statuses, "units": out, "polres": sorted(rows.values(), key=lambda r: r["code"]),
+            "total": sum(r["total"] for r in rows.values()), "unplaced": unplaced}

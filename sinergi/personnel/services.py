@@ -638,7 +638,9 @@ def status_report(*, actor, key: str, status: str, at=None, lat: float | None = 
         if officer.status_at is None or at >= officer.status_at:
             Officer.objects.filter(pk=officer.pk).update(status=status, status_at=at)
         audit_log(actor=actor, action="personnel.status", obj=rep, data={"officer": officer.pk, "status": status})
-    group_send(LIVE_GROUP, "ops.event", kind="unit_status", unit=officer.unit_id, status=status)
+    # scope field "units": the live room relays it only to users whose units cover the officer's unit
+    group_send(LIVE_GROUP, "ops.event", kind="unit_status", unit=officer.unit_id, units=[officer.unit_id],
+               status=status)
     return rep, True
 
 

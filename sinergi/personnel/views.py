@@ -291,6 +291,14 @@ def status_counts(request):
     return render(request, tpl, {"rows": rows, "statuses": Status.choices})
 
 
+@login_required
+@require_GET
+def status_map(request):
+    """Officer status aggregated per unit with counts per Polres, for the live room's map (JSON, scoped)."""
+    _require(request.user, "personnel.view")
+    return JsonResponse(selectors.status_map(user=request.user))
+
+
 # -- dispatch --------------------------------------------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])

@@ -102,3 +102,49 @@ def test_tni_bko_seats_get_named_tni_members_and_shortfalls_say_why(world, make_
     page = client.get(reverse("personnel:assignments")).content.decode()
     assert 'data-testid="bko-tni"' in page
     assert "tidak ada anggota satuan asal BKO dalam roster" in page and "lebih sedikit dari jumlah BKO" in page
+
+
+def test_live_room_shows_officer_status_per_unit_scoped_and_the_event_is_scoped(world, make_user, client):
+    from sinergi.operations.consumers import decide, prepare_scope
+    from sinergi.personnel.selectors import status_map
+
+    op = _roster(world, make_user)
+    me = make_user(unit=world.polsek_a, role=Role.OPERATOR)
+    yohanes = Officer.objects.get(identifier="81010001")
+    services.officer_link_user(actor=op, officer=yohanes, user=me)
+    services.status_report(actor=me, key="m-1", status="on_post")
+    services.status_report(actor=op, key="m-2", status="en_route",
+                           officer=Officer.objects.get(identifier="81010004"))
+    whole = status_map(user=op)
+    assert whole["total"] == 6  # Polri of the Polda's subtree (the Kodim is outside it)
+    by_code = {r["code"]: r for r in whole["polres"]}
+    assert by_code[world.polres_a.code]["on_post"] == 1 and by_code[world.polres_a.code]["en_route"] == 1
+    assert by_code[world.polres_a.code]["total"] == 5 and by_code[world.polres_b.code]["total"] == 1
+    # One row per unit (Polsek and Polres HQ apart), never per officer; no names or phone numbers travel.
+    units = {row[0]: row for row in whole["units"]}
+    assert len(whole["units"]) <= 3 and world.polsek_a.pk in units
+    assert units[world.polsek_a.pk][5:] == [0, 1, 0, 0, 1, 2]  # available, on post, en route, scene, off, total
+    assert "Yohanes" not in str(whole) and "+62812" not in str(whole)
+    assert [s["value"] for s in whole["statuses"]] == ["available", "on_post", "en_route", "on_scene", "off_duty"]
+    # A Polres user sees his subtree only, on the page's JSON and the API alike.
+    b_user = make_user(unit=world.polres_b, role=Role.OPERATOR)
+    client.force_login(b_user)
+    data = client.get(reverse("personnel:status_map")).json()
+    assert [r["code"] for r in data["polres"]] == [world.polres_b.code] and data["total"] == 1
+    assert api(b_user).get("/api/v1/personnel/status/map/").json()["total"] == 1
+    # The live room carries the endpoint; the event reaches the Polres whose unit it is, not the other one.
+    page = client.get(reverse("operations:index")).content.decode()
+    assert 'data-units-url="/personel/status/peta/"' in page and 'data-testid="unit-status-counts"' in page
+    event = {"kind": "unit_status", "unit": world.polsek_a.pk, "units": [world.polsek_a.pk], "status": "on_post"}
+    a_user = make_user(unit=world.polres_a, role=Role.OPERATOR)
+    assert decide(prepare_scope(a_user), event) == {"kind": "unit_status"}
+    assert decide(prepare_scope(b_user), event) is None
+    assert decide(prepare_scope(op), event) == {"kind": "unit_status"}
+    # Without personnel.view (a KPU reader): no officer data.
+    from sinergi.accounts.choices import AgencyKind
+    from tests import factories
+
+    kpu = make_user(unit=factories.unit(AgencyKind.KPU, code="T-LIVE-KPU"), role=Role.ANALYST)
+    client.force_login(kpu)
+    assert client.get(reverse("personnel:status_map")).status_code == 403
+    assert status_map(user=kpu)["units"] == []
