@@ -6,7 +6,8 @@ for 1,000 incidents.
 Configuration: a fresh embedded (SQLite) database in a temporary data folder; migrate, load the NTT default
 dataset and compute the default plan (not timed); a commander approves it as the voting-day Renpam; the demo
 roster is generated from the shipped unit strengths (Polri, Brimob, TNI, Satpol PP at a fifth of Linmas); then
-timed: ``assignment_run`` end to end (inputs from the database, travel matrix, engine, storing every row) and
+timed: ``assignment_run`` end to end (Polri on the posts, named TNI members of the source Kodim on the plan's TNI
+BKO seats: reported on the "roster TNI BKO" line) (inputs from the database, travel matrix, engine, storing every row) and
 one dispatch suggestion (nearest available reserve teams, kurang-rawan guard groups and Polsek patrols, travel
 over roads and sea crossings) for each of 1,000 incidents placed at random TPS. Budget: assignment < 15 s,
 suggestion p95 < 200 ms. Exit 0 within budget, 1 over, 2 on failure.
@@ -117,9 +118,13 @@ def run(argv: list[str] | None = None) -> int:
     print(f"roster assignment: {r['filled']:,} of {r['seats']:,} seats (bound {r['bound']:,}); unfilled by reason "
           f"{r['reasons']}; BKO officers moved {r['bko_moved']:,}; inputs {r['time_inputs_s']} s, engine "
           f"{r['time_engine_s']} s")
-    print(f"roster TNI BKO: {r['tni_moved']:,} of {r['tni_planned']:,} planned TNI BKO places named (all shifts), "
-          f"{r['tni_seated']:,} seated on posts; BKO short by reason {r['bko_unfilled']}; Sprin {r['sprin_unit']} lists "
-          f"{r['sprin_tni_rows']:,} TNI members")
+    if r["tni_planned"]:
+        print(f"roster TNI BKO: {r['tni_moved']:,} of {r['tni_planned']:,} planned TNI BKO places named (all shifts), "
+              f"{r['tni_seated']:,} seated on posts; BKO short by reason {r['bko_unfilled']}; Sprin "
+              f"{r['sprin_unit']} lists {r['sprin_tni_rows']:,} TNI members")
+    else:
+        print(f"roster TNI BKO: the plan sends no TNI BKO (Polri sources cover every Polres; TNI only where they "
+              f"cannot); BKO short by reason {r['bko_unfilled'] or '{}'}")
     print(f"roster dispatch: {INCIDENTS} incidents, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, max {r['max_ms']} ms, "
           f"without suggestion {r['no_suggestion']}")
     ok = r["assign_s"] < ASSIGN_BUDGET_S and r["p95_ms"] < P95_BUDGET_MS
