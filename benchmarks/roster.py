@@ -74,6 +74,18 @@ def inner() -> dict:
         s = dispatch.suggest(inc, approval=approval)
         times.append((time.perf_counter() - t) * 1000)
         empty += not s
+    # the live room's officer-status layer for the Polda (every officer, aggregated per unit), not timed in the
+    # headline: a few calls, the median
+    from sinergi.personnel.selectors import status_map
+
+    Officer.objects.filter(pk__in=list(Officer.objects.values_list("pk", flat=True)[::7])).update(status="on_post")
+    st = []
+    for _ in range(5):
+        t = time.perf_counter()
+        sm = status_map(user=commander)
+        st.append((time.perf_counter() - t) * 1000)
+    map_info = {"map_ms": round(float(np.median(st)), 1), "map_units": len(sm["units"]), "map_total": sm["total"],
+                "map_kb": round(len(json.dumps(sm)) / 1024, 1)}
     m = run.metrics
     # the Sprin of the Polres receiving the most TNI BKO lists them by name (not timed)
     from django.db.models import Count
@@ -94,7 +106,7 @@ def inner() -> dict:
             "max_ms": round(max(times), 1), "no_suggestion": empty, "bko_moved": sum(m.get("bko_moved") or [0]),
             "tni_planned": m.get("bko_tni_planned", 0), "tni_moved": m.get("bko_tni_moved", 0),
             "tni_seated": m.get("bko_tni_seated", 0), "bko_unfilled": m.get("bko_unfilled", {}),
-            "sprin_tni_rows": sprin_tni, "sprin_unit": sprin_unit}
+            "sprin_tni_rows": sprin_tni, "sprin_unit": sprin_unit, **map_info}
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -127,6 +139,8 @@ def run(argv: list[str] | None = None) -> int:
               f"cannot); BKO short by reason {r['bko_unfilled'] or '{}'}")
     print(f"roster dispatch: {INCIDENTS} incidents, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, max {r['max_ms']} ms, "
           f"without suggestion {r['no_suggestion']}")
+    print(f"roster live-room status layer (Polda): {r['map_total']:,} officers drawn as {r['map_units']:,} unit markers, "
+          f"{r['map_kb']} KB JSON, {r['map_ms']} ms (median of 5)")
     ok = r["assign_s"] < ASSIGN_BUDGET_S and r["p95_ms"] < P95_BUDGET_MS
     print(f"roster: {r['officers']:,} officers, posts filled {r['filled']:,} of {r['seats']:,}, assignment "
           f"{r['assign_s']:.1f} s, dispatch suggestion p95 {r['p95_ms']:.0f} ms")
