@@ -421,6 +421,12 @@ def outbox_dispatch(*, now: dt.datetime | None = None, limit: int = 200) -> dict
     """Send the due outbox rows once each: claim them (a lease, so a parallel tick skips them), send outside any
     transaction, then record the result. A failure is retried with back-off up to MAX_ATTEMPTS."""
     now = now or clock.now()
+    if clock.current_exercise() is not None:
+        # an exercise never reaches real phones: its outbox rows are closed with the reason, none is sent
+        n = Outbox.objects.filter(status=Outbox.Status.QUEUED).update(
+            status=Outbox.Status.FAILED, next_attempt_at=None,
+            error="Latihan: tidak dikirim ke penyedia (pesan latihan hanya di aplikasi).")
+        return {"sent": 0, "retry": 0, "failed": n}
     with transaction.atomic():
         rows = list(Outbox.objects.select_for_update(skip_locked=True)
                     .filter(status=Outbox.Status.QUEUED, next_attempt_at__lte=now)

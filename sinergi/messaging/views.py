@@ -187,6 +187,45 @@ def sent_counts(request, pk: int):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def contacts(request):
+    """Officers' contact addresses (personal data): shown masked; set and revealed by staff managing the unit."""
+    _require_sender(request)
+    from .models import Contact
+
+    users = services.recipients_select(request.user).select_related("unit")[:300]
+    if request.method == "POST":
+        user_id = request.POST.get("user", "")
+        target = get_object_or_404(services.recipients_select(request.user), pk=int(user_id) if user_id.isdigit() else 0)
+        try:
+            services.contact_set(actor=request.user, user=target, channel=request.POST.get("channel", ""),
+                                 address=request.POST.get("address", ""), tps_code=request.POST.get("tps", ""))
+        except ValidationError as exc:
+            for msgs in getattr(exc, "message_dict", {"": exc.messages}).values():
+                for m in msgs:
+                    flash.error(request, m)
+        else:
+            flash.success(request, _("Kontak disimpan."))
+            return redirect("messaging:contacts")
+    rows = Contact.objects.filter(user__in=[u.pk for u in users]).select_related("user").order_by("user__username")
+    return render(request, "messaging/contacts.html", {
+        "rows": rows, "users": users, "channels": Contact._meta.get_field("channel").choices})
+
+
+@login_required
+@require_POST
+def contact_reveal(request, pk: int):
+    _require_sender(request)
+    from .models import Contact
+
+    contact = get_object_or_404(Contact.objects.select_related("user"), pk=pk)
+    address = services.contact_reveal(actor=request.user, contact=contact)
+    flash.info(request, _("Alamat %(user)s (%(channel)s): %(address)s — pembukaan ini tercatat di audit.") % {
+        "user": contact.user.username, "channel": contact.get_channel_display(), "address": address})
+    return redirect("messaging:contacts")
+
+
+@login_required
 @require_POST
 def sent_close(request, pk: int):
     msg = _sent(request, pk)

@@ -305,3 +305,47 @@ def test_api_send_detail_answer_and_errors(client, world, make_user):
     observer = make_user(unit=ow.polres_a, role=Role.OBSERVER)
     assert client.get("/api/v1/messages/", HTTP_AUTHORIZATION=f"Token {api_token(observer)}").status_code == 403
     assert client.get("/api/v1/messages/").status_code in (401, 403)
+
+
+def test_contacts_page_masks_sets_and_reveals_with_audit(client, world, make_user):
+    ow, staff, officers = world
+    client.force_login(staff)
+    page = client.get("/pesan/kontak/").content.decode()
+    assert "•••••••••2222" in page and "6281211112222" not in page
+    r = client.post("/pesan/kontak/", {"user": officers[0].pk, "channel": "sms", "address": "0812 9999 0000",
+                                       "tps": TPS_A})
+    assert r.status_code == 302 and Contact.objects.get(user=officers[0], channel="sms").address == "6281299990000"
+    c = Contact.objects.get(user=officers[1])
+    shown = client.post(f"/pesan/kontak/{c.pk}/buka/", follow=True).content.decode()
+    assert "6281211112222" in shown
+    assert AuditEvent.objects.filter(action="messaging.contact_reveal", object_id=str(c.pk)).count() == 1
+    outsider = make_user(unit=ow.polres_b, role=Role.OPERATOR)
+    client.force_login(outsider)
+    assert client.post(f"/pesan/kontak/{c.pk}/buka/").status_code == 403
+    assert "2222" not in client.get("/pesan/kontak/").content.decode()
+
+
+def test_exercise_outbox_never_reaches_providers(world, providers):
+    from sinergi.core.clock import ExerciseClock, reset_exercise, set_exercise
+
+    ow, staff, officers = world
+    services.message_send(actor=staff, text="Latihan: laporkan situasi", kind="broadcast", external=True,
+                          tps_codes=[TPS_A])
+    now = clock.now()
+    token = set_exercise(ExerciseClock(exercise_id=1, sim_start=now, sim_end=now + dt.timedelta(hours=1),
+                                       started_at=now, speed=1))
+    try:
+        assert jobs.tick(now)["failed"] == 2
+    finally:
+        reset_exercise(token)
+    assert providers.requests == []
+    assert all(o.error.startswith("Latihan") for o in Outbox.objects.all())
+
+
+def test_inbox_consumer_relays_only_events_naming_the_user():
+    from sinergi.messaging.consumers import InboxConsumer
+
+    c = InboxConsumer()
+    assert c.decide(7, {"kind": "inbox", "users": [3, 7]}) == {"kind": "inbox", "message": None}
+    assert c.decide(7, {"kind": "inbox", "users": [3]}) is None
+    assert c.decide(7, {"kind": "inbox"}) is None
