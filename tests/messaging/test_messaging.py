@@ -349,3 +349,20 @@ def test_inbox_consumer_relays_only_events_naming_the_user():
     assert c.decide(7, {"kind": "inbox", "users": [3, 7]}) == {"kind": "inbox", "message": None}
     assert c.decide(7, {"kind": "inbox", "users": [3]}) is None
     assert c.decide(7, {"kind": "inbox"}) is None
+
+
+def test_pages_speak_indonesian(client, world, providers):
+    from tests.core.language_check import problems
+
+    ow, staff, officers = world
+    msg = services.message_send(actor=staff, text="Laporkan situasi TPS anda", external=True, tps_codes=[TPS_A])
+    _dispatch()
+    r = Recipient.objects.get(message=msg, user=officers[0])
+    client.force_login(staff)
+    for url in ["/pesan/kirim/", "/pesan/keluar/", f"/pesan/keluar/{msg.pk}/", "/pesan/kontak/"]:
+        resp = client.get(url, HTTP_ACCEPT_LANGUAGE="id")
+        assert resp.status_code == 200 and problems(resp.content.decode(), "id") == [], url
+    client.force_login(officers[0])
+    for url in ["/pesan/", f"/pesan/{r.pk}/"]:
+        resp = client.get(url, HTTP_ACCEPT_LANGUAGE="id")
+        assert resp.status_code == 200 and problems(resp.content.decode(), "id") == [], url

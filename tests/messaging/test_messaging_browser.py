@@ -65,6 +65,8 @@ def test_send_question_and_see_the_answer_counted(msg_world, live_server, chromi
     wait_until(sp, "document.querySelector('[data-testid=count-answered]').textContent.trim() === '1'",
                timeout=20_000)
     assert sp.inner_text("[data-testid=count-read]").strip() == "1"
+    row = f"[data-testid=recipients] tr[data-user='{officer.username}']"
+    sp.locator(row, has_text="laporan").wait_for(timeout=20_000)  # the per-recipient row, swapped in place
     assert sp.evaluate("window.__marker") == "same page"
     ARTIFACTS.mkdir(exist_ok=True)
     sp.screenshot(path=str(ARTIFACTS / "messaging_sent_detail.png"), full_page=True)

@@ -6,6 +6,19 @@
   if (!box) { return; }
   var url = box.getAttribute("data-url");
   var reloadOn = box.getAttribute("data-reload-on");
+  var swap = box.getAttribute("data-swap");
+  // replace one part of the page (the per-recipient table) with the same part of a fresh copy of the page
+  function swapPart(selector) {
+    fetch(window.location.href, {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (text) {
+        if (!text) { return; }
+        var fresh = new DOMParser().parseFromString(text, "text/html").querySelector(selector);
+        var old = document.querySelector(selector);
+        if (fresh && old) { old.replaceWith(fresh); }
+      })
+      .catch(function () { /* offline */ });
+  }
   var status = document.querySelector("[data-testid=live-status]");
   function refresh() {
     fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
@@ -19,6 +32,7 @@
           });
         });
         if (changed && reloadOn && data[reloadOn] !== undefined) { window.location.reload(); }
+        if (changed && swap) { swapPart(swap); }
       })
       .catch(function () { /* offline: try again later */ });
   }
