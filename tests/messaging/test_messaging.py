@@ -96,6 +96,7 @@ def test_telegram_report_from_unknown_sender_exactly_once_with_reply_asking_what
     assert report.raw["messaging"]["channel"] == "telegram"
     assert f"no. {report.pk}" in inbound.reply
     assert "lokasinya" in inbound.reply and "Pukul berapa" in inbound.reply
+    assert "ID chat Telegram Anda: 777" in inbound.reply  # to give to the operator who registers the officer
     # the provider retries the same update: nothing new is stored or queued
     again = post_tg(client, upd)
     assert again.json()["duplicates"] == 1
