@@ -367,3 +367,25 @@ def test_pages_speak_indonesian(client, world, providers):
     for url in ["/pesan/", f"/pesan/{r.pk}/"]:
         resp = client.get(url, HTTP_ACCEPT_LANGUAGE="id")
         assert resp.status_code == 200 and problems(resp.content.decode(), "id") == [], url
+
+
+def test_checkin_sms_from_a_number_registered_in_operations_goes_through_checkin_sms_receive(client, world,
+                                                                                               providers):
+    from sinergi.operations.models import CheckInSms
+    from sinergi.operations.services import officer_phone_set
+    from tests.operations.test_operations_sms import _voting_was_yesterday
+
+    ow, staff, officers = world
+    _voting_was_yesterday(ow.election)
+    officer = officers[0]
+    officer_phone_set(actor=officer, user=officer, number="0812-7777-0001")
+    ev = sms_event("sms:received", "ck-1", "+6281277770001", f"CEK {TPS_A} SERAH")
+    assert post_sms(client, ev).status_code == 200
+    inbound = Inbound.objects.get()
+    assert inbound.status == "checkin" and CheckIn.objects.get(pk=inbound.checkin_id).officer == officer
+    assert CheckInSms.objects.get().message_id == "sms:ck-1"
+    # unknown number: stored by the check-in service with its own clear answer
+    post_sms(client, sms_event("sms:received", "ck-2", "+6281200000009", f"CEK {TPS_A} SERAH"))
+    unknown = Inbound.objects.get(provider_message_id="ck-2")
+    assert unknown.status == "checkin_unknown_sender" and "belum terdaftar" in unknown.reply
+    assert Outbox.objects.filter(channel="sms").count() == 2
