@@ -114,7 +114,7 @@ class Inbound(models.Model):
     sender = models.CharField(_("pengirim"), max_length=64)
     text = models.TextField(_("isi"), blank=True)
     received_at = models.DateTimeField(_("diterima"))
-    status = models.CharField(_("status"), max_length=20)
+    status = models.CharField(_("status"), max_length=32)
     reply = models.TextField(_("balasan"), blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")

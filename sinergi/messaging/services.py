@@ -169,6 +169,8 @@ def message_send(*, actor, text: str, kind: str = Message.Kind.QUESTION, marking
     if errors:
         raise ValidationError(errors)
     tps_codes = [c.strip() for c in (tps_codes or []) if c and c.strip()]
+    if any(len(c) > 24 for c in tps_codes) or len(region or "") > 20:
+        raise ValidationError({"recipients": "kode TPS paling panjang 24 karakter, kode wilayah 20"})
     users = list(recipients_select(actor, unit_ids=unit_ids, role=role, region=region.strip(),
                                    tps_codes=tps_codes))
     if not users:
@@ -428,7 +430,7 @@ def _process(inbound: Inbound, item: adapters.InboundItem) -> None:
             else:
                 status = "report"
             reply = _report_reply(report, prefix=prefix)
-    inbound.status = status
+    inbound.status = status[:32]
     inbound.reply = reply
     inbound.save(update_fields=["user", "status", "reply", "recipient", "report_id", "checkin_id"])
     _queue_reply(inbound, reply)
