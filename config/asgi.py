@@ -13,9 +13,10 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from sinergi.core.metrics import count_websockets  # noqa: E402
 from sinergi.incidents.routing import websocket_urlpatterns as incident_ws  # noqa: E402
+from sinergi.messaging.routing import websocket_urlpatterns as msg_ws  # noqa: E402
 from sinergi.operations.routing import websocket_urlpatterns as ops_ws  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,
-    "websocket": count_websockets(AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([*incident_ws, *ops_ws])))),
+    "websocket": count_websockets(AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([*incident_ws, *ops_ws, *msg_ws])))),
 })

@@ -98,16 +98,18 @@ def pattern_set(*, actor, unit: Unit, tier: str, officers: int, tps: int, linmas
     return obj
 
 
-def effective_patterns(polres: list[Unit]) -> tuple[list[list[Pattern]], dict[str, dict[str, str]]]:
-    """Pattern per Polres and tier: the Polres' own (database), else patterns.csv for its regency, else default."""
+def pattern_parts(polres: list[Unit]) -> tuple[list[list[Pattern]], dict[str, dict[str, dict]]]:
+    """Pattern per Polres and tier: the Polres' own (database), else patterns.csv for its regency, else default;
+    with the parts a page shows per Polres code and tier: `pattern` ("2-1-2"), `pairs` (officers in pairs) and
+    `source` (a citation kept in its own Indonesian words)."""
     shipped = geo.default_patterns()
     own = {(p.unit_id, p.tier): p for p in SecurityPattern.objects.filter(unit__in=polres)}
     out: list[list[Pattern]] = []
-    labels: dict[str, dict[str, str]] = {}
+    parts: dict[str, dict[str, dict]] = {}
     for u in polres:
         regency = u.code.removeprefix("POLRES-")
         row: list[Pattern] = []
-        labels[u.code] = {}
+        parts[u.code] = {}
         for tier in TIERS:
             if (u.id, tier) in own:
                 sp = own[(u.id, tier)]
@@ -117,8 +119,17 @@ def effective_patterns(polres: list[Unit]) -> tuple[list[list[Pattern]], dict[st
             else:
                 pat, src = shipped[("default", tier)]
             row.append(pat)
-            labels[u.code][tier] = f"{pat.label()}{' (berpasangan)' if pat.pairs else ''} — {src}"
+            parts[u.code][tier] = {"pattern": pat.label(), "pairs": bool(pat.pairs), "source": src}
         out.append(row)
+    return out, parts
+
+
+def effective_patterns(polres: list[Unit]) -> tuple[list[list[Pattern]], dict[str, dict[str, str]]]:
+    """`pattern_parts` with each cell as the one-line label stored with plans (it feeds the plan's input hash):
+    "2-1-2 (berpasangan) — source"."""
+    out, parts = pattern_parts(polres)
+    labels = {code: {tier: f"{c['pattern']}{' (berpasangan)' if c['pairs'] else ''} — {c['source']}"
+                     for tier, c in tiers.items()} for code, tiers in parts.items()}
     return out, labels
 
 

@@ -53,11 +53,22 @@ class CheckInSerializer(serializers.ModelSerializer):
     tps = serializers.CharField(source="polling_station.code", read_only=True)
     officer = serializers.CharField(source="officer.username", read_only=True, default=None)
     polres = serializers.CharField(source="polres.code", read_only=True, default=None)
+    roster_officer = serializers.SerializerMethodField(
+        help_text="The named officer on the roster behind the check-in (the officer linked to the reporting "
+                  "account, else the leader of the group guarding the TPS): {id, name, rank, identifier}; null "
+                  "when none or when the reader lacks personnel.view. Never a phone number.")
 
     class Meta:
         model = CheckIn
         fields = ["id", "key", "tps", "kind", "at", "received_at", "channel", "officer", "polres", "note", "lat",
-                  "lng", "flags", "report"]
+                  "lng", "flags", "report", "roster_officer"]
+
+    def get_roster_officer(self, obj) -> dict | None:
+        o = obj.roster_officer if obj.roster_officer_id else None
+        request = self.context.get("request")
+        if o is None or request is None or not has_perm(request.user, "personnel.view"):
+            return None
+        return {"id": o.pk, "name": o.name, "rank": o.rank, "identifier": o.identifier, "demo": o.demo}
 
 
 class CheckInInSerializer(serializers.Serializer):
@@ -96,7 +107,8 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     pagination_class = NewestFirst
 
     def get_queryset(self):
-        qs = selectors.checkin_list(self.request.user).select_related("polling_station", "officer", "polres")
+        qs = selectors.checkin_list(self.request.user).select_related("polling_station", "officer", "polres",
+                                                                     "roster_officer")
         p = self.request.query_params
         if p.get("tps"):
             qs = qs.filter(polling_station__code=p["tps"])

@@ -52,12 +52,13 @@ def _province_unit():
 
 
 def _assigned_polsek(election) -> dict[int, str]:
-    """TPS id -> Polsek code from the election's latest deployment plan, when there is one."""
-    try:
-        from sinergi.deployment.models import GuardAssignment, Plan
-    except ImportError:  # pragma: no cover
-        return {}
-    plan = Plan.objects.filter(election=election, status="succeeded").order_by("-pk").first()
+    """TPS id -> Polsek code from the plan operations use: the approved voting-day Renpam; only when none is
+    approved (a fresh replay database) the latest completed plan, so a rehearsal still has guarded TPS."""
+    from sinergi.deployment.models import GuardAssignment, Plan
+    from sinergi.deployment.selectors import approved_plan_obj
+
+    plan = approved_plan_obj(election) or (
+        Plan.objects.filter(election=election, status="succeeded").order_by("-pk").first())
     if plan is None:
         return {}
     rows = (GuardAssignment.objects.filter(plan=plan, group__polsek__isnull=False)
