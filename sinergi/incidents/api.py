@@ -6,7 +6,7 @@ import functools
 import json
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -56,6 +56,15 @@ _REPORT_ACCEPTED = inline_serializer("ReportAccepted", {
     "id": serializers.IntegerField(), "key": serializers.CharField(),
     "status": serializers.ChoiceField(choices=["accepted", "duplicate"]),
     "incident": serializers.IntegerField(allow_null=True)})
+
+
+# GET /incidents/map/: compact rows, one list per point in the order of `fields`
+_MAP_POINTS = inline_serializer("IncidentMapPoints", {
+    "type": serializers.ChoiceField(choices=["points"]),
+    "fields": serializers.ListField(child=serializers.CharField(), help_text="names of the values of each point"),
+    "points": serializers.ListField(child=serializers.ListField(child=serializers.JSONField()),
+                                    help_text="[id, lat, lng, category, severity, status, title, last_reported_epoch]"),
+})
 
 
 class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -143,7 +152,10 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return IncidentDetailSerializer if self.action == "retrieve" else IncidentListSerializer
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses={200: _MAP_POINTS}, parameters=[
+        OpenApiParameter("bbox", str, description="w,s,e,n (degrees)"),
+        OpenApiParameter("limit", int, description="at most this many points (1-20,000; default 2,000)")])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def map(self, request):
         """Compact points for the map: newest first, at most `limit` (default 2,000, max 20,000), optional bbox."""
         qs = self.get_queryset().filter(lat__isnull=False)

@@ -51,8 +51,8 @@ class CanOps(BasePermission):
 
 class CheckInSerializer(serializers.ModelSerializer):
     tps = serializers.CharField(source="polling_station.code", read_only=True)
-    officer = serializers.CharField(source="officer.username", read_only=True, default=None)
-    polres = serializers.CharField(source="polres.code", read_only=True, default=None)
+    officer = serializers.CharField(source="officer.username", read_only=True, default=None, allow_null=True)
+    polres = serializers.CharField(source="polres.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = CheckIn
@@ -71,8 +71,8 @@ class CheckInInSerializer(serializers.Serializer):
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    tps = serializers.CharField(source="polling_station.code", read_only=True, default=None)
-    unit = serializers.CharField(source="unit.code", read_only=True, default=None)
+    tps = serializers.CharField(source="polling_station.code", read_only=True, default=None, allow_null=True)
+    unit = serializers.CharField(source="unit.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Alert
