@@ -2,7 +2,8 @@
 
 Why: clients (and schemathesis) must be able to rely on the schema for failures too. DRF answers
 400 (invalid input: {"field": ["message", ...]} or {"detail": ...}), 401 (no or bad credentials), 403 (not
-allowed) and 404 (not found, out of scope, or a page past the end) from any operation; those are added to each
+allowed), 404 (not found, out of scope, or a page past the end) and 503 (database briefly unavailable, see
+sinergi/core/middleware.py) from any operation; those are added to each
 operation that does not document them itself, with one `Error` component describing the body.
 
 A serializer whose answer leaves out some of its fields for some readers (e.g. the summary-only form of a shared
@@ -26,6 +27,7 @@ ERRORS = {
     "401": "No credentials or invalid token.",
     "403": "Not allowed for this user.",
     "404": "Not found, outside the caller's scope, or a page past the end.",
+    "503": "The database is briefly unavailable; retry after the Retry-After header's seconds.",
 }
 
 

@@ -67,6 +67,20 @@ _MAP_POINTS = inline_serializer("IncidentMapPoints", {
 })
 
 
+_BATCH_RESULT = inline_serializer("ReportBatchResult", {
+    "accepted": serializers.IntegerField(), "duplicate": serializers.IntegerField(),
+    "rejected": serializers.IntegerField(),
+    "results": inline_serializer("ReportBatchItem", {
+        "index": serializers.IntegerField(), "key": serializers.CharField(allow_blank=True),
+        "status": serializers.ChoiceField(choices=["accepted", "duplicate", "rejected"]),
+        "id": serializers.IntegerField(allow_null=True),
+        "errors": serializers.DictField(required=False, help_text="field -> reason (rejected items only)")},
+        many=True)})
+_REPORTER = inline_serializer("ReportReporter", {
+    "name": serializers.CharField(allow_blank=True), "contact": serializers.CharField(allow_blank=True),
+    "anonymous": serializers.BooleanField(), "user": serializers.CharField(allow_null=True)})
+
+
 class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Report intake. POST with a client-supplied `key`: 201 when stored, 200 with `duplicate` on a retry."""
 
@@ -112,7 +126,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                 "incident": report.incident_id}
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(request=BatchInSerializer)
+    @extend_schema(request=BatchInSerializer, responses={200: _BATCH_RESULT})
     @action(detail=False, methods=["post"])
     def batch(self, request, *args, **kwargs):
         """Offline sync: up to 10,000 reports; each answered as accepted, duplicate or rejected with reasons."""
@@ -126,6 +140,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         summary = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
         return Response({**summary, "results": out})
 
+    @extend_schema(responses={200: _REPORTER})
     @action(detail=True, methods=["get"])
     def reporter(self, request, pk=None):
         """The reporter's name and contact (roles that need it only; every call is audited)."""
@@ -183,6 +198,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     def _incident(self, pk) -> Incident:
         return get_object_or_404(selectors.incident_list(user=self.request.user), pk=pk)
 
+    @extend_schema(request=TransitionSerializer, responses={200: IncidentListSerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         ser = TransitionSerializer(data=request.data)
@@ -200,6 +216,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
                             note=ser.validated_data.get("note", ""), unit=unit)
         return Response(IncidentListSerializer(inc).data)
 
+    @extend_schema(request=None, responses={200: IncidentListSerializer})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         inc = self._incident(pk)
@@ -209,6 +226,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         inc = call_service(services.incident_acknowledge, actor=request.user, incident=inc)
         return Response(IncidentListSerializer(inc).data)
 
+    @extend_schema(request=UpdateSerializer, responses={200: IncidentListSerializer})
     @action(detail=True, methods=["post"], url_path="update")
     def update_incident(self, request, pk=None):
         ser = UpdateSerializer(data=request.data)
@@ -218,6 +236,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
                             note=ser.validated_data.get("note", ""))
         return Response(IncidentListSerializer(inc).data)
 
+    @extend_schema(request=MergeSerializer, responses={200: IncidentListSerializer})
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         ser = MergeSerializer(data=request.data)
@@ -226,6 +245,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         inc = call_service(services.incident_merge, actor=request.user, source=self._incident(pk), target=target)
         return Response(IncidentListSerializer(inc).data)
 
+    @extend_schema(request=SplitSerializer, responses={201: IncidentListSerializer})
     @action(detail=True, methods=["post"])
     def split(self, request, pk=None):
         ser = SplitSerializer(data=request.data)

@@ -11,7 +11,7 @@ GET /api/v1/checkins/coverage/ (per Polres), GET /api/v1/ops-alerts/ (open, scop
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -87,6 +87,10 @@ class NewestFirst(CursorPagination):
     max_page_size = 1000
 
 
+_CHECKIN_ACCEPTED = inline_serializer("CheckInAccepted", {
+    "id": serializers.IntegerField(), "status": serializers.ChoiceField(choices=["accepted", "duplicate"])})
+
+
 class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """TPS check-ins: submit (idempotent by `key`), batch, list and read (scoped), coverage per Polres."""
 
@@ -107,8 +111,9 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 qs = qs.filter(**{lookup: _when(name, p[name])})
         return qs
 
-    @extend_schema(request=CheckInInSerializer, responses={201: inline_serializer(
-        "CheckInAccepted", {"id": serializers.IntegerField(), "status": serializers.CharField()})})
+    @extend_schema(request=CheckInInSerializer, responses={
+        201: _CHECKIN_ACCEPTED,
+        200: OpenApiResponse(_CHECKIN_ACCEPTED, description="a retry: the key was seen before (`duplicate`)")})
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):
             raise ValidationError({"detail": "objek JSON diharapkan"})
@@ -121,6 +126,8 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(request=inline_serializer("CheckInBatch", {"items": CheckInInSerializer(many=True)}),
                    responses={200: inline_serializer("CheckInBatchResults", {
+                       "accepted": serializers.IntegerField(), "duplicate": serializers.IntegerField(),
+                       "rejected": serializers.IntegerField(),
                        "results": serializers.ListField(child=serializers.DictField())})})
     @action(detail=False, methods=["post"])
     def batch(self, request, *args, **kwargs):
@@ -133,7 +140,8 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response({**summary, "results": [r.as_dict() for r in results]})
 
     @extend_schema(responses={200: inline_serializer("Coverage", {
-        "results": serializers.ListField(child=serializers.DictField())})})
+        "results": serializers.ListField(child=serializers.DictField()),
+        "totals": serializers.DictField(help_text="the same counts over every Polres in scope")})})
     @action(detail=False, methods=["get"])
     def coverage(self, request, *args, **kwargs):
         """Coverage per Polres in the caller's scope (TPS total, opened, voting, closed, counted, handed over,
