@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .choices import Channel
+from .choices import Channel, IncidentStatus
 from .models import MAX_TEXT, Category, Deadline, Incident, Report, TimelineEntry
 from .services import ReportInput
 
@@ -111,7 +111,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    to = serializers.CharField()
+    to = serializers.ChoiceField(choices=IncidentStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     unit = serializers.CharField(required=False, allow_blank=True, help_text=_("kode satuan (untuk penugasan)"))
 
