@@ -49,6 +49,8 @@ class MeSerializer(serializers.ModelSerializer):
     unit = UnitSerializer(read_only=True, allow_null=True)
     role_display = serializers.CharField(source="get_role_display", read_only=True)
     display_label = serializers.CharField(read_only=True)
+    # Empty when not set, so not an `email` format in the schema.
+    email = serializers.CharField(read_only=True, allow_blank=True)
     permissions = serializers.SerializerMethodField()
 
     class Meta:

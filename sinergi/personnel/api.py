@@ -162,7 +162,7 @@ class DispatchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("incident", int, required=True)],
                    responses=SuggestionSerializer(many=True))
-    @action(detail=False)
+    @action(detail=False, pagination_class=None)
     def suggestions(self, request):
         from .dispatch import suggest
 
