@@ -113,12 +113,13 @@ def _map(browser, url: str, state: dict) -> tuple[float, float, int]:
     page = ctx.new_page()
     t0 = time.perf_counter()
     page.goto(url + "/wilayah/peta/", wait_until="commit")
-    fp.wait_until(page, "document.querySelectorAll('.marker-cluster, .leaflet-marker-icon, path.leaflet-interactive')"
-                  ".length > 20", timeout=60, interval=0.05)
+    fp.wait_until(page, "document.querySelectorAll('.leaflet-marker-pane .marker-cluster, .leaflet-tps-pane path')"
+                  ".length > 0", timeout=60, interval=0.05)
     shown = time.perf_counter() - t0
     page.wait_for_timeout(1500)
     longest = page.evaluate("window.__long")
-    n = page.evaluate("document.querySelectorAll('.marker-cluster, .leaflet-marker-icon').length")
+    n = page.evaluate("document.querySelectorAll('.leaflet-marker-pane .marker-cluster, .leaflet-tps-pane path')"
+                      ".length")
     ctx.close()
     return shown, longest / 1000, n
 

@@ -136,7 +136,8 @@
         return r.text().then(function (text) {
           var data = {};
           if (ct.indexOf("json") >= 0) { try { data = JSON.parse(text); } catch (e) { data = {}; } }
-          if (r.status === 401 || (r.status === 403 && /credentials|authenticat|login|masuk/i.test(text))) {
+          // signed out, or the CSRF cookie is gone with the session: keep the item, ask to sign in
+          if (r.status === 401 || (r.status === 403 && /credentials|authenticat|login|masuk|CSRF/i.test(text))) {
             return { outcome: "login" };
           }
           if (r.status >= 400) {
