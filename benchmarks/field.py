@@ -101,6 +101,10 @@ def _offline_round(browser, url: str, info: dict, rounds: int) -> dict:
     by_key = {k: (st, done, seq, detail) for k, st, done, seq, detail in items}
     ordered = sorted((by_key[k][2], by_key[k][3]) for _f, k in submitted if by_key.get(k, ("",))[0] == "sent")
     in_order = [s for _d, s in ordered] == sorted(s for _d, s in ordered)
+    if not in_order:
+        first = min(d for d, _s in ordered)
+        print("  sent order (ms after the first, queue position): " + ", ".join(
+            f"{d - first}:{sorted(s for _d, s in ordered).index(s)}" for d, s in ordered), flush=True)
     return {"submitted": submitted, "waiting_offline": waiting, "status": by_key, "sync_s": sync_s,
             "in_order": in_order}
 

@@ -229,20 +229,41 @@ def tps_points(*, user, election: Election | None = None) -> list[list]:
 
 
 def tps_clusters(*, user, zoom: int, election: Election | None = None, cell_px: int = 60) -> dict:
-    """TPS points pre-clustered for one map zoom (issue 16): the points in one cell of `cell_px` screen pixels
-    (Web Mercator, 256 px tiles) become one cluster [lat, lng, count, 0, n_estimated] at their mean position; a
-    point alone stays a point [lat, lng, 1, id, estimated]. The browser draws a few hundred items instead of
+    """TPS points pre-clustered for one map zoom (issue 16): the points within `cell_px` screen pixels (Web
+    Mercator, 256 px tiles) of a cluster's first point become one cluster [lat, lng, count, 0, n_estimated] at
+    their mean position; a point alone stays a point [lat, lng, 1, id, estimated]. The browser draws a few hundred items instead of
     clustering every TPS itself (no long main-thread task)."""
     import math
 
     points = tps_points(user=user, election=election)
-    scale = 256 * 2 ** max(0, min(int(zoom), 20)) / cell_px
-    cells: dict[tuple[int, int], list] = {}
+    scale = 256 * 2 ** max(0, min(int(zoom), 20))
+    r = float(cell_px)
+    # greedy, like Leaflet.markercluster: a point joins the first cluster whose seed lies within `cell_px` pixels
+    # (looked up in the 3x3 grid cells around it), else seeds a new one
+    grid: dict[tuple[int, int], list] = {}
+    clusters: list[tuple[float, float, list]] = []
     for p in points:
         s = math.sin(math.radians(max(-85.0, min(85.0, p[1]))))
-        cx = int((p[2] + 180) / 360 * scale)
-        cy = int((0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * scale)
-        cells.setdefault((cx, cy), []).append(p)
+        x = (p[2] + 180) / 360 * scale
+        y = (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * scale
+        gx, gy = int(x // r), int(y // r)
+        home = None
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for c in grid.get((gx + dx, gy + dy), ()):
+                    if (c[0] - x) ** 2 + (c[1] - y) ** 2 <= r * r:
+                        home = c
+                        break
+                if home:
+                    break
+            if home:
+                break
+        if home is None:
+            home = (x, y, [])
+            clusters.append(home)
+            grid.setdefault((gx, gy), []).append(home)
+        home[2].append(p)
+    cells = {i: c[2] for i, c in enumerate(clusters)}
     items = []
     for group in cells.values():
         if len(group) == 1:

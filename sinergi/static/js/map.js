@@ -64,6 +64,13 @@
   // TPS points come pre-clustered by the server for each zoom (issue 16: no clustering of every TPS in the
   // browser); only the items in view are drawn.
   var tpsLayer = L.layerGroup().addTo(map);
+
+  // TPS points get their own pane above the boundaries, so a polygon loaded later never covers them.
+  map.createPane("tps");
+  map.getPane("tps").style.zIndex = 450;
+  var tpsRenderer = L.svg({ pane: "tps" });
+  var surveyed = { pane: "tps", renderer: tpsRenderer, radius: 6, color: "#ffffff", weight: 1.5, fillColor: "#2b6cb0", fillOpacity: 0.95 };
+  var estimated = { pane: "tps", renderer: tpsRenderer, radius: 6, color: "#c05621", weight: 2, dashArray: "3 3", fillColor: "#ffffff", fillOpacity: 0.6 };
   // The popup's content is fetched on the first click (the points payload stays compact), then kept.
   function openTpsPopup(e) {
     var marker = e.target;
@@ -84,7 +91,7 @@
   var hashView = fitFromHash();
   var bRequest = getJSON(d.regenciesUrl).then(function (fc) {
     regencies.addData(fc);
-    if (!hashView && fc.features.length) { map.fitBounds(regencies.getBounds(), { padding: [10, 10] }); }
+    if (!hashView && fc.features.length) { map.fitBounds(regencies.getBounds(), { padding: [10, 10], animate: false }); }
     el.dataset.boundaries = String(fc.features.length);
     loadDistricts();
   });
