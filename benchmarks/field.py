@@ -99,7 +99,8 @@ def _offline_round(browser, url: str, info: dict, rounds: int) -> dict:
     items = page.evaluate("SinergiOutbox.all().then(xs => xs.map(x => [x.key, x.status, x.doneAt, x.seq, x.detail]))")
     ctx.close()
     by_key = {k: (st, done, seq, detail) for k, st, done, seq, detail in items}
-    ordered = sorted((by_key[k][2], by_key[k][3]) for _f, k in submitted if by_key.get(k, ("",))[0] == "sent")
+    # by_key[k] = (status, doneAt, seq, detail): the time it was marked sent vs its queue position
+    ordered = sorted((by_key[k][1], by_key[k][2]) for _f, k in submitted if by_key.get(k, ("",))[0] == "sent")
     in_order = [s for _d, s in ordered] == sorted(s for _d, s in ordered)
     if not in_order:
         first = min(d for d, _s in ordered)
