@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "sinergi.core.clientip.TrustedProxyMiddleware",  # first: proxy headers only from SINERGI_TRUSTED_PROXIES
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",  # HTML/JSON compressed (static files: WhiteNoise's own copies)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sinergi.core.middleware.IndonesianFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -143,6 +144,9 @@ STATIC_ROOT = env.path("SINERGI_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "sinergi" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
+# Hashed names + gzip/brotli copies, cached a year as immutable (issue 16; sinergi/core/staticfiles.py).
+STORAGES = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "sinergi.core.staticfiles.HashedStaticStorage"}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024

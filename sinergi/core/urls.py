@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import field, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("tentang/", views.about, name="about"),
+    path("sw.js", field.service_worker, name="service_worker"),  # root scope: every field page (issue 16)
+    path("manifest.webmanifest", field.manifest, name="webmanifest"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics_view, name="metrics"),

@@ -228,6 +228,54 @@ def tps_points(*, user, election: Election | None = None) -> list[list]:
     return [[pk, round(lat, 5), round(lng, 5), voters, 1 if est else 0] for pk, lat, lng, voters, est in rows]
 
 
+def tps_clusters(*, user, zoom: int, election: Election | None = None, cell_px: int = 60) -> dict:
+    """TPS points pre-clustered for one map zoom (issue 16): the points within `cell_px` screen pixels (Web
+    Mercator, 256 px tiles) of a cluster's first point become one cluster [lat, lng, count, 0, n_estimated] at
+    their mean position; a point alone stays a point [lat, lng, 1, id, estimated]. The browser draws a few hundred items instead of
+    clustering every TPS itself (no long main-thread task)."""
+    import math
+
+    points = tps_points(user=user, election=election)
+    scale = 256 * 2 ** max(0, min(int(zoom), 20))
+    r = float(cell_px)
+    # greedy, like Leaflet.markercluster: a point joins the first cluster whose seed lies within `cell_px` pixels
+    # (looked up in the 3x3 grid cells around it), else seeds a new one
+    grid: dict[tuple[int, int], list] = {}
+    clusters: list[tuple[float, float, list]] = []
+    for p in points:
+        s = math.sin(math.radians(max(-85.0, min(85.0, p[1]))))
+        x = (p[2] + 180) / 360 * scale
+        y = (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * scale
+        gx, gy = int(x // r), int(y // r)
+        home = None
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for c in grid.get((gx + dx, gy + dy), ()):
+                    if (c[0] - x) ** 2 + (c[1] - y) ** 2 <= r * r:
+                        home = c
+                        break
+                if home:
+                    break
+            if home:
+                break
+        if home is None:
+            home = (x, y, [])
+            clusters.append(home)
+            grid.setdefault((gx, gy), []).append(home)
+        home[2].append(p)
+    cells = {i: c[2] for i, c in enumerate(clusters)}
+    items = []
+    for group in cells.values():
+        if len(group) == 1:
+            p = group[0]
+            items.append([p[1], p[2], 1, p[0], p[4]])
+        else:
+            n = len(group)
+            items.append([round(sum(p[1] for p in group) / n, 5), round(sum(p[2] for p in group) / n, 5), n, 0,
+                          sum(p[4] for p in group)])
+    return {"zoom": int(zoom), "total": len(points), "estimated": sum(p[4] for p in points), "items": items}
+
+
 def region_search(*, user, q: str, limit: int = 50) -> list[dict]:
     """Regions whose name contains every typed word (case-insensitive), broadest level first, each with the names
     of the regions above it ("Amarasi, Kabupaten Kupang, Nusa Tenggara Timur"); 2+ characters, at most `limit`."""

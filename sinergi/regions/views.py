@@ -84,10 +84,24 @@ def tps_json(request):
     return _json(selectors.tps_points(user=request.user))
 
 
+@login_required
+@require_GET
+@cache_control(private=True, max_age=300)
+def tps_clusters_json(request):
+    """TPS points pre-clustered for a zoom: {zoom, total, estimated, items: [[lat, lng, count, id|0, est], ...]}."""
+    require_perm(request.user, "map.view")
+    try:
+        zoom = int(request.GET.get("z", "7"))
+    except ValueError:
+        return HttpResponseBadRequest("z")
+    return _json(selectors.tps_clusters(user=request.user, zoom=max(0, min(zoom, 20))))
+
+
 urlpatterns = [
     path("", region_index, name="index"),
     path("peta/", region_map, name="map"),
     path("peta/batas.json", boundaries_json, name="boundaries_json"),
     path("peta/tps.json", tps_json, name="tps_json"),
+    path("peta/tps-klaster.json", tps_clusters_json, name="tps_clusters_json"),
     path("<str:code>/", region_detail, name="detail"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -18,9 +20,14 @@ class ObservationForm(forms.Form):
     indicator = forms.ModelChoiceField(label=_("Indikator"), queryset=Indicator.objects.filter(is_active=True))
     value = forms.CharField(label=_("Nilai (ya/tidak, jumlah, proporsi 0–1 atau indeks 0–100)"))
     observed_on = forms.DateField(label=_("Tanggal pengamatan"), initial=clock.localdate,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     evidence_text = forms.CharField(label=_("Bukti/keterangan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     evidence_file = forms.FileField(label=_("Berkas bukti"), required=False)
+    key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)  # outbox idempotency key
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("key", uuid.uuid4().hex)
 
 
 class ObservationImportForm(forms.Form):

@@ -81,6 +81,8 @@ class Observation(models.Model):
     import_run = models.ForeignKey("core.TaskRun", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+    # Sent again by a phone's outbox (issue 16): the same key is stored once.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-observed_on", "-id"]

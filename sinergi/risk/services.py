@@ -339,9 +339,14 @@ def check_target_scope(actor, *, polling_station: PollingStation | None, region=
 @transaction.atomic
 def observation_create(*, actor, indicator: Indicator, value: Any, observed_on: dt.date,
                        polling_station: PollingStation | None = None, region=None, evidence_text: str = "",
-                       evidence_file=None, source: str = ObservationSource.FORM) -> Observation:
-    """Record one observation (history is kept; the latest by date counts) and queue a recompute."""
+                       evidence_file=None, source: str = ObservationSource.FORM, key: str | None = None) -> Observation:
+    """Record one observation (history is kept; the latest by date counts) and queue a recompute. With `key`
+    (a phone's outbox sends it again after a lost answer) the observation already stored under it is returned."""
     require(actor, "risk.observe")
+    if key:
+        earlier = Observation.objects.filter(idempotency_key=key).first()
+        if earlier is not None:
+            return earlier
     if (polling_station is None) == (region is None):
         raise ValidationError({"target": "Pilih satu TPS atau satu wilayah (one TPS or one region)."})
     expected = IndicatorScope.TPS if polling_station is not None else IndicatorScope.REGION
@@ -361,7 +366,7 @@ def observation_create(*, actor, indicator: Indicator, value: Any, observed_on: 
     obs = Observation.objects.create(
         election=election, indicator=indicator, polling_station=polling_station, region=region, value=number,
         observed_on=observed_on, unit=getattr(_user(actor), "unit", None), reported_by=_user(actor),
-        evidence_text=evidence_text or "", source=source)
+        evidence_text=evidence_text or "", source=source, idempotency_key=key or None)
     if evidence_file is not None:
         obs.evidence_file.save(evidence_file.name, evidence_file, save=True)
     if polling_station is not None:

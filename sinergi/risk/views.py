@@ -207,7 +207,8 @@ def observations(request):
                 try:
                     services.observation_create(actor=request.user, indicator=d["indicator"], value=d["value"],
                                                 observed_on=d["observed_on"], polling_station=tps, region=region,
-                                                evidence_text=d["evidence_text"], evidence_file=d["evidence_file"])
+                                                evidence_text=d["evidence_text"], evidence_file=d["evidence_file"],
+                                                key=d.get("key") or None)
                 except ValidationError as exc:
                     for _field, errs in exc.message_dict.items():
                         form.add_error(None, errs)

@@ -252,7 +252,8 @@ def test_tps_popup_fragment(client_in, web_data):
 def test_map_page_uses_local_leaflet(client_in, web_data):
     html = client_in.get("/wilayah/peta/").content.decode()
     assert "/static/vendor/leaflet/leaflet.js" in html
-    assert "/static/vendor/leaflet.markercluster/leaflet.markercluster.js" in html
+    # clusters come from the server per zoom (issue 16): no clustering script in the browser
+    assert "leaflet.markercluster.js" not in html and "/wilayah/peta/tps-klaster.json" in html
     assert "titik perkiraan" in html
 
 

@@ -100,14 +100,14 @@ def test_checkin_page_queues_offline_and_sends_when_back_online(phone_data, live
     button.click()
     page.wait_for_selector("[data-testid=queue] p[data-status=queued]")
     assert "menunggu sinyal" in page.inner_text("[data-testid=queue]")
-    queued = page.evaluate("JSON.parse(localStorage.getItem('sinergi.checkin.queue'))")
+    queued = page.evaluate("SinergiOutbox.all().then(xs => xs.filter(x => x.status === 'waiting').map(x => x.body))")
     assert len(queued) == 1 and queued[0]["key"].startswith("web-") and queued[0]["kind"] == "handed_over"
 
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_selector("[data-testid=queue] p[data-status=done]", timeout=15_000)
     assert "diterima (no." in page.inner_text("[data-testid=queue]")
-    assert page.evaluate("JSON.parse(localStorage.getItem('sinergi.checkin.queue'))") == []
+    assert page.evaluate("SinergiOutbox.all().then(xs => xs.filter(x => x.status === 'waiting'))") == []
     page.screenshot(path=str(ARTIFACTS / "operations_checkin_phone.png"), full_page=True)
 
     req = urllib.request.Request(f"{live_server.url}/api/v1/checkins/?tps={TPS_A}",

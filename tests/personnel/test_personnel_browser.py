@@ -57,12 +57,12 @@ def test_status_page_queues_offline_and_counts_show_it(roster_data, live_server,
     page.click("button[data-status=on_post]")
     page.wait_for_selector("[data-testid=queue] p[data-status=queued]")
     assert "menunggu sinyal" in page.inner_text("[data-testid=queue]")
-    assert len(page.evaluate("JSON.parse(localStorage.getItem('sinergi.status.queue'))")) == 1
+    assert len(page.evaluate("SinergiOutbox.all().then(xs => xs.filter(x => x.status === 'waiting'))")) == 1
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_selector("[data-testid=queue] p[data-status=done]", timeout=15_000)
     assert page.inner_text("[data-testid=my-status]").strip() == "Di pos"
-    assert page.evaluate("JSON.parse(localStorage.getItem('sinergi.status.queue'))") == []
+    assert page.evaluate("SinergiOutbox.all().then(xs => xs.filter(x => x.status === 'waiting'))") == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "personnel_status_phone.png"), full_page=True)
     context.close()

@@ -1,4 +1,4 @@
-/* Sinergi map: own boundaries as the base layer (no tiles), TPS clustered, estimated points marked. */
+/* Sinergi map: own boundaries as the base layer (no tiles), TPS pre-clustered by the server per zoom, estimated points marked. */
 (function () {
   "use strict";
   var el = document.getElementById("map");
@@ -61,10 +61,9 @@
   }
   map.on("zoomend moveend", loadDistricts);
 
-  var clusters = L.markerClusterGroup({
-    chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50, disableClusteringAtZoom: 17
-  });
-  map.addLayer(clusters);
+  // TPS points come pre-clustered by the server for each zoom (issue 16: no clustering of every TPS in the
+  // browser); only the items in view are drawn.
+  var tpsLayer = L.layerGroup().addTo(map);
 
   // TPS points get their own pane above the boundaries, so a polygon loaded later never covers them.
   map.createPane("tps");
@@ -72,7 +71,6 @@
   var tpsRenderer = L.svg({ pane: "tps" });
   var surveyed = { pane: "tps", renderer: tpsRenderer, radius: 6, color: "#ffffff", weight: 1.5, fillColor: "#2b6cb0", fillOpacity: 0.95 };
   var estimated = { pane: "tps", renderer: tpsRenderer, radius: 6, color: "#c05621", weight: 2, dashArray: "3 3", fillColor: "#ffffff", fillOpacity: 0.6 };
-
   // The popup's content is fetched on the first click (the points payload stays compact), then kept.
   function openTpsPopup(e) {
     var marker = e.target;
@@ -93,23 +91,43 @@
   var hashView = fitFromHash();
   var bRequest = getJSON(d.regenciesUrl).then(function (fc) {
     regencies.addData(fc);
-    if (!hashView && fc.features.length) { map.fitBounds(regencies.getBounds(), { padding: [10, 10] }); }
+    if (!hashView && fc.features.length) { map.fitBounds(regencies.getBounds(), { padding: [10, 10], animate: false }); }
     el.dataset.boundaries = String(fc.features.length);
     loadDistricts();
   });
-  var tRequest = getJSON(d.tpsUrl).then(function (rows) {
-    var markers = new Array(rows.length), nEst = 0;
-    for (var i = 0; i < rows.length; i++) {
-      var r = rows[i];
-      var est = r[4] === 1;
-      if (est) { nEst++; }
-      var m = L.circleMarker([r[1], r[2]], L.extend({ tpsId: r[0], voters: r[3] }, est ? estimated : surveyed));
-      m.on("click", openTpsPopup);
-      markers[i] = m;
-    }
-    clusters.addLayers(markers);
-    el.dataset.points = String(rows.length);
-    return [rows.length, nEst];
+  var byZoom = {};
+  function clusterIcon(n) {
+    var size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+    return L.divIcon({ html: "<div><span>" + n + "</span></div>", className: "marker-cluster marker-cluster-" + size,
+                       iconSize: L.point(40, 40) });
+  }
+  function draw(data) {
+    tpsLayer.clearLayers();
+    var view = map.getBounds().pad(0.3);
+    data.items.forEach(function (r) {
+      var ll = L.latLng(r[0], r[1]);
+      if (!view.contains(ll)) { return; }
+      if (r[2] === 1) {
+        var m = L.circleMarker(ll, L.extend({ tpsId: r[3] }, r[4] === 1 ? estimated : surveyed));
+        m.on("click", openTpsPopup);
+        tpsLayer.addLayer(m);
+      } else {
+        var c = L.marker(ll, { icon: clusterIcon(r[2]), title: String(r[2]) });
+        c.on("click", function () { map.setView(ll, Math.min(map.getMaxZoom(), Math.floor(map.getZoom()) + 2)); });
+        tpsLayer.addLayer(c);
+      }
+    });
+  }
+  function loadTps() {
+    var z = Math.max(0, Math.min(18, Math.floor(map.getZoom())));
+    if (!byZoom[z]) { byZoom[z] = getJSON(d.tpsUrl + "?z=" + z); }
+    return byZoom[z].then(function (data) { if (Math.floor(map.getZoom()) === z) { draw(data); } return data; });
+  }
+  loadTps().catch(function () {});  // fetched at the first view's zoom, next to the boundaries
+  var tRequest = bRequest.catch(function () {}).then(loadTps).then(function (data) {
+    map.on("zoomend moveend", function () { loadTps().catch(function () {}); });
+    el.dataset.points = String(data.total);
+    return [data.total, data.estimated];
   });
   Promise.all([bRequest, tRequest]).then(function (res) {
     var n = res[1][0], nEst = res[1][1];
