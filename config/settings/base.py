@@ -164,7 +164,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "sinergi.api.schema.AutoSchema",  # documents 400/401/403/404 bodies everywhere
     # Django ValidationError from selectors/filters -> 400 naming the field (sinergi/api/errors.py)
-    "EXCEPTION_HANDLER": "sinergi.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "sinergi.core.api_errors.exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
 }

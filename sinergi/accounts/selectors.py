@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from sinergi.core.permissions import has_perm
+
 from .choices import AgencyKind, Role, UnitLevel
 from .models import Unit, UnitStrength, User
-from .permissions import has_perm
 
 
 def is_global(user) -> bool:

@@ -397,7 +397,7 @@ def _task_row(task_id: str):
 def task_cancel(*, actor, task_id: str):
     """Cancel a queued task, or a running one whose worker is gone. A task running on a live worker cannot be
     stopped from here (its worker finishes it; stop the worker to interrupt it)."""
-    from sinergi.accounts.permissions import require_perm
+    from sinergi.core.permissions import require_perm
 
     require_perm(actor, "task.manage")
     row = _task_row(task_id)
@@ -422,7 +422,7 @@ def task_retry(*, actor, task_id: str):
     """Queue a failed or cancelled task again with the same arguments; its run record follows the new task."""
     from django.utils.module_loading import import_string
 
-    from sinergi.accounts.permissions import require_perm
+    from sinergi.core.permissions import require_perm
 
     require_perm(actor, "task.manage")
     row = _task_row(task_id)

@@ -10,7 +10,7 @@ from openpyxl.styles import Font
 from sinergi.core.exports import xlsx_append
 
 from . import selectors
-from .services import PLACEHOLDER_LABEL
+from .choices import PLACEHOLDER_LABEL
 
 
 def plan_xlsx(*, user, plan) -> bytes:

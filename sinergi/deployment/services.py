@@ -28,7 +28,7 @@ from sinergi.engine.deployment.plan import Place, PlanInput, PlanOutput, PlanPar
 from sinergi.regions.models import Region
 
 from . import geo
-from .choices import SCENARIOS, PlanStatus, ReserveKind, TierSource
+from .choices import PLACEHOLDER_LABEL, SCENARIOS, PlanStatus, ReserveKind, TierSource  # noqa: F401  (re-exported)
 from .models import (
     GuardAssignment,
     GuardGroup,
@@ -42,7 +42,6 @@ from .models import (
 from .permissions import can_run_plans
 
 PLAN_KIND = "deployment.plan"
-PLACEHOLDER_LABEL = "tingkat kerawanan sementara (belum ada penilaian)"
 
 DEFAULT_PARAMETERS: dict[str, Any] = {
     "radius_min": 15.0,
@@ -179,7 +178,9 @@ def plan_run(*, actor, election: Election, name: str = "", scenario: str = "dasa
     plan.save(update_fields=["task_run"])
     audit_log(actor=actor, action="deployment.plan.create", obj=plan, data={"scenario": scenario, "name": plan.name})
     if enqueue:
-        from .tasks import run_plan_task
+        from sinergi.core.background import task_at
+
+        run_plan_task = task_at("sinergi.deployment.tasks.run_plan_task")  # not imported: tasks call services
 
         # Link the run record to its task row, so the tasks page can cancel it while it is still queued.
         transaction.on_commit(lambda: taskrun_link(run, run_plan_task.enqueue(plan.pk)))
@@ -542,8 +543,8 @@ def plan_approve(*, actor, plan: Plan, phase: str = "pemungutan", rank: str = ""
     Only a commander (``plan.approve``) whose session passed the second factor may approve. The new version
     supersedes the current one (one current Renpam per election and phase, enforced by the database), keeps a
     readable per Polres diff against it, and a signed PDF whose SHA-256 goes into the audit chain."""
-    from sinergi.accounts.permissions import has_perm
     from sinergi.core import clock
+    from sinergi.core.permissions import has_perm
 
     from .choices import OperationPhase
 

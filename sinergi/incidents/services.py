@@ -439,7 +439,9 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
 
 def processing_enqueue() -> None:
     """Ask the task worker to process the pending reports (deferred mode)."""
-    from .tasks import process_pending_reports
+    from sinergi.core.background import task_at
+
+    process_pending_reports = task_at("sinergi.incidents.tasks.process_pending_reports")  # not imported: tasks call services
 
     try:
         process_pending_reports.enqueue()
@@ -1131,9 +1133,11 @@ def notify(*, incident: Incident, units: list[Unit], message: str) -> list[Notif
             if on:
                 n = Notification.objects.create(unit=unit, incident=incident, channel=channel, message=message[:300])
                 out.append(n)
-                from .tasks import deliver_notification
+                from sinergi.core.background import task_at
 
-                transaction.on_commit(lambda pk=n.pk: deliver_notification.enqueue(pk))
+                deliver_notification = task_at("sinergi.incidents.tasks.deliver_notification")  # not imported: tasks call services
+
+                transaction.on_commit(lambda pk=n.pk, t=deliver_notification: t.enqueue(pk))
     return out
 
 

@@ -327,12 +327,10 @@ def sms_webhook(request):
                             status=400)
     if len(text) > 5000:
         return JsonResponse({"error": "text too long"}, status=413)
-    from sinergi.engine.operations import looks_like_checkin
+    from sinergi.core.sms import handler_for
 
-    if looks_like_checkin(text):  # "CEK <kode TPS> <BUKA|...>": a TPS check-in (sinergi.operations)
-        from sinergi.operations.services import checkin_sms_receive
-
-        sms, reply = checkin_sms_receive(message_id=message_id, sender=sender, text=text)
-        return JsonResponse({"checkin_sms": sms.pk, "checkin": sms.checkin_id, "status": sms.status, "reply": reply})
+    handler = handler_for(text)  # e.g. "CEK <kode TPS> <BUKA|...>": a TPS check-in (registered by sinergi.operations)
+    if handler is not None:
+        return JsonResponse(handler.handle(message_id=message_id, sender=sender, text=text))
     report, reply = services.sms_receive(message_id=message_id, sender=sender, text=text)
     return JsonResponse({"report": report.pk, "reply": reply})

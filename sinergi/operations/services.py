@@ -12,8 +12,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sinergi.accounts.permissions import has_perm, require_perm
 from sinergi.core import clock
+from sinergi.core.permissions import has_perm, require_perm
 from sinergi.core.services import audit_log
 from sinergi.elections.models import PollingStation
 

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
-from sinergi.accounts.permissions import has_perm
 from sinergi.core import clock
+from sinergi.core.permissions import has_perm
+from sinergi.core.providers import provider
 from sinergi.regions.selectors import default_election
 
 from . import labels, selectors, services, stages
@@ -58,9 +59,8 @@ def _election():
 
 
 def _escorts(user, election, at):
-    try:
-        from sinergi.logistics.selectors import escort_summary
-    except ImportError:
+    escort_summary = provider("logistics.escort_summary")  # registered by sinergi.logistics (above operations)
+    if escort_summary is None:
         return None
     try:
         return escort_summary(user, election=election, at=at, limit=10)

@@ -8,12 +8,13 @@ they are masked; :func:`sinergi.personnel.services.officer_phone_reveal` shows o
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from statistics import median
 
 from django.db.models import Count, Q, QuerySet
 
 from sinergi.accounts.models import Unit
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
 
 from .choices import Status
 from .models import Assignment, AssignmentRun, Dispatch, Officer, RosterImport, Warrant
@@ -211,14 +212,12 @@ def checkin_officers(*, checkins) -> dict[int, dict]:
 def status_points(*, user) -> list[list]:
     """Officers per unit and status at the unit's point (mean centroid of its jurisdiction), for the status map:
     [lat, lng, unit name, available, on_post, en_route, on_scene, off_duty]. Scoped like :func:`status_counts`."""
-    from .services import _unit_points
-
     counts: dict[int, dict[str, int]] = {}
     for unit_id, status, n in (officer_list(user=user).filter(active=True).order_by()
                                .values_list("unit_id", "status").annotate(n=Count("id"))):
         counts.setdefault(unit_id, {})[status] = n
     units = list(Unit.objects.filter(pk__in=list(counts)))
-    pts = _unit_points(units)
+    pts = unit_points(units)
     out = []
     for u in units:
         p = pts.get(u.pk)
@@ -226,4 +225,28 @@ def status_points(*, user) -> list[list]:
             continue
         c = counts[u.pk]
         out.append([round(p[0], 4), round(p[1], 4), u.name, *(c.get(s.value, 0) for s in Status)])
+    return out
+
+
+def unit_points(units: list[Unit]) -> dict[int, tuple[float, float]]:
+    """A point per unit: the mean centroid of its jurisdiction regions (Polda/Brimob: the provincial capital)."""
+    from sinergi.regions.models import Region
+
+    through = Unit.jurisdiction.through.objects.filter(unit_id__in=[u.pk for u in units]).values_list(
+        "unit_id", "region_id")
+    codes = defaultdict(list)
+    for uid, code in through:
+        codes[uid].append(code)
+    pts = {r.code: (r.lat, r.lng) for r in Region.objects.filter(code__in={c for v in codes.values() for c in v})
+           .only("code", "lat", "lng") if r.lat is not None}
+    out: dict[int, tuple[float, float]] = {}
+    for u in units:
+        cs = [pts[c] for c in codes.get(u.pk, []) if c in pts and len(c) > 2]
+        if not cs:
+            capital = Region.objects.filter(code__startswith=(codes.get(u.pk) or ["53"])[0][:2] + ".71",
+                                            lat__isnull=False).only("lat", "lng").first()
+            if capital is not None:
+                cs = [(capital.lat, capital.lng)]
+        if cs:
+            out[u.pk] = (sum(c[0] for c in cs) / len(cs), sum(c[1] for c in cs) / len(cs))
     return out

@@ -106,9 +106,11 @@ def report_request(*, actor, election, scope_unit, kind: str = ReportKind.ON_DEM
         except IntegrityError:
             continue  # another process took this version (or today's automatic report): look again
         if enqueue:
-            from .tasks import generate_report_task
+            from sinergi.core.background import task_at
 
-            transaction.on_commit(lambda pk=report.pk: generate_report_task.enqueue(pk))
+            generate_report_task = task_at("sinergi.reports.tasks.generate_report_task")  # not imported: tasks call services
+
+            transaction.on_commit(lambda pk=report.pk, t=generate_report_task: t.enqueue(pk))
         return report, True
     raise RuntimeError("could not allocate a report version")
 
