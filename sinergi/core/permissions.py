@@ -139,5 +139,5 @@ def require_perm(user, action: str) -> None:
 
 def otp_required_for(user) -> bool:
     """Whether the user's role must pass the second factor (settings.SINERGI_OTP_REQUIRED_ROLES)."""
-    roles = getattr(settings, "SINERGI_OTP_REQUIRED_ROLES", [])
+    roles = settings.SINERGI_OTP_REQUIRED_ROLES
     return bool(user.is_authenticated and (user.role in roles or (user.is_superuser and "admin" in roles)))

@@ -181,7 +181,7 @@ def checkpoint_file() -> Path:
     chain) keeps its checkpoints in a file of its own so the real chain's file never names its events."""
     from . import clock
 
-    path = Path(getattr(settings, "SINERGI_AUDIT_CHECKPOINT_FILE", "")
+    path = Path(settings.SINERGI_AUDIT_CHECKPOINT_FILE
                 or Path(settings.DATA_DIR) / "audit_checkpoints.jsonl")
     exercise = clock.current_exercise()
     if exercise is not None:
@@ -307,11 +307,11 @@ def register_taskrun_state_handler(kind: str, handler: Callable[[TaskRun, str], 
 
 
 def lease_seconds() -> float:
-    return float(getattr(settings, "SINERGI_TASK_LEASE_S", 60))
+    return float(settings.SINERGI_TASK_LEASE_S)
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "SINERGI_TASK_MAX_ATTEMPTS", 3))
+    return int(settings.SINERGI_TASK_MAX_ATTEMPTS)
 
 
 def live_workers(now: dt.datetime | None = None) -> set[str]:

@@ -83,9 +83,8 @@ def _timeline(incident: Incident, kind: str, *, actor=None, note: str = "", data
 def processing_mode() -> str:
     """'inline' (default: each report is processed right after it is stored) or 'deferred' (a worker runs
     `incidents_process`; used for high-rate intake). Setting SINERGI_INCIDENT_PROCESSING or the env var."""
-    import os
 
-    return getattr(settings, "SINERGI_INCIDENT_PROCESSING", os.environ.get("SINERGI_INCIDENT_PROCESSING", "inline"))
+    return settings.SINERGI_INCIDENT_PROCESSING
 
 
 @lru_cache(maxsize=1)

@@ -4,7 +4,6 @@ exports, and the SMS-gateway webhook."""
 from __future__ import annotations
 
 import hmac
-import os
 import time
 
 from django.conf import settings
@@ -30,7 +29,7 @@ from .forms import PublicReportForm, StaffReportForm
 from .models import Category, Deadline, Report
 from .permissions import can, require
 
-PUBLIC_PER_HOUR = getattr(settings, "SINERGI_PUBLIC_REPORTS_PER_HOUR", 10)
+PUBLIC_PER_HOUR = settings.SINERGI_PUBLIC_REPORTS_PER_HOUR
 
 
 def _ip(request) -> str:
@@ -249,7 +248,7 @@ def situation_room(request):
     return render(request, "incidents/situation.html", {
         "categories": Category.objects.filter(active=True), "statuses": IncidentStatus.choices,
         "agencies": sorted({c.agency_code for c in Category.objects.all()}),
-        "ws_enabled": bool(getattr(settings, "CHANNEL_LAYERS", None)),
+        "ws_enabled": bool(settings.CHANNEL_LAYERS),
     })
 
 
@@ -295,7 +294,7 @@ def cap_alert(request, pk: int):
 # --------------------------------------------------------------------------- SMS gateway
 
 def _sms_secret() -> str:
-    return getattr(settings, "SINERGI_SMS_WEBHOOK_SECRET", "") or os.environ.get("SINERGI_SMS_WEBHOOK_SECRET", "")
+    return settings.SINERGI_SMS_WEBHOOK_SECRET
 
 
 @csrf_exempt

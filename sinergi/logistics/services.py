@@ -54,13 +54,13 @@ DONE = (Status.ARRIVED, Status.HANDED_OVER)
 # -- configuration (settings override; documented in docs/logistics.md) ------------------------------------------
 def tolerance() -> dt.timedelta:
     """How late a leg may arrive beyond its expected time before it counts as delayed (default 60 min)."""
-    return dt.timedelta(minutes=int(getattr(settings, "SINERGI_LOGISTICS_TOLERANCE_MIN", 60)))
+    return dt.timedelta(minutes=int(settings.SINERGI_LOGISTICS_TOLERANCE_MIN))
 
 
 def tps_deadline(election: Election) -> dt.datetime:
     """When logistics must be at every TPS: `days_before` voting day at `time` WITA (default H-1 18:00)."""
-    days = int(getattr(settings, "SINERGI_LOGISTICS_DEADLINE_DAYS_BEFORE", 1))
-    hh, mm = (int(x) for x in str(getattr(settings, "SINERGI_LOGISTICS_DEADLINE_TIME", "18:00")).split(":"))
+    days = int(settings.SINERGI_LOGISTICS_DEADLINE_DAYS_BEFORE)
+    hh, mm = (int(x) for x in str(settings.SINERGI_LOGISTICS_DEADLINE_TIME).split(":"))
     day = election.voting_date - dt.timedelta(days=days)
     return dt.datetime(day.year, day.month, day.day, hh, mm, tzinfo=WITA).astimezone(dt.UTC)
 
@@ -68,7 +68,7 @@ def tps_deadline(election: Election) -> dt.datetime:
 def alert_horizon() -> dt.timedelta:
     """The tick raises escort_late only for legs expected within this window (default 72 h), so an old plan
     never replayed does not flood the command with alerts; alerts already open stay open until resolved."""
-    return dt.timedelta(hours=int(getattr(settings, "SINERGI_LOGISTICS_ALERT_HORIZON_H", 72)))
+    return dt.timedelta(hours=int(settings.SINERGI_LOGISTICS_ALERT_HORIZON_H))
 
 
 def voting_day_end(election: Election) -> dt.datetime:

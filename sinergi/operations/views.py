@@ -115,7 +115,7 @@ def dashboard(request):
     panels = set(stages.ALL_PANELS) if no_stage else set(ops.panels)
     return render(request, "operations/dashboard.html", {
         "election": election, "ops": ops, "panels": panels, "no_stage": no_stage, "at": at, "pinned": pinned,
-        "at_param": request.GET.get("at", ""), "ws_enabled": bool(getattr(settings, "CHANNEL_LAYERS", None)),
+        "at_param": request.GET.get("at", ""), "ws_enabled": bool(settings.CHANNEL_LAYERS),
         "can_ack": has_perm(request.user, "ops.alert.ack"), "can_checkin": has_perm(request.user, "checkin.submit"),
         "renpam": _renpam(election),
         "assign_units": _assign_units(request.user),

@@ -267,7 +267,7 @@ def _summary(report: SituationReport) -> dict:
 
 def webhook_payload(delivery: Delivery) -> bytes:
     report, sub = delivery.report, delivery.subscription
-    base = getattr(settings, "SINERGI_BASE_URL", "").rstrip("/")
+    base = settings.SINERGI_BASE_URL.rstrip("/")
     files = []
     for fmt in sub.formats or [FileFormat.PDF]:
         f = report_file_ensure(report=report, fmt=fmt, language=sub.language)
@@ -302,7 +302,7 @@ def _send_email(delivery: Delivery) -> None:
             _("Hash isi (SHA-256): %(h)s") % {"h": report.content_sha256},
         ])
     msg = EmailMessage(subject=_subject(report, sub.language), body=body,
-                       from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None), to=[address])
+                       from_email=settings.DEFAULT_FROM_EMAIL, to=[address])
     for fmt in sub.formats:
         f = report_file_ensure(report=report, fmt=fmt, language=sub.language)
         name = f"laporan-situasi-{report.scope_unit.code}-{report.report_date}-v{report.version}.{sub.language}.{fmt}"

@@ -463,7 +463,7 @@ def risk_demo_observations(*, election: Election | None = None, actor=None, seed
 # ------------------------------------------------------------------------------------------------ recompute
 
 def _recompute_delay() -> float:
-    return float(getattr(settings, "RISK_RECOMPUTE_DELAY_S", RECOMPUTE_DELAY_S))
+    return float(settings.RISK_RECOMPUTE_DELAY_S)
 
 
 def risk_recompute_request(*, election: Election | None, actor=None, reason: str = "",
