@@ -127,13 +127,9 @@ def _stable_rank(code: str) -> int:
 
 def tps_tiers(election: Election, tps: list[tuple[int, str, bool]]) -> tuple[dict[int, str], str]:
     """Tier per TPS id from the vulnerability app when it has data, else the labelled placeholder."""
-    risk: dict[int, str] = {}
-    try:
-        from sinergi.risk.selectors import tps_tier_map  # provided by the vulnerability app
+    from sinergi.risk.selectors import tps_tier_map  # the vulnerability app (below deployment)
 
-        risk = dict(tps_tier_map(election=election) or {})
-    except (ImportError, AttributeError):
-        risk = {}
+    risk: dict[int, str] = dict(tps_tier_map(election=election) or {})
     special = {pk for pk, _, sp in tps if sp}
     if risk:
         out = {pk: ("khusus" if pk in special else risk.get(pk, "kurang_rawan")) for pk, _, _ in tps}

@@ -62,10 +62,7 @@ def _escorts(user, election, at):
     escort_summary = provider("logistics.escort_summary")  # registered by sinergi.logistics (above operations)
     if escort_summary is None:
         return None
-    try:
-        return escort_summary(user, election=election, at=at, limit=10)
-    except Exception:  # another contributor's panel must not take the dashboard down
-        return None
+    return escort_summary(user, election=election, at=at, limit=10)
 
 
 #: alerts and incidents at or above this severity are shown above the fold ("perlu tindakan")
