@@ -20,7 +20,6 @@ from django.db import transaction
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit, UnitStrength
-from sinergi.core.models import TaskRun
 from sinergi.core.services import RunRecorder, audit_log, taskrun_create, taskrun_link
 from sinergi.elections.models import Election, PollingStation
 from sinergi.engine.deployment.patterns import TIERS, Pattern
@@ -488,10 +487,6 @@ def plan_run_sync(*, actor, election: Election, scenario: str = "dasar", name: s
     plan_execute(plan)
     plan.refresh_from_db()
     return plan
-
-
-def taskrun_of(plan: Plan) -> TaskRun | None:
-    return plan.task_run
 
 
 # -- approval (Renpam disahkan) -----------------------------------------------------------------------------

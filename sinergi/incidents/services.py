@@ -96,11 +96,6 @@ def classifier() -> NaiveBayes:
     return train(examples)
 
 
-def category_suggest(text: str) -> tuple[Category | None, float]:
-    s = classifier().suggest(text)
-    return Category.objects.filter(code=s.label).first(), s.probability
-
-
 def sms_aliases() -> dict[str, str]:
     out: dict[str, str] = {}
     for code, aliases, name in Category.objects.filter(active=True).values_list("code", "sms_aliases", "name"):

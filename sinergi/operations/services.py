@@ -286,13 +286,6 @@ class BatchResult:
         return out
 
 
-def _satisfied(status: TpsStatus | None, kind: str) -> bool:
-    """A kind counts as done when it, or any later kind of the day, was reported."""
-    if status is None or kind not in KIND_ORDER:
-        return False
-    return any(getattr(status, f"{k}_at") is not None for k in KIND_ORDER[KIND_ORDER.index(kind):])
-
-
 def _merge(status: TpsStatus, kind: str, at: dt.datetime) -> list[str]:
     """Apply one check-in to the status row (in memory); return its flags."""
     flags: list[str] = []
