@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from sinergi.elections.views_home import dashboard
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -19,6 +21,7 @@ urlpatterns = [
     path("latihan/", include("sinergi.exercises.urls")),
     path("personel/", include("sinergi.personnel.urls")),
     path("pesan/", include("sinergi.messaging.urls")),
+    path("", dashboard, name="dashboard"),
     path("", include("sinergi.core.urls")),
 ]
 

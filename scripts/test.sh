@@ -23,9 +23,10 @@ fi
 
 export SINERGI_DATA_DIR="${SINERGI_DATA_DIR:-$(mktemp -d)}"
 status=0
-echo "==> static checks (ruff, import-linter, mypy on the engine, migrations)"
+echo "==> static checks (ruff, import-linter, dead code, mypy on the engine, migrations)"
 ruff check . || status=1
 lint-imports || status=1
+vulture || status=1  # dead code; settings in [tool.vulture] of pyproject.toml, reviewed names in vulture_whitelist.py
 mypy sinergi/engine || status=1
 DJANGO_SETTINGS_MODULE=config.settings.test python manage.py makemigrations --check --dry-run >/dev/null \
   || { echo "missing migrations"; status=1; }

@@ -4,9 +4,24 @@ import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-env = environ.Env()
+
+
+class _Env(environ.Env):
+    """django-environ, but a value that does not cast (SINERGI_UPLOAD_MAX_ROWS=lots) stops start-up with the
+    variable's name in the message instead of a bare ValueError. Values of the right type but out of range are
+    refused by the system checks in sinergi/core/checks.py."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except (ValueError, TypeError) as exc:
+            raise ImproperlyConfigured(f"environment variable {var}={os.environ.get(var)!r}: {exc}") from exc
+
+
+env = _Env()
 
 DEBUG = env.bool("SINERGI_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("SINERGI_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -169,7 +184,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "sinergi.api.schema.AutoSchema",  # documents 400/401/403/404 bodies everywhere
     # Django ValidationError from selectors/filters -> 400 naming the field (sinergi/api/errors.py)
-    "EXCEPTION_HANDLER": "sinergi.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "sinergi.core.api_errors.exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
     "ALLOWED_VERSIONS": ["v1"],
 }
@@ -228,12 +243,19 @@ else:
 # Incidents: the SMS gateway webhook is refused until a shared secret is configured (no default secret).
 SINERGI_SMS_WEBHOOK_SECRET = env.str("SINERGI_SMS_WEBHOOK_SECRET", default="")
 SINERGI_INCIDENT_PROCESSING = env.str("SINERGI_INCIDENT_PROCESSING", default="inline")  # or "deferred"
+# Intake writes reports in group commits (one transaction per batch, benchmarks/intake.py) when true.
 SINERGI_INCIDENT_GROUP_COMMIT = env.bool("SINERGI_INCIDENT_GROUP_COMMIT", default=False)
 # Lean single-report intake path (same contract as the DRF view) and writer threads per process for group commit.
 SINERGI_INCIDENT_LEAN_INTAKE = env.bool("SINERGI_INCIDENT_LEAN_INTAKE", default=True)
 SINERGI_INCIDENT_GROUP_WRITERS = env.int("SINERGI_INCIDENT_GROUP_WRITERS", default=2)
+# Public report form: reports accepted per client IP per hour.
 SINERGI_PUBLIC_REPORTS_PER_HOUR = env.int("SINERGI_PUBLIC_REPORTS_PER_HOUR", default=10)
+# Triage: the deployment's home province (BPS code; place names are matched there first). Empty = NTT (53).
+SINERGI_TRIAGE_HOME_PROVINCE = env.str("SINERGI_TRIAGE_HOME_PROVINCE", default="53")
+# Risk: a recompute asked for by an edit waits this many seconds, so a burst of edits makes one recompute.
 RISK_RECOMPUTE_DELAY_S = env.int("SINERGI_RISK_RECOMPUTE_DELAY_S", default=10)
+# Command dashboard: seconds its check-in cache is kept before it is rebuilt (0 = rebuilt on every read).
+SINERGI_OPS_CACHE_TTL = env.float("SINERGI_OPS_CACHE_TTL", default=60.0)
 # Daily situation report (Laporan Situasi Harian): generated automatically at this local (WITA) time.
 SINERGI_SITREP_TIME = env.str("SINERGI_SITREP_TIME", default="06:00")
 # Units (codes) that get the automatic daily report; empty = the Polda of the election's province only.
@@ -345,6 +367,9 @@ SINERGI_TASK_MAX_ATTEMPTS = env.int("SINERGI_TASK_MAX_ATTEMPTS", default=3)
 # /metrics (Prometheus) answers to these addresses (CIDRs), or to "Authorization: Bearer <SINERGI_METRICS_TOKEN>".
 SINERGI_METRICS_ALLOWED_IPS = env.list("SINERGI_METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
 SINERGI_METRICS_TOKEN = env.str("SINERGI_METRICS_TOKEN", default="")
+# Content-Security-Policy header (sinergi/core/csp.py): None = the built-in policy; a string replaces it (e.g. to
+# allow a map tile server); "" sends no header.
+SINERGI_CSP: str | None = None
 MIDDLEWARE.insert(0, "sinergi.core.metrics.RequestMetricsMiddleware")  # first: latency includes all middleware
 MIDDLEWARE.append("sinergi.core.middleware.DatabaseUnavailableMiddleware")  # database away: 503, not 500
 

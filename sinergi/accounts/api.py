@@ -6,10 +6,10 @@ from django.db.models import Prefetch
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
-from sinergi.api.permissions import HasAction
-from sinergi.regions.models import Region
+from sinergi.core.api_permissions import HasAction
 
 from .filters import UnitFilter, UnitStrengthFilter
+from .models import Unit
 from .selectors import unit_list, unit_strength_list
 from .serializers import UnitSerializer, UnitStrengthSerializer
 
@@ -26,7 +26,8 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return unit_list(user=self.request.user).prefetch_related(
-            Prefetch("jurisdiction", queryset=Region.objects.only("code"))
+            # the jurisdiction's model through the relation: accounts sits below regions in the layers
+            Prefetch("jurisdiction", queryset=Unit._meta.get_field("jurisdiction").related_model.objects.only("code"))
         )
 
 

@@ -1,19 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class AgencyKind(models.TextChoices):
-    POLRI = "POLRI", _("Polri")
-    KPU = "KPU", _("KPU")
-    BAWASLU = "BAWASLU", _("Bawaslu")
-    TNI = "TNI", _("TNI")
-    PEMDA = "PEMDA", _("Pemerintah Daerah")
-    BPBD = "BPBD", _("BPBD")
-    KEJAKSAAN = "KEJAKSAAN", _("Kejaksaan")
-    PUBLIC = "PUBLIC", _("Masyarakat")
-    GAKKUMDU = "GAKKUMDU", _("Sentra Gakkumdu")
-    DKPP = "DKPP", _("DKPP")
-    BKN_KASN = "BKN_KASN", _("BKN/KASN")
+from sinergi.core.roles import AgencyKind, Role  # noqa: F401  (the role matrix lives in core)
 
 
 class UnitLevel(models.TextChoices):
@@ -22,15 +10,6 @@ class UnitLevel(models.TextChoices):
     REGENCY = "regency", _("Kabupaten/Kota")
     DISTRICT = "district", _("Kecamatan")
     SPECIAL = "special", _("Satuan khusus")
-
-
-class Role(models.TextChoices):
-    OPERATOR = "operator", _("Operator")
-    ANALYST = "analyst", _("Analis")
-    COMMANDER = "commander", _("Komandan")
-    LIAISON = "liaison", _("Penghubung (LO)")
-    ADMIN = "admin", _("Administrator")
-    OBSERVER = "observer", _("Pengamat")
 
 
 class PersonnelType(models.TextChoices):

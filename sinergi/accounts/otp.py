@@ -10,7 +10,6 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,12 +19,8 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sinergi.core.permissions import otp_required_for  # noqa: F401  (checked by core.live too)
 from sinergi.core.services import audit_log
-
-
-def otp_required_for(user) -> bool:
-    roles = getattr(settings, "SINERGI_OTP_REQUIRED_ROLES", [])
-    return bool(user.is_authenticated and (user.role in roles or (user.is_superuser and "admin" in roles)))
 
 
 class OTPRequiredMiddleware:

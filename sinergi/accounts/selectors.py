@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from sinergi.core.permissions import has_perm
+
 from .choices import AgencyKind, Role, UnitLevel
-from .models import Unit, UnitStrength, User
-from .permissions import has_perm
+from .models import Unit, UnitStrength
 
 
 def is_global(user) -> bool:
@@ -57,9 +58,3 @@ def unit_strength_list(*, user) -> QuerySet[UnitStrength]:
     return qs.filter(unit__in=scope_units(user))
 
 
-def user_list(*, user) -> QuerySet[User]:
-    if is_global(user):
-        return User.objects.select_related("unit")
-    if not user.unit_id:
-        return User.objects.filter(pk=user.pk)
-    return User.objects.filter(unit__in=scope_units(user)).select_related("unit")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from sinergi.core.permissions import MATRIX, has_perm
+
 from .models import Unit, UnitStrength, User
-from .permissions import MATRIX, has_perm
 
 
 class UnitSerializer(serializers.ModelSerializer):

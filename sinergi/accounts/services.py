@@ -42,8 +42,3 @@ def user_create(*, actor, username: str, password: str | None, unit: Unit | None
     return user
 
 
-@transaction.atomic
-def user_set_password(*, actor, user: User, password: str) -> None:
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    audit_log(actor=actor, action="user.set_password", obj=user, data={"username": user.username})

@@ -31,7 +31,7 @@ def new_key() -> str:
 
 
 def lifetime() -> dt.timedelta | None:
-    days = int(getattr(settings, "SINERGI_API_TOKEN_DAYS", 30))
+    days = int(settings.SINERGI_API_TOKEN_DAYS)
     return dt.timedelta(days=days) if days > 0 else None
 
 
@@ -73,7 +73,7 @@ def users_for_keys(raw_keys: Iterable[str]) -> dict[str, object]:
 def touch(tokens: Iterable[ApiToken], now: dt.datetime | None = None) -> int:
     """Record use, at most once per SINERGI_API_TOKEN_TOUCH_SECONDS per token (no write on most requests)."""
     now = now or timezone.now()
-    every = dt.timedelta(seconds=int(getattr(settings, "SINERGI_API_TOKEN_TOUCH_SECONDS", 300)))
+    every = dt.timedelta(seconds=int(settings.SINERGI_API_TOKEN_TOUCH_SECONDS))
     stale = [t.pk for t in tokens if t.last_used_at is None or t.last_used_at < now - every]
     if not stale:
         return 0

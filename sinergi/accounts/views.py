@@ -6,7 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 
-from .permissions import has_perm
+from sinergi.core.permissions import has_perm
+
 from .selectors import unit_list, unit_strength_list
 
 

@@ -11,7 +11,7 @@ API_MODULES = [
     "sinergi.regions.api",
     "sinergi.elections.api",
     "sinergi.elections.api_import",
-    "sinergi.core.api",
+    "sinergi.api.audit",
     "sinergi.risk.api",
     "sinergi.deployment.api",
     "sinergi.incidents.api",

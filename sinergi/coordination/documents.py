@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -17,6 +16,8 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from sinergi.core import clock
+from sinergi.incidents.selectors import incident_list
+from sinergi.risk.selectors import assessment_list
 
 from .choices import MeetingStatus
 
@@ -88,36 +89,25 @@ def meetings_feed(meetings, *, name: str) -> bytes:
     return cal.to_ical()
 
 
-# --- summaries from other apps (only when those apps and data exist) ---------------------------------------
+# --- summaries from other apps (only when there are data) ---------------------------------------
 
 def _count_by(qs, field_names: tuple[str, ...]) -> dict | None:
     fields = {f.name for f in qs.model._meta.get_fields()}
     field = next((f for f in field_names if f in fields), None)
-    try:
-        total = qs.count()
-        if not total:
-            return None
-        rows = list(qs.order_by().values_list(field).annotate(n=Count("pk")).order_by(field)) if field else []
-    except DatabaseError:
+    total = qs.count()
+    if not total:
         return None
+    rows = list(qs.order_by().values_list(field).annotate(n=Count("pk")).order_by(field)) if field else []
     return {"total": total, "field": field, "rows": [(str(k), n) for k, n in rows]}
 
 
 def risk_summary(user) -> dict | None:
     """Tier counts of the published model's current assessments, as the reader may see them (aggregates only)."""
-    try:
-        from sinergi.risk.selectors import assessment_list
-    except ImportError:  # pragma: no cover - app not installed
-        return None
     return _count_by(assessment_list(user=user), ("tier",))
 
 
 def incident_summary(user) -> dict | None:
     """Counts of the incidents the reader may see, by status (aggregates only)."""
-    try:
-        from sinergi.incidents.selectors import incident_list
-    except ImportError:  # pragma: no cover - app not installed
-        return None
     return _count_by(incident_list(user=user), ("status", "severity", "category"))
 
 

@@ -12,7 +12,7 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, 
 
 from sinergi.accounts.choices import AgencyKind
 
-from .choices import AUDITED_READ_MARKINGS, OPEN_STATUSES, Marking
+from .choices import OPEN_STATUSES, Marking
 from .models import (
     ActionItem,
     ActionUpdate,
@@ -99,18 +99,8 @@ def restrict_full(qs: QuerySet, user) -> QuerySet:
     return qs.filter(visible_q(user, qs.model)).annotate(full_access=Value(True, output_field=BooleanField()))
 
 
-def needs_read_audit(obj) -> bool:
-    return obj.marking in AUDITED_READ_MARKINGS or (
-        not getattr(obj, "full_access", True) and obj.summary_marking in AUDITED_READ_MARKINGS
-    )
-
-
 def can_view(user, obj) -> bool:
     return restrict(type(obj).objects.filter(pk=obj.pk), user).exists()
-
-
-def can_view_full(user, obj) -> bool:
-    return type(obj).objects.filter(visible_q(user, type(obj)), pk=obj.pk).exists()
 
 
 # --- meetings -----------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
 
+        from . import checks  # noqa: F401  (registers the settings check)
         from .admin_audit import install
 
         # django.contrib.admin (listed first) has already imported every admin module: wrap them all.

@@ -44,7 +44,7 @@ def is_trusted_proxy(address: str) -> bool:
         return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    nets = _networks(tuple(getattr(settings, "SINERGI_TRUSTED_PROXIES", []) or []))
+    nets = _networks(tuple(settings.SINERGI_TRUSTED_PROXIES or []))
     return any(ip.version == n.version and ip in n for n in nets)
 
 

@@ -20,7 +20,7 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        policy = getattr(settings, "SINERGI_CSP", DEFAULT_POLICY)
+        policy = DEFAULT_POLICY if settings.SINERGI_CSP is None else settings.SINERGI_CSP
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from sinergi.api.filters import IntFilter
+from sinergi.core.api_filters import IntFilter
 
 from .models import AuditEvent
 

@@ -17,7 +17,7 @@ from rest_framework.parsers import JSONParser
 
 
 def max_depth() -> int:
-    return int(getattr(settings, "SINERGI_JSON_MAX_DEPTH", 64))
+    return int(settings.SINERGI_JSON_MAX_DEPTH)
 
 
 def depth_message() -> str:
@@ -58,7 +58,7 @@ class SafeJSONParser(JSONParser):
     """DRF JSON parser: malformed, too deep or larger than DATA_UPLOAD_MAX_MEMORY_SIZE -> 400 (ParseError)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read(limit + 1) if limit else stream.read()
         if limit and len(raw) > limit:
             raise ParseError(f"Isi permintaan lebih dari {limit} byte (DATA_UPLOAD_MAX_MEMORY_SIZE) "

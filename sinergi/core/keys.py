@@ -31,10 +31,10 @@ def private_file(path: Path, content: str) -> None:
 
 
 def _key_from(setting: str, file_setting: str, default_name: str) -> bytes:
-    value = getattr(settings, setting, "") or ""
+    value = getattr(settings, setting) or ""  # a declared setting named by the caller
     if value:
         return value.encode()
-    path = Path(getattr(settings, file_setting, "") or Path(settings.DATA_DIR) / default_name)
+    path = Path(getattr(settings, file_setting) or Path(settings.DATA_DIR) / default_name)
     if not path.exists():
         try:
             private_file(path, secrets.token_hex(32))
@@ -53,7 +53,7 @@ def key_id(key: bytes) -> str:
 def _audit_keys() -> tuple[str, dict[str, bytes]]:
     current = _key_from("SINERGI_AUDIT_KEY", "SINERGI_AUDIT_KEY_FILE", "audit_key")
     ring = {key_id(current): current}
-    for old in getattr(settings, "SINERGI_AUDIT_OLD_KEYS", []) or []:
+    for old in settings.SINERGI_AUDIT_OLD_KEYS or []:
         ring.setdefault(key_id(old.encode()), old.encode())
     folder = Path(settings.DATA_DIR) / "audit_keys"
     if folder.is_dir():

@@ -58,7 +58,7 @@ def group_send(group: str, event_type: str, **data) -> None:
 def second_factor_ok(user, session) -> bool:
     """The check pages make (sinergi.accounts.otp.OTPRequiredMiddleware): a user of a role that needs the second
     factor must have verified a confirmed device of their own in this session."""
-    from sinergi.accounts.otp import otp_required_for
+    from sinergi.core.permissions import otp_required_for
 
     if not otp_required_for(user):
         return True

@@ -92,7 +92,7 @@ def _registry() -> CollectorRegistry:
 
 
 def allowed(request) -> bool:
-    token = getattr(settings, "SINERGI_METRICS_TOKEN", "")
+    token = settings.SINERGI_METRICS_TOKEN
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if token and header.startswith("Bearer ") and hmac.compare_digest(header[7:].strip(), token):
         return True
@@ -105,7 +105,7 @@ def allowed(request) -> bool:
         addr = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
-    for net in getattr(settings, "SINERGI_METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"]):
+    for net in settings.SINERGI_METRICS_ALLOWED_IPS:
         try:
             if addr in ipaddress.ip_network(net, strict=False):
                 return True

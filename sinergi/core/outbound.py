@@ -65,7 +65,7 @@ class Response:
 def _allow_entries() -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
     hosts: set[str] = set()
     nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
-    for raw in getattr(settings, "SINERGI_OUTBOUND_ALLOW", []) or []:
+    for raw in settings.SINERGI_OUTBOUND_ALLOW or []:
         item = str(raw).strip()
         if not item:
             continue
@@ -174,7 +174,7 @@ def post(url: str, *, data: bytes, headers: dict[str, str] | None = None,
     scheme, host, port, path = _split(url)
     address = resolve(host, port)
     limit = max_bytes if max_bytes is not None else int(
-        getattr(settings, "SINERGI_OUTBOUND_MAX_RESPONSE_BYTES", 1024 * 1024))
+        settings.SINERGI_OUTBOUND_MAX_RESPONSE_BYTES)
     cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     conn = cls(host, port, address, timeout)
     try:

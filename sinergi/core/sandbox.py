@@ -135,14 +135,6 @@ def drop(database: str) -> None:
         cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def size_bytes(database: str) -> int:
-    if vendor() == "sqlite":
-        return sum(Path(database + s).stat().st_size for s in ("", "-wal") if Path(database + s).exists())
-    with connections[DEFAULT_DB_ALIAS].cursor() as cur:
-        cur.execute("SELECT pg_database_size(%s)", [database])
-        return int(cur.fetchone()[0])
-
-
 @contextmanager
 def enter(exercise: clock.ExerciseClock):
     """Run the block in the exercise: the exercise clock, and its database as the default database."""

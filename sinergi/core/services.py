@@ -181,7 +181,7 @@ def checkpoint_file() -> Path:
     chain) keeps its checkpoints in a file of its own so the real chain's file never names its events."""
     from . import clock
 
-    path = Path(getattr(settings, "SINERGI_AUDIT_CHECKPOINT_FILE", "")
+    path = Path(settings.SINERGI_AUDIT_CHECKPOINT_FILE
                 or Path(settings.DATA_DIR) / "audit_checkpoints.jsonl")
     exercise = clock.current_exercise()
     if exercise is not None:
@@ -323,11 +323,11 @@ def register_taskrun_state_handler(kind: str, handler: Callable[[TaskRun, str], 
 
 
 def lease_seconds() -> float:
-    return float(getattr(settings, "SINERGI_TASK_LEASE_S", 60))
+    return float(settings.SINERGI_TASK_LEASE_S)
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "SINERGI_TASK_MAX_ATTEMPTS", 3))
+    return int(settings.SINERGI_TASK_MAX_ATTEMPTS)
 
 
 def live_workers(now: dt.datetime | None = None) -> set[str]:
@@ -413,7 +413,7 @@ def _task_row(task_id: str):
 def task_cancel(*, actor, task_id: str):
     """Cancel a queued task, or a running one whose worker is gone. A task running on a live worker cannot be
     stopped from here (its worker finishes it; stop the worker to interrupt it)."""
-    from sinergi.accounts.permissions import require_perm
+    from sinergi.core.permissions import require_perm
 
     require_perm(actor, "task.manage")
     row = _task_row(task_id)
@@ -438,7 +438,7 @@ def task_retry(*, actor, task_id: str):
     """Queue a failed or cancelled task again with the same arguments; its run record follows the new task."""
     from django.utils.module_loading import import_string
 
-    from sinergi.accounts.permissions import require_perm
+    from sinergi.core.permissions import require_perm
 
     require_perm(actor, "task.manage")
     row = _task_row(task_id)

@@ -15,15 +15,15 @@ from django.core.exceptions import ValidationError
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "SINERGI_UPLOAD_MAX_BYTES", 25 * 1024 * 1024))
+    return int(settings.SINERGI_UPLOAD_MAX_BYTES)
 
 
 def max_rows() -> int:
-    return int(getattr(settings, "SINERGI_UPLOAD_MAX_ROWS", 500_000))
+    return int(settings.SINERGI_UPLOAD_MAX_ROWS)
 
 
 def max_columns() -> int:
-    return int(getattr(settings, "SINERGI_UPLOAD_MAX_COLUMNS", 200))
+    return int(settings.SINERGI_UPLOAD_MAX_COLUMNS)
 
 
 def _mb(n: int) -> str:

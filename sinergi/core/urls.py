@@ -3,7 +3,6 @@ from django.urls import path
 from . import field, views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("tentang/", views.about, name="about"),
     path("sw.js", field.service_worker, name="service_worker"),  # root scope: every field page (issue 16)
     path("manifest.webmanifest", field.manifest, name="webmanifest"),

@@ -47,3 +47,7 @@ class OperationPhase(models.TextChoices):
     PERSIAPAN = "persiapan", _("Persiapan dan kampanye")
     PEMUNGUTAN = "pemungutan", _("Pemungutan dan penghitungan suara")
     REKAPITULASI = "rekapitulasi", _("Rekapitulasi dan pasca pemungutan")
+
+
+#: shown on a plan whose TPS tiers are placeholders (no risk assessment yet)
+PLACEHOLDER_LABEL = "tingkat kerawanan sementara (belum ada penilaian)"

@@ -10,8 +10,7 @@ from openpyxl import Workbook
 from sinergi.core.exports import xlsx_append, xlsx_fit_columns, xlsx_header
 
 from . import selectors
-from .choices import SCENARIOS, ReserveKind, Tier, TierSource
-from .services import PLACEHOLDER_LABEL
+from .choices import PLACEHOLDER_LABEL, SCENARIOS, ReserveKind, Tier, TierSource
 
 
 def _summary_rows(plan) -> list[list]:

@@ -82,10 +82,6 @@ def sea_links() -> list[SeaLink]:
     ]
 
 
-def sea_link_labels() -> list[str]:
-    return [link.label for link in sea_links()]
-
-
 def travel_assumptions(wait_factor: float = 0.0) -> TravelAssumptions:
     a = assumptions()
     return TravelAssumptions(detour=float(a["detour"]), speed_kmh=float(a["default_speed_kmh"]),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from sinergi.accounts.choices import AgencyKind, Role, UnitLevel
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
 
 
 def _polri(user) -> bool:

@@ -20,7 +20,6 @@ from django.db import transaction
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit, UnitStrength
-from sinergi.core.models import TaskRun
 from sinergi.core.progress import steps
 from sinergi.core.services import RunRecorder, audit_log, taskrun_create, taskrun_link
 from sinergi.elections.models import Election, PollingStation
@@ -29,7 +28,7 @@ from sinergi.engine.deployment.plan import Place, PlanInput, PlanOutput, PlanPar
 from sinergi.regions.models import Region
 
 from . import geo
-from .choices import SCENARIOS, PlanStatus, ReserveKind, TierSource
+from .choices import PLACEHOLDER_LABEL, SCENARIOS, PlanStatus, ReserveKind, TierSource  # noqa: F401  (re-exported)
 from .models import (
     GuardAssignment,
     GuardGroup,
@@ -43,7 +42,6 @@ from .models import (
 from .permissions import can_run_plans
 
 PLAN_KIND = "deployment.plan"
-PLACEHOLDER_LABEL = "tingkat kerawanan sementara (belum ada penilaian)"
 
 DEFAULT_PARAMETERS: dict[str, Any] = {
     "radius_min": 15.0,
@@ -140,13 +138,9 @@ def _stable_rank(code: str) -> int:
 
 def tps_tiers(election: Election, tps: list[tuple[int, str, bool]]) -> tuple[dict[int, str], str]:
     """Tier per TPS id from the vulnerability app when it has data, else the labelled placeholder."""
-    risk: dict[int, str] = {}
-    try:
-        from sinergi.risk.selectors import tps_tier_map  # provided by the vulnerability app
+    from sinergi.risk.selectors import tps_tier_map  # the vulnerability app (below deployment)
 
-        risk = dict(tps_tier_map(election=election) or {})
-    except (ImportError, AttributeError):
-        risk = {}
+    risk: dict[int, str] = dict(tps_tier_map(election=election) or {})
     special = {pk for pk, _, sp in tps if sp}
     if risk:
         out = {pk: ("khusus" if pk in special else risk.get(pk, "kurang_rawan")) for pk, _, _ in tps}
@@ -191,7 +185,9 @@ def plan_run(*, actor, election: Election, name: str = "", scenario: str = "dasa
     plan.save(update_fields=["task_run"])
     audit_log(actor=actor, action="deployment.plan.create", obj=plan, data={"scenario": scenario, "name": plan.name})
     if enqueue:
-        from .tasks import run_plan_task
+        from sinergi.core.background import task_at
+
+        run_plan_task = task_at("sinergi.deployment.tasks.run_plan_task")  # not imported: tasks call services
 
         # Link the run record to its task row, so the tasks page can cancel it while it is still queued.
         transaction.on_commit(lambda: taskrun_link(run, run_plan_task.enqueue(plan.pk)))
@@ -519,10 +515,6 @@ def plan_run_sync(*, actor, election: Election, scenario: str = "dasar", name: s
     return plan
 
 
-def taskrun_of(plan: Plan) -> TaskRun | None:
-    return plan.task_run
-
-
 # -- approval (Renpam disahkan) -----------------------------------------------------------------------------
 def _session_verified(user) -> bool:
     """True when the user's session passed the second factor (django-otp sets ``is_verified``)."""
@@ -568,8 +560,8 @@ def plan_approve(*, actor, plan: Plan, phase: str = "pemungutan", rank: str = ""
     Only a commander (``plan.approve``) whose session passed the second factor may approve. The new version
     supersedes the current one (one current Renpam per election and phase, enforced by the database), keeps a
     readable per Polres diff against it, and a signed PDF whose SHA-256 goes into the audit chain."""
-    from sinergi.accounts.permissions import has_perm
     from sinergi.core import clock
+    from sinergi.core.permissions import has_perm
 
     from .choices import OperationPhase
 

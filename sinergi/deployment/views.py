@@ -18,11 +18,11 @@ from django.views.decorators.http import require_http_methods
 from sinergi.regions.selectors import default_election
 
 from . import exports, selectors
-from .choices import Tier
+from .choices import PLACEHOLDER_LABEL, Tier
 from .forms import PatternForm, PlanRunForm
 from .models import Plan
 from .permissions import can_run_plans, can_view_plans, sees_whole_province
-from .services import PLACEHOLDER_LABEL, TIERS, pattern_parts, pattern_set, plan_run
+from .services import TIERS, pattern_parts, pattern_set, plan_run
 
 
 def _plan(request, pk: int) -> Plan:
@@ -63,7 +63,7 @@ def _context(request, plan: Plan) -> dict:
     units = list(selectors.plan_units(user=user, plan=plan))
     groups, lower, bound = (sum(u.groups for u in units), sum(u.groups_lower_bound for u in units),
                             sum(u.groups_bound for u in units))
-    from sinergi.accounts.permissions import has_perm
+    from sinergi.core.permissions import has_perm
 
     current = selectors.approved_plan(plan.election)
     return {
@@ -229,7 +229,7 @@ def patterns(request):
 @require_http_methods(["GET", "POST"])
 def plan_approve(request, pk: int):
     """A commander approves the plan as the Renpam of a phase; an unverified session goes to the OTP page."""
-    from sinergi.accounts.permissions import has_perm
+    from sinergi.core.permissions import has_perm
 
     from .forms import PlanApproveForm
     from .services import _session_verified

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
-from sinergi.api.permissions import HasAction
+from sinergi.core.api_permissions import HasAction
 
 from .filters import ContestFilter, PollingStationFilter, StageFilter
 from .selectors_tps import contest_list, election_list, stage_list, tps_list

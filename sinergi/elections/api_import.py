@@ -9,9 +9,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from sinergi.accounts.permissions import has_perm
 from sinergi.core import uploads
 from sinergi.core.models import TaskRun
+from sinergi.core.permissions import has_perm
 
 from . import selectors, services
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from sinergi.api.filters import IntFilter
+from sinergi.core.api_filters import IntFilter
 
 from .models import Contest, PollingStation, Stage
 

@@ -6,11 +6,15 @@ scope (`sinergi.accounts.selectors.scope_units`) and their own runs.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
-from sinergi.accounts.permissions import has_perm
+from sinergi.accounts.models import Unit, User
 from sinergi.accounts.selectors import is_global, scope_units
 from sinergi.core.models import TaskRun
+from sinergi.core.permissions import has_perm
+from sinergi.regions.models import Island, Region, RegionLevel
+
+from .models import PollingStation
 
 TPS_IMPORT_KIND = "tps_import"
 
@@ -28,3 +32,34 @@ def tps_import_run_list(*, user) -> QuerySet[TaskRun]:
 def tps_import_run_get(*, user, pk: int) -> TaskRun | None:
     """One import run, or None when it does not exist or is outside the user's scope."""
     return tps_import_run_list(user=user).filter(pk=pk).first()
+
+
+# -- counts shown on the dashboard and printed by `sinergi status` (moved from core: they read the foundation
+# apps above it) --------------------------------------------------------------------------------------------------
+
+def dataset_status() -> dict:
+    """Whole-system counts (operators' `sinergi status`); no restricted records are included."""
+    levels = dict(Region.objects.values_list("level").annotate(n=Count("code")).values_list("level", "n"))
+    tps = PollingStation.objects.aggregate(
+        n=Count("id"),
+        voters=Sum("voters"),
+        estimated=Count("id", filter=Q(voters_estimated=True) | Q(location_estimated=True)),
+    )
+    return {
+        "regions": {
+            "provinces": levels.get(RegionLevel.PROVINCE, 0),
+            "regencies": levels.get(RegionLevel.REGENCY, 0),
+            "districts": levels.get(RegionLevel.DISTRICT, 0),
+            "villages": levels.get(RegionLevel.VILLAGE, 0),
+            "islands": Island.objects.count(),
+        },
+        "tps": tps["n"] or 0,
+        "voters": tps["voters"] or 0,
+        "estimated_tps": tps["estimated"] or 0,
+        "units": Unit.objects.count(),
+        "users": User.objects.filter(is_active=True).count(),
+    }
+
+
+def dashboard_counts(*, user) -> dict:
+    return dataset_status()

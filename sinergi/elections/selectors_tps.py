@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F, Prefetch, QuerySet
 
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
 
 from .models import CandidatePair, Contest, Election, PollingStation, Stage
 

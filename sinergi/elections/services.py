@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sinergi.accounts.permissions import require_perm
 from sinergi.core import uploads
 from sinergi.core.models import TaskRun
+from sinergi.core.permissions import require_perm
 from sinergi.core.services import RunRecorder, audit_log, taskrun_create
 
 from . import importers
@@ -84,7 +84,9 @@ def tps_import_start(
         run = taskrun_create(kind=TPS_IMPORT_KIND, actor=actor, parameters=parameters, input_hash=digest,
                              input_name=name)
         if enqueue:
-            from .tasks import run_tps_import
+            from sinergi.core.background import task_at
+
+            run_tps_import = task_at("sinergi.elections.tasks.run_tps_import")  # not imported: tasks call services
 
             transaction.on_commit(lambda: run_tps_import.enqueue(run.pk))
     return run

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from sinergi.accounts.permissions import has_perm, require_perm
+from sinergi.core.permissions import has_perm, require_perm
 from sinergi.regions.selectors import polling_station_get
 
 

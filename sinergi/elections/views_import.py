@@ -11,9 +11,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from sinergi.accounts.permissions import has_perm
 from sinergi.core import uploads
 from sinergi.core.models import TaskRun
+from sinergi.core.permissions import has_perm
 
 from . import selectors, services
 from .models import Election

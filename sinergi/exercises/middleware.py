@@ -7,9 +7,9 @@ from __future__ import annotations
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
-from sinergi.accounts.permissions import has_perm
 from sinergi.core import sandbox
 from sinergi.core.live import EXERCISE_SESSION_KEY
+from sinergi.core.permissions import has_perm
 
 from .models import Exercise, ExerciseStatus
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
 
 from .models import Exercise, ExerciseStatus
 

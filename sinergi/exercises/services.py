@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sinergi.accounts.permissions import require_perm
 from sinergi.core import sandbox
 from sinergi.core.clock import wall_now
+from sinergi.core.permissions import require_perm
 from sinergi.core.services import audit_log
 from sinergi.elections.models import Election, Stage
 

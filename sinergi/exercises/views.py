@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
 from sinergi.elections.models import Election
 
 from . import debrief as debrief_mod

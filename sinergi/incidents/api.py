@@ -16,7 +16,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from sinergi.accounts.models import Unit
-from sinergi.api.errors import call_service
+from sinergi.core.api_errors import call_service
 
 from . import selectors, services
 from .models import Category, Incident, Report

@@ -12,7 +12,6 @@ authenticates the whole group in one query.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -31,14 +30,14 @@ def enabled() -> bool:
 
     if current_exercise() is not None:  # writer threads run outside the exercise's context and database
         return False
-    value = getattr(settings, "SINERGI_INCIDENT_GROUP_COMMIT", os.environ.get("SINERGI_INCIDENT_GROUP_COMMIT", ""))
+    value = settings.SINERGI_INCIDENT_GROUP_COMMIT
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
 def writers() -> int:
     """Writer threads per process (SINERGI_INCIDENT_GROUP_WRITERS, default 2): while one group waits for its
     commit to reach the disk, the next one is already being inserted (the audit chain orders the commits)."""
-    value = getattr(settings, "SINERGI_INCIDENT_GROUP_WRITERS", os.environ.get("SINERGI_INCIDENT_GROUP_WRITERS", 2))
+    value = settings.SINERGI_INCIDENT_GROUP_WRITERS
     return max(1, int(value))
 
 

@@ -142,4 +142,4 @@ def create(request, fallback) -> HttpResponse:
 
 
 def lean_enabled() -> bool:
-    return bool(getattr(settings, "SINERGI_INCIDENT_LEAN_INTAKE", True))
+    return bool(settings.SINERGI_INCIDENT_LEAN_INTAKE)

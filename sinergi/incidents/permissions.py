@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
 
 
 def can(user, action: str) -> bool:

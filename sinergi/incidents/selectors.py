@@ -14,7 +14,7 @@ from sinergi.accounts.selectors import is_global, scope_units
 from sinergi.core import clock
 
 from .choices import OPEN_STATUSES
-from .models import Category, Deadline, Incident, Notification, Report, TimelineEntry
+from .models import Deadline, Incident, Notification, Report, TimelineEntry
 from .permissions import can
 
 
@@ -166,5 +166,3 @@ def notification_list(*, user) -> QuerySet[Notification]:
     return Notification.objects.filter(unit=user.unit, channel="in_app").select_related("incident")
 
 
-def category_list() -> QuerySet[Category]:
-    return Category.objects.filter(active=True)

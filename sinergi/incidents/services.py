@@ -83,9 +83,8 @@ def _timeline(incident: Incident, kind: str, *, actor=None, note: str = "", data
 def processing_mode() -> str:
     """'inline' (default: each report is processed right after it is stored) or 'deferred' (a worker runs
     `incidents_process`; used for high-rate intake). Setting SINERGI_INCIDENT_PROCESSING or the env var."""
-    import os
 
-    return getattr(settings, "SINERGI_INCIDENT_PROCESSING", os.environ.get("SINERGI_INCIDENT_PROCESSING", "inline"))
+    return settings.SINERGI_INCIDENT_PROCESSING
 
 
 @lru_cache(maxsize=1)
@@ -95,11 +94,6 @@ def classifier() -> NaiveBayes:
     for c in defaults.taxonomy():
         examples.append((" ".join([c["name"], *c.get("sms", [])]), c["code"]))
     return train(examples)
-
-
-def category_suggest(text: str) -> tuple[Category | None, float]:
-    s = classifier().suggest(text)
-    return Category.objects.filter(code=s.label).first(), s.probability
 
 
 def sms_aliases() -> dict[str, str]:
@@ -439,7 +433,9 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
 
 def processing_enqueue() -> None:
     """Ask the task worker to process the pending reports (deferred mode)."""
-    from .tasks import process_pending_reports
+    from sinergi.core.background import task_at
+
+    process_pending_reports = task_at("sinergi.incidents.tasks.process_pending_reports")  # not imported: tasks call services
 
     try:
         process_pending_reports.enqueue()
@@ -1131,9 +1127,11 @@ def notify(*, incident: Incident, units: list[Unit], message: str) -> list[Notif
             if on:
                 n = Notification.objects.create(unit=unit, incident=incident, channel=channel, message=message[:300])
                 out.append(n)
-                from .tasks import deliver_notification
+                from sinergi.core.background import task_at
 
-                transaction.on_commit(lambda pk=n.pk: deliver_notification.enqueue(pk))
+                deliver_notification = task_at("sinergi.incidents.tasks.deliver_notification")  # not imported: tasks call services
+
+                transaction.on_commit(lambda pk=n.pk, t=deliver_notification: t.enqueue(pk))
     return out
 
 

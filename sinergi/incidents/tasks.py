@@ -55,7 +55,7 @@ def deliver_notification(notification_id: int) -> str:
     try:
         if n.channel == NotificationChannel.EMAIL:
             send_mail(subject=f"[Sinergi] {n.message[:80]}", message=n.message,
-                      from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None), recipient_list=[ep.email])
+                      from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[ep.email])
         elif n.channel == NotificationChannel.WEBHOOK:
             body = webhook_payload(n)
             outbound.post(ep.webhook_url, data=body, timeout=5, headers={

@@ -42,7 +42,7 @@ _lock = threading.Lock()
 
 def home_province() -> str:
     """The deployment's province: setting SINERGI_TRIAGE_HOME_PROVINCE, else NTT (53)."""
-    return str(getattr(settings, "SINERGI_TRIAGE_HOME_PROVINCE", "") or "53")
+    return str(settings.SINERGI_TRIAGE_HOME_PROVINCE or "53")
 
 
 def model_dir() -> Path:

@@ -4,7 +4,6 @@ exports, and the SMS-gateway webhook."""
 from __future__ import annotations
 
 import hmac
-import os
 import time
 
 from django.conf import settings
@@ -30,7 +29,7 @@ from .forms import PublicReportForm, StaffReportForm
 from .models import Category, Deadline, Report
 from .permissions import can, require
 
-PUBLIC_PER_HOUR = getattr(settings, "SINERGI_PUBLIC_REPORTS_PER_HOUR", 10)
+PUBLIC_PER_HOUR = settings.SINERGI_PUBLIC_REPORTS_PER_HOUR
 
 
 def _ip(request) -> str:
@@ -249,7 +248,7 @@ def situation_room(request):
     return render(request, "incidents/situation.html", {
         "categories": Category.objects.filter(active=True), "statuses": IncidentStatus.choices,
         "agencies": sorted({c.agency_code for c in Category.objects.all()}),
-        "ws_enabled": bool(getattr(settings, "CHANNEL_LAYERS", None)),
+        "ws_enabled": bool(settings.CHANNEL_LAYERS),
     })
 
 
@@ -295,7 +294,7 @@ def cap_alert(request, pk: int):
 # --------------------------------------------------------------------------- SMS gateway
 
 def _sms_secret() -> str:
-    return getattr(settings, "SINERGI_SMS_WEBHOOK_SECRET", "") or os.environ.get("SINERGI_SMS_WEBHOOK_SECRET", "")
+    return settings.SINERGI_SMS_WEBHOOK_SECRET
 
 
 @csrf_exempt
@@ -327,12 +326,10 @@ def sms_webhook(request):
                             status=400)
     if len(text) > 5000:
         return JsonResponse({"error": "text too long"}, status=413)
-    from sinergi.engine.operations import looks_like_checkin
+    from sinergi.core.sms import handler_for
 
-    if looks_like_checkin(text):  # "CEK <kode TPS> <BUKA|...>": a TPS check-in (sinergi.operations)
-        from sinergi.operations.services import checkin_sms_receive
-
-        sms, reply = checkin_sms_receive(message_id=message_id, sender=sender, text=text)
-        return JsonResponse({"checkin_sms": sms.pk, "checkin": sms.checkin_id, "status": sms.status, "reply": reply})
+    handler = handler_for(text)  # e.g. "CEK <kode TPS> <BUKA|...>": a TPS check-in (registered by sinergi.operations)
+    if handler is not None:
+        return JsonResponse(handler.handle(message_id=message_id, sender=sender, text=text))
     report, reply = services.sms_receive(message_id=message_id, sender=sender, text=text)
     return JsonResponse({"report": report.pk, "reply": reply})

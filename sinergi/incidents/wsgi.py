@@ -50,8 +50,8 @@ def _security_headers(secure: bool) -> list[tuple[str, str]]:
         out.append(("Referrer-Policy", policy if isinstance(policy, str) else ",".join(policy)))
     if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
         out.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
-    if getattr(settings, "X_FRAME_OPTIONS", "DENY"):
-        out.append(("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()))
+    if settings.X_FRAME_OPTIONS:
+        out.append(("X-Frame-Options", settings.X_FRAME_OPTIONS.upper()))
     if secure and settings.SECURE_HSTS_SECONDS:
         hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
         if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:

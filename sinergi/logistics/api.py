@@ -18,8 +18,8 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from sinergi.accounts.models import Unit
-from sinergi.accounts.permissions import has_perm
-from sinergi.api.errors import call_service
+from sinergi.core.api_errors import call_service
+from sinergi.core.permissions import has_perm
 from sinergi.elections.models import PollingStation
 from sinergi.regions.selectors import default_election
 

@@ -12,11 +12,11 @@ import datetime as dt
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from sinergi.accounts.permissions import has_perm
 from sinergi.accounts.selectors import is_global
 from sinergi.core import clock
+from sinergi.core.permissions import has_perm
 
-from .models import CustodyEvent, Direction, Leg, LegEvent, LegMode, Movement, Status
+from .models import CustodyEvent, Direction, Leg, LegEvent, LegMode, Movement, NodeKind, Status
 
 
 def _scope_q(user) -> Q | None:
@@ -86,17 +86,26 @@ def leg_events(movement: Movement) -> QuerySet[LegEvent]:
     return LegEvent.objects.filter(leg__movement=movement).select_related("leg", "recorded_by")
 
 
+def upstream_hops(m: Movement) -> list[Movement]:
+    """The hops whose hand-over must precede this one: the previous hop down the chain (distribution), or every
+    PPS -> PPK hop into the kecamatan (recapitulation PPK -> warehouse)."""
+    if m.parent_id is not None:
+        return list(Movement.objects.filter(pk=m.parent_id))
+    if m.direction == Direction.RECAP and m.origin_kind == NodeKind.PPK and m.origin_region_id:
+        return list(Movement.objects.filter(election_id=m.election_id, direction=Direction.RECAP,
+                                            dest_kind=NodeKind.PPK, dest_region_id=m.origin_region_id))
+    return []
+
+
 def chain_of(movement: Movement, *, user) -> list[Movement]:
     """The hops of this movement's chain of custody that the user may see, earliest first: up the distribution
     chain (parents), or for the recapitulation PPK -> warehouse the PPS -> PPK hops into the kecamatan."""
-    from .services import _upstream
-
     visible = movement_list(user=user)
     chain = [movement]
     seen = {movement.pk}
     frontier = [movement]
     while frontier:
-        candidates = {up.pk: up for cur in frontier for up in _upstream(cur) if up.pk not in seen}
+        candidates = {up.pk: up for cur in frontier for up in upstream_hops(cur) if up.pk not in seen}
         allowed = set(visible.filter(pk__in=list(candidates)).values_list("pk", flat=True)) if candidates else set()
         nxt = [candidates[pk] for pk in allowed]
         seen.update(candidates)

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sinergi.accounts.models import Unit
-from sinergi.accounts.permissions import require_perm
 from sinergi.core import clock
+from sinergi.core.permissions import require_perm
 from sinergi.core.services import audit_log
 from sinergi.elections.models import Election, PollingStation
 from sinergi.operations import live
@@ -44,6 +44,8 @@ from .models import (
     SealCheck,
     Status,
 )
+from .selectors import movement_list
+from .selectors import upstream_hops as _upstream
 
 WITA = zoneinfo.ZoneInfo("Asia/Makassar")
 DONE = (Status.ARRIVED, Status.HANDED_OVER)
@@ -52,13 +54,13 @@ DONE = (Status.ARRIVED, Status.HANDED_OVER)
 # -- configuration (settings override; documented in docs/logistics.md) ------------------------------------------
 def tolerance() -> dt.timedelta:
     """How late a leg may arrive beyond its expected time before it counts as delayed (default 60 min)."""
-    return dt.timedelta(minutes=int(getattr(settings, "SINERGI_LOGISTICS_TOLERANCE_MIN", 60)))
+    return dt.timedelta(minutes=int(settings.SINERGI_LOGISTICS_TOLERANCE_MIN))
 
 
 def tps_deadline(election: Election) -> dt.datetime:
     """When logistics must be at every TPS: `days_before` voting day at `time` WITA (default H-1 18:00)."""
-    days = int(getattr(settings, "SINERGI_LOGISTICS_DEADLINE_DAYS_BEFORE", 1))
-    hh, mm = (int(x) for x in str(getattr(settings, "SINERGI_LOGISTICS_DEADLINE_TIME", "18:00")).split(":"))
+    days = int(settings.SINERGI_LOGISTICS_DEADLINE_DAYS_BEFORE)
+    hh, mm = (int(x) for x in str(settings.SINERGI_LOGISTICS_DEADLINE_TIME).split(":"))
     day = election.voting_date - dt.timedelta(days=days)
     return dt.datetime(day.year, day.month, day.day, hh, mm, tzinfo=WITA).astimezone(dt.UTC)
 
@@ -66,7 +68,7 @@ def tps_deadline(election: Election) -> dt.datetime:
 def alert_horizon() -> dt.timedelta:
     """The tick raises escort_late only for legs expected within this window (default 72 h), so an old plan
     never replayed does not flood the command with alerts; alerts already open stay open until resolved."""
-    return dt.timedelta(hours=int(getattr(settings, "SINERGI_LOGISTICS_ALERT_HORIZON_H", 72)))
+    return dt.timedelta(hours=int(settings.SINERGI_LOGISTICS_ALERT_HORIZON_H))
 
 
 def voting_day_end(election: Election) -> dt.datetime:
@@ -156,8 +158,6 @@ def movement_create(*, actor, election: Election, key: str, direction: str, orig
                      note=note)
         m.save()
         if actor is not None:
-            from .selectors import movement_list
-
             if not movement_list(user=actor).filter(pk=m.pk).exists():
                 raise _err("dest_code", _("perpindahan ini di luar wilayah Anda"))
         Leg.objects.bulk_create(_legs_for(m, planned, planned_departure, escort_unit))
@@ -423,17 +423,6 @@ def _after_change(m: Movement, at: dt.datetime, custody: CustodyEvent | None = N
         resolve.append((f"logistics_not_at_tps:{custody.polling_station_id}", "serah terima di TPS"))
     _resolve_open(resolve, at)
     live.broadcast("escort", id=m.pk)
-
-
-def _upstream(m: Movement) -> list[Movement]:
-    """The hops whose hand-over must precede this one: the previous hop down the chain (distribution), or every
-    PPS -> PPK hop into the kecamatan (recapitulation PPK -> warehouse)."""
-    if m.parent_id is not None:
-        return list(Movement.objects.filter(pk=m.parent_id))
-    if m.direction == Direction.RECAP and m.origin_kind == NodeKind.PPK and m.origin_region_id:
-        return list(Movement.objects.filter(election_id=m.election_id, direction=Direction.RECAP,
-                                            dest_kind=NodeKind.PPK, dest_region_id=m.origin_region_id))
-    return []
 
 
 def _downstream(m: Movement) -> list[Movement]:

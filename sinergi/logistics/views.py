@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sinergi.accounts.models import Unit
-from sinergi.accounts.permissions import has_perm
 from sinergi.core import clock
+from sinergi.core.permissions import has_perm
 from sinergi.elections.models import PollingStation
 from sinergi.operations.models import Alert
 from sinergi.regions.models import Region

@@ -12,8 +12,8 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from sinergi.accounts.choices import Role
-from sinergi.api.errors import call_service
 from sinergi.coordination.choices import Marking
+from sinergi.core.api_errors import call_service
 
 from . import selectors, services
 from .models import Message, Outbox, Recipient

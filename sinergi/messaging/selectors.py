@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from sinergi.accounts.selectors import is_global, scope_units
 
-from .models import Inbound, Message, Recipient
+from .models import Message, Recipient
 from .permissions import may_send
 
 
@@ -38,13 +38,3 @@ def inbox(*, user) -> QuerySet[Recipient]:
 
 def unread_count(*, user) -> int:
     return inbox(user=user).filter(read_at__isnull=True).count()
-
-
-def inbound_list(*, user) -> QuerySet[Inbound]:
-    """Inbound channel messages: senders are personal data, for admins and staff of the receiving officers."""
-    if not may_send(user):
-        return Inbound.objects.none()
-    qs = Inbound.objects.all()
-    if not is_global(user):
-        qs = qs.filter(user__unit__in=scope_units(user))
-    return qs

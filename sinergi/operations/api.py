@@ -19,8 +19,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from sinergi.accounts.permissions import has_perm
-from sinergi.api.errors import call_service
+from sinergi.core.api_errors import call_service
+from sinergi.core.permissions import has_perm
 from sinergi.regions.selectors import default_election
 
 from . import selectors, services

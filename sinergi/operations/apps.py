@@ -7,6 +7,8 @@ class OperationsConfig(AppConfig):
     verbose_name = "Operasi hari pemungutan suara"
 
     def ready(self) -> None:
+        from . import sms
         from .cache import connect_signals
 
         connect_signals()
+        sms.register()  # TPS check-ins by SMS, taken by the incidents SMS webhook through sinergi.core.sms

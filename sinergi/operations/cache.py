@@ -47,7 +47,7 @@ def _sync() -> None:
 
 
 def ttl() -> float:
-    return float(getattr(settings, "SINERGI_OPS_CACHE_TTL", 60.0))
+    return float(settings.SINERGI_OPS_CACHE_TTL)
 
 
 def get(name: str, key, load: Callable[[], Any], *, cache_none: bool = True):

@@ -5,8 +5,9 @@ so no record content travels over the socket itself."""
 
 from __future__ import annotations
 
-from sinergi.accounts.permissions import has_perm
 from sinergi.core.live import ScopedFeedConsumer
+from sinergi.core.permissions import has_perm
+from sinergi.core.providers import provider
 
 from .live import GROUP
 
@@ -40,9 +41,8 @@ def visible_events(user, events: list[dict]) -> list[dict]:
     if wanted.get("checkin"):
         readable["checkin"] = set(checkin_list(user).filter(pk__in=wanted["checkin"]).values_list("pk", flat=True))
     if wanted.get("escort"):
-        try:
-            from sinergi.logistics.selectors import movement_list
-        except ImportError:
+        movement_list = provider("logistics.movement_list")  # registered by sinergi.logistics
+        if movement_list is None:
             readable["escort"] = set()
         else:
             readable["escort"] = set(movement_list(user=user).filter(pk__in=wanted["escort"])

@@ -16,8 +16,8 @@ from django.db.models import Q
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit
-from sinergi.accounts.permissions import has_perm
 from sinergi.accounts.selectors import is_global, scope_units
+from sinergi.core.permissions import has_perm
 
 
 def _collapse(codes: set[str]) -> tuple[str, ...]:

@@ -6,9 +6,9 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit
-from sinergi.accounts.permissions import has_perm
 from sinergi.accounts.selectors import is_global, scope_units
 from sinergi.core import clock
+from sinergi.core.permissions import has_perm
 from sinergi.elections.models import PollingStation
 
 from .models import KIND_ORDER, Alert, AlertKind, CheckIn, CheckInKind, TpsStatus

@@ -15,7 +15,8 @@ from typing import Any
 
 from django.db.models import Q
 
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
+from sinergi.core.providers import provider
 from sinergi.regions.selectors import polling_station_get
 
 from .models import KIND_ORDER, CheckIn
@@ -91,9 +92,8 @@ def _deployment(user, tps, out: TpsOverview) -> None:
     out.group = assignment.group
     out.reserve = assignment.reserve
     out.group_tps = plans.group_tps(user=user, group=assignment.group)
-    if has_perm(user, "personnel.view"):
-        from sinergi.personnel.selectors import tps_guards
-
+    tps_guards = provider("personnel.tps_guards")  # registered by sinergi.personnel (above operations)
+    if has_perm(user, "personnel.view") and tps_guards is not None:
         out.guards = tps_guards(tps=tps)
 
 
@@ -140,10 +140,10 @@ def _incidents(user, tps, out: TpsOverview) -> None:
 
 
 def _escorts(user, tps, out: TpsOverview) -> None:
-    if not has_perm(user, "escort.view"):
+    movement_list = provider("logistics.movement_list")  # registered by sinergi.logistics (above operations)
+    if not has_perm(user, "escort.view") or movement_list is None:
         out.hidden.append("escorts")
         return
-    from sinergi.logistics.selectors import movement_list
 
     qs = movement_list(user=user, election=tps.election).filter(
         Q(polling_station=tps) | Q(dest_tps=tps) | Q(origin_tps=tps))

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
-from sinergi.accounts.permissions import has_perm
 from sinergi.core import clock
+from sinergi.core.permissions import has_perm
+from sinergi.core.providers import provider
 from sinergi.regions.selectors import default_election
 
 from . import labels, selectors, services, stages
@@ -58,14 +59,10 @@ def _election():
 
 
 def _escorts(user, election, at):
-    try:
-        from sinergi.logistics.selectors import escort_summary
-    except ImportError:
+    escort_summary = provider("logistics.escort_summary")  # registered by sinergi.logistics (above operations)
+    if escort_summary is None:
         return None
-    try:
-        return escort_summary(user, election=election, at=at, limit=10)
-    except Exception:  # another contributor's panel must not take the dashboard down
-        return None
+    return escort_summary(user, election=election, at=at, limit=10)
 
 
 #: alerts and incidents at or above this severity are shown above the fold ("perlu tindakan")
@@ -115,7 +112,7 @@ def dashboard(request):
     panels = set(stages.ALL_PANELS) if no_stage else set(ops.panels)
     return render(request, "operations/dashboard.html", {
         "election": election, "ops": ops, "panels": panels, "no_stage": no_stage, "at": at, "pinned": pinned,
-        "at_param": request.GET.get("at", ""), "ws_enabled": bool(getattr(settings, "CHANNEL_LAYERS", None)),
+        "at_param": request.GET.get("at", ""), "ws_enabled": bool(settings.CHANNEL_LAYERS),
         "can_ack": has_perm(request.user, "ops.alert.ack"), "can_checkin": has_perm(request.user, "checkin.submit"),
         "renpam": _renpam(election),
         "assign_units": _assign_units(request.user),
@@ -125,9 +122,10 @@ def dashboard(request):
 
 
 def _unit_statuses() -> list:
-    from sinergi.personnel.choices import Status
+    from sinergi.core.providers import provider
 
-    return list(Status.choices)
+    choices = provider("personnel.status_choices")  # registered by the personnel app
+    return choices() if choices is not None else []
 
 
 def _renpam(election) -> str:

@@ -10,8 +10,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from sinergi.accounts.permissions import has_perm
-from sinergi.api.errors import call_service
+from sinergi.core.api_errors import call_service
+from sinergi.core.permissions import has_perm
 
 from . import selectors, services
 from .choices import DispatchState, Status

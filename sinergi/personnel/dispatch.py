@@ -90,7 +90,7 @@ def resources_for(approval) -> Resources:
             polres.append(g.unit_id)
             lat.append(g.post_lat)
             lng.append(g.post_lng)
-    from .services import _unit_points
+    from .selectors import unit_points as _unit_points
 
     polseks = list(Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.DISTRICT))
     pts = _unit_points(polseks)

@@ -8,12 +8,13 @@ they are masked; :func:`sinergi.personnel.services.officer_phone_reveal` shows o
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from statistics import median
 
 from django.db.models import Count, Q, QuerySet
 
 from sinergi.accounts.models import Unit
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
 
 from .choices import Status
 from .models import Assignment, AssignmentRun, Dispatch, Officer, RosterImport, Warrant
@@ -211,14 +212,12 @@ def checkin_officers(*, checkins) -> dict[int, dict]:
 def status_points(*, user) -> list[list]:
     """Officers per unit and status at the unit's point (mean centroid of its jurisdiction), for the status map:
     [lat, lng, unit name, available, on_post, en_route, on_scene, off_duty]. Scoped like :func:`status_counts`."""
-    from .services import _unit_points
-
     counts: dict[int, dict[str, int]] = {}
     for unit_id, status, n in (officer_list(user=user).filter(active=True).order_by()
                                .values_list("unit_id", "status").annotate(n=Count("id"))):
         counts.setdefault(unit_id, {})[status] = n
     units = list(Unit.objects.filter(pk__in=list(counts)))
-    pts = _unit_points(units)
+    pts = unit_points(units)
     out = []
     for u in units:
         p = pts.get(u.pk)
@@ -304,8 +303,6 @@ def status_map(*, user) -> dict:
 
     ``units``: [unit id, lat, lng, unit name, Polres code, count per status in ``Status`` order..., total];
     units without a point are counted in ``polres`` but not drawn (``unplaced``)."""
-    from .services import _unit_points
-
     statuses = [{"value": s.value, "label": str(s.label), "color": STATUS_COLORS[s.value]} for s in Status]
     if not has_perm(user, "personnel.view"):
         return {"statuses": statuses, "units": [], "polres": [], "total": 0, "unplaced": 0}
@@ -314,7 +311,7 @@ def status_map(*, user) -> dict:
                            .values_list("unit_id", "status").annotate(n=Count("id"))):
         counts.setdefault(unit_id, {})[st] = n
     units = {u.pk: u for u in Unit.objects.filter(pk__in=list(counts)).select_related("parent")}
-    pts = _unit_points(list(units.values()))
+    pts = unit_points(list(units.values()))
     rows: dict[int, dict] = {}
     out, unplaced = [], 0
     for uid, c in counts.items():
@@ -337,3 +334,27 @@ def status_map(*, user) -> dict:
     out.sort(key=lambda r: r[0])
     return {"statuses": statuses, "units": out, "polres": sorted(rows.values(), key=lambda r: r["code"]),
             "total": sum(r["total"] for r in rows.values()), "unplaced": unplaced}
+
+
+def unit_points(units: list[Unit]) -> dict[int, tuple[float, float]]:
+    """A point per unit: the mean centroid of its jurisdiction regions (Polda/Brimob: the provincial capital)."""
+    from sinergi.regions.models import Region
+
+    through = Unit.jurisdiction.through.objects.filter(unit_id__in=[u.pk for u in units]).values_list(
+        "unit_id", "region_id")
+    codes = defaultdict(list)
+    for uid, code in through:
+        codes[uid].append(code)
+    pts = {r.code: (r.lat, r.lng) for r in Region.objects.filter(code__in={c for v in codes.values() for c in v})
+           .only("code", "lat", "lng") if r.lat is not None}
+    out: dict[int, tuple[float, float]] = {}
+    for u in units:
+        cs = [pts[c] for c in codes.get(u.pk, []) if c in pts and len(c) > 2]
+        if not cs:
+            capital = Region.objects.filter(code__startswith=(codes.get(u.pk) or ["53"])[0][:2] + ".71",
+                                            lat__isnull=False).only("lat", "lng").first()
+            if capital is not None:
+                cs = [(capital.lat, capital.lng)]
+        if cs:
+            out[u.pk] = (sum(c[0] for c in cs) / len(cs), sum(c[1] for c in cs) / len(cs))
+    return out

@@ -26,9 +26,9 @@ from django.utils.translation import gettext
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit, UnitStrength
-from sinergi.accounts.permissions import has_perm, require_perm
 from sinergi.core import clock
 from sinergi.core.live import group_send
+from sinergi.core.permissions import has_perm, require_perm
 from sinergi.core.services import RunRecorder, audit_log, taskrun_create
 from sinergi.elections.importers import ImportFileError
 
@@ -44,6 +44,7 @@ from .models import (
     UnfilledPost,
     Warrant,
 )
+from .selectors import unit_points as _unit_points
 
 IMPORT_KIND = "personnel.roster_import"
 ASSIGN_KIND = "personnel.assign"
@@ -284,30 +285,6 @@ def default_shifts(approval) -> list[dict[str, Any]]:
     return [{"week": w, "label": f"Minggu {w + 1} {part}"} for w in range(weeks) for part in ("pagi", "malam")]
 
 
-def _unit_points(units: list[Unit]) -> dict[int, tuple[float, float]]:
-    """A point per unit: the mean centroid of its jurisdiction regions (Polda/Brimob: the provincial capital)."""
-    from sinergi.regions.models import Region
-
-    through = Unit.jurisdiction.through.objects.filter(unit_id__in=[u.pk for u in units]).values_list(
-        "unit_id", "region_id")
-    codes = defaultdict(list)
-    for uid, code in through:
-        codes[uid].append(code)
-    pts = {r.code: (r.lat, r.lng) for r in Region.objects.filter(code__in={c for v in codes.values() for c in v})
-           .only("code", "lat", "lng") if r.lat is not None}
-    out: dict[int, tuple[float, float]] = {}
-    for u in units:
-        cs = [pts[c] for c in codes.get(u.pk, []) if c in pts and len(c) > 2]
-        if not cs:
-            capital = Region.objects.filter(code__startswith=(codes.get(u.pk) or ["53"])[0][:2] + ".71",
-                                            lat__isnull=False).only("lat", "lng").first()
-            if capital is not None:
-                cs = [(capital.lat, capital.lng)]
-        if cs:
-            out[u.pk] = (sum(c[0] for c in cs) / len(cs), sum(c[1] for c in cs) / len(cs))
-    return out
-
-
 def _travel_minutes(points: list[tuple[float, float] | None]) -> np.ndarray:
     from sinergi.logistics import travel as lt
 
@@ -477,7 +454,9 @@ def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = Non
 @transaction.atomic
 def assignment_enqueue(*, actor, approval):
     """Queue the assignment of an approved Renpam as a background task with a run record (the page's button)."""
-    from .tasks import run_assignment_task
+    from sinergi.core.background import task_at
+
+    run_assignment_task = task_at("sinergi.personnel.tasks.run_assignment_task")  # not imported: tasks call services
 
     require_perm(actor, "personnel.assign")
     if approval is None or not approval.is_current:

@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
 from sinergi.regions.selectors import default_election
 
 from . import selectors, services

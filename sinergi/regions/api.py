@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
-from sinergi.api.permissions import HasAction
+from sinergi.core.api_permissions import HasAction
 
 from .filters import IslandFilter, RegionFilter
 from .selectors_api import island_list, region_detail_queryset, region_list

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
 from sinergi.elections.models import Election, PollingStation
 
 from .models import Region, RegionLevel

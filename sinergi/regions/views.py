@@ -11,7 +11,7 @@ from django.urls import path
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from sinergi.accounts.permissions import require_perm
+from sinergi.core.permissions import require_perm
 
 from . import selectors
 

@@ -68,10 +68,8 @@ def _assigned_polsek(election) -> dict[int, str]:
 
 def recap_movements(election) -> dict[str, str]:
     """Desa code -> id of its recapitulation hop PPS -> PPK (logistics plan key `recap:pps:<desa>`), if planned."""
-    try:
-        from sinergi.logistics.models import Movement
-    except ImportError:  # pragma: no cover
-        return {}
+    from sinergi.logistics.models import Movement
+
     rows = (Movement.objects.filter(election=election, key__startswith="recap:pps:")
             .values_list("serves_village_code", "pk"))
     return {code: str(pk) for code, pk in rows.iterator(chunk_size=5000) if code}

@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from sinergi.accounts.choices import Role
 from sinergi.accounts.models import Unit, User
+from sinergi.logistics.selectors import escort_summary
+from sinergi.operations.selectors import checkin_totals, coverage_by_polres
+from sinergi.personnel.selectors import response_times
 
 NOTABLE_SEVERITY = 3
 TREND_DAYS = 7
@@ -184,10 +187,6 @@ def deployment_section(election, scope_unit: Unit, region_code: str) -> dict:
 
 def response_section(scope_unit: Unit, region_code: str, start: dt.datetime, end: dt.datetime) -> dict:
     """Response times per Polres of units dispatched to incidents in the period (sinergi.personnel)."""
-    try:
-        from sinergi.personnel.selectors import response_times
-    except ImportError:
-        return {"available": False}
     codes = None
     if len(region_code) > 2:
         codes = list(Unit.objects.filter(path__startswith=scope_unit.path).values_list("code", flat=True))
@@ -208,19 +207,12 @@ def response_section(scope_unit: Unit, region_code: str, start: dt.datetime, end
 # --- check-ins and escorts (election-day operations; present once those apps provide them) ------------------
 
 def checkins_section(reader, election, scope_unit: Unit, start: dt.datetime, end: dt.datetime) -> dict:
-    try:
-        from sinergi.operations.selectors import checkin_totals, coverage_by_polres
-    except ImportError:
-        return {"available": False}
     rows = list(coverage_by_polres(reader, election=election, at=end))
     keys = ("tps_total", "opened", "voting", "closed", "counted", "handed_over", "problems", "missing")
     rows = [{"unit_code": r.get("unit_code", ""), "unit_name": r.get("unit_name", ""),
              **{k: int(r.get(k) or 0) for k in keys}} for r in rows]
     totals = {k: sum(r[k] for r in rows) for k in keys}
-    try:
-        period = dict(checkin_totals(reader, election=election, since=start, until=end))
-    except TypeError:
-        period = {}
+    period = dict(checkin_totals(reader, election=election, since=start, until=end))
     from sinergi.elections.models import PollingStation
 
     estimated = PollingStation.objects.filter(election=election).filter(
@@ -230,10 +222,6 @@ def checkins_section(reader, election, scope_unit: Unit, start: dt.datetime, end
 
 
 def escorts_section(reader, election, end: dt.datetime) -> dict:
-    try:
-        from sinergi.logistics.selectors import escort_summary
-    except ImportError:
-        return {"available": False}
     s = escort_summary(reader, election=election, at=end) or {}
 
     def _items(items) -> list[dict]:

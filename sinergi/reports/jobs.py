@@ -24,7 +24,7 @@ from .choices import ReportKind
 
 
 def report_time() -> dt.time:
-    value = getattr(settings, "SINERGI_SITREP_TIME", "06:00")
+    value = settings.SINERGI_SITREP_TIME
     hours, minutes = (int(p) for p in str(value).split(":")[:2])
     return dt.time(hours, minutes)
 
@@ -40,7 +40,7 @@ def elections_in_operation(day: dt.date) -> list[Election]:
 
 
 def scope_units(election: Election) -> list[Unit]:
-    codes = getattr(settings, "SINERGI_SITREP_UNITS", None)
+    codes = settings.SINERGI_SITREP_UNITS
     if codes:
         return list(Unit.objects.filter(code__in=codes).select_related("agency"))
     qs = Unit.objects.filter(agency__code=AgencyKind.POLRI, level=UnitLevel.PROVINCE, parent__isnull=True)

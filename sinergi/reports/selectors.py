@@ -9,7 +9,7 @@ from sinergi.accounts.models import Unit
 from sinergi.accounts.selectors import is_global
 
 from . import permissions
-from .choices import Channel, ReportStatus
+from .choices import Channel
 from .models import Delivery, ReportFile, SituationReport, Subscription
 
 
@@ -39,13 +39,6 @@ def report_files(*, report: SituationReport) -> list[ReportFile]:
 
 def report_file(*, report: SituationReport, fmt: str, language: str = "id") -> ReportFile | None:
     return ReportFile.objects.filter(report=report, format=fmt, language=language).first()
-
-
-def latest_done(*, election, scope_unit, before=None) -> SituationReport | None:
-    qs = SituationReport.objects.filter(election=election, scope_unit=scope_unit, status=ReportStatus.DONE)
-    if before is not None:
-        qs = qs.filter(period_end__lte=before)
-    return qs.order_by("-period_end", "-version", "-id").first()
 
 
 def scope_unit_choices(*, user) -> list[Unit]:

@@ -106,9 +106,11 @@ def report_request(*, actor, election, scope_unit, kind: str = ReportKind.ON_DEM
         except IntegrityError:
             continue  # another process took this version (or today's automatic report): look again
         if enqueue:
-            from .tasks import generate_report_task
+            from sinergi.core.background import task_at
 
-            transaction.on_commit(lambda pk=report.pk: generate_report_task.enqueue(pk))
+            generate_report_task = task_at("sinergi.reports.tasks.generate_report_task")  # not imported: tasks call services
+
+            transaction.on_commit(lambda pk=report.pk, t=generate_report_task: t.enqueue(pk))
         return report, True
     raise RuntimeError("could not allocate a report version")
 
@@ -274,7 +276,7 @@ def _summary(report: SituationReport) -> dict:
 
 def webhook_payload(delivery: Delivery) -> bytes:
     report, sub = delivery.report, delivery.subscription
-    base = getattr(settings, "SINERGI_BASE_URL", "").rstrip("/")
+    base = settings.SINERGI_BASE_URL.rstrip("/")
     files = []
     for fmt in sub.formats or [FileFormat.PDF]:
         f = report_file_ensure(report=report, fmt=fmt, language=sub.language)
@@ -309,7 +311,7 @@ def _send_email(delivery: Delivery) -> None:
             _("Hash isi (SHA-256): %(h)s") % {"h": report.content_sha256},
         ])
     msg = EmailMessage(subject=_subject(report, sub.language), body=body,
-                       from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None), to=[address])
+                       from_email=settings.DEFAULT_FROM_EMAIL, to=[address])
     for fmt in sub.formats:
         f = report_file_ensure(report=report, fmt=fmt, language=sub.language)
         name = f"laporan-situasi-{report.scope_unit.code}-{report.report_date}-v{report.version}.{sub.language}.{fmt}"

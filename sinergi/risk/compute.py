@@ -159,10 +159,53 @@ def _slot_count() -> int:
 
 # ------------------------------------------------------------------------------------------------ incidents
 
-def incident_arrays(election, now: datetime | None = None) -> tuple[np.ndarray, ...]:
-    """(lat, lng, age_days, severity) of incidents, from services._incident_points."""
-    from .services import _incident_points
+SEVERITY_WORDS = {"low": 1.0, "rendah": 1.0, "ringan": 1.0, "medium": 2.0, "sedang": 2.0, "high": 3.0,
+                  "tinggi": 3.0, "berat": 3.0, "critical": 4.0, "kritis": 4.0}
 
+
+def _incident_points(election, now: datetime | None = None) -> tuple[np.ndarray, ...]:
+    """(lat, lng, age_days, severity) of the incidents app's incidents; empty arrays while it has none.
+
+    Pluggable on purpose: the incidents app is built separately. Reads `lat`, `lng`, `occurred_at` and
+    `severity` (a number, or a word such as rendah/sedang/tinggi) from `incidents.Incident` when that model
+    exists, limited to the election when the model has an `election` field.
+    """
+    from django.apps import apps
+
+    empty = (np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
+    try:
+        Incident = apps.get_model("incidents", "Incident")
+    except LookupError:
+        return empty
+    names = {f.name for f in Incident._meta.get_fields()}
+    if not {"lat", "lng", "occurred_at"} <= names:
+        return empty
+    qs = Incident.objects.filter(lat__isnull=False, lng__isnull=False, occurred_at__isnull=False)
+    if "status" in names:
+        # Only incidents staff have verified count: unverified, rejected and merged-away ones do not.
+        qs = qs.exclude(status__in=["reported", "rejected", "merged"])
+    if "election" in names and election is not None:
+        qs = qs.filter(election=election)
+    fields = ["lat", "lng", "occurred_at"] + (["severity"] if "severity" in names else [])
+    rows = list(qs.values_list(*fields))
+    if not rows:
+        return empty
+    now = now or clock.now()
+    lat = np.array([r[0] for r in rows], dtype=np.float64)
+    lng = np.array([r[1] for r in rows], dtype=np.float64)
+    age = np.array([(now - r[2]).total_seconds() / 86400.0 for r in rows], dtype=np.float64)
+    sev = []
+    for r in rows:
+        s = r[3] if len(r) > 3 else 1.0
+        if isinstance(s, (int, float)):
+            sev.append(max(float(s), 0.0))
+        else:
+            sev.append(SEVERITY_WORDS.get(str(s).strip().lower(), 1.0))
+    return lat, lng, age, np.array(sev, dtype=np.float64)
+
+
+def incident_arrays(election, now: datetime | None = None) -> tuple[np.ndarray, ...]:
+    """(lat, lng, age_days, severity) of incidents (_incident_points)."""
     return _incident_points(election, now=now)
 
 

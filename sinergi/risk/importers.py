@@ -323,7 +323,9 @@ def observation_import_start(*, actor, file_bytes: bytes, filename: str, valid_o
         run = taskrun_create(kind=IMPORT_KIND, actor=actor, parameters=params, input_hash=digest,
                              input_name=Path(filename or f"upload.{fmt}").name[:255])
         if enqueue:
-            from .tasks import run_observation_import
+            from sinergi.core.background import task_at
+
+            run_observation_import = task_at("sinergi.risk.tasks.run_observation_import")  # not imported: tasks call services
 
             transaction.on_commit(lambda: run_observation_import.enqueue(run.pk))
     return run

@@ -17,7 +17,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,6 +30,7 @@ from sinergi.elections.models import Election, PollingStation
 
 from . import compute
 from .choices import IndicatorScope, ModelStatus, ObservationSource, ValueType
+from .compute import _incident_points  # noqa: F401  (moved to compute; kept importable here)
 from .models import Indicator, Observation, RiskInput, RiskModel, RiskModelWeight
 from .permissions import code_in, jurisdiction_codes, require
 
@@ -465,55 +465,10 @@ def risk_demo_observations(*, election: Election | None = None, actor=None, seed
 
 # ------------------------------------------------------------------------------------------------ incidents
 
-SEVERITY_WORDS = {"low": 1.0, "rendah": 1.0, "ringan": 1.0, "medium": 2.0, "sedang": 2.0, "high": 3.0,
-                  "tinggi": 3.0, "berat": 3.0, "critical": 4.0, "kritis": 4.0}
-
-
-def _incident_points(election, now: dt.datetime | None = None) -> tuple[np.ndarray, ...]:
-    """(lat, lng, age_days, severity) of the incidents app's incidents; empty arrays while it has none.
-
-    Pluggable on purpose: the incidents app is built separately. Reads `lat`, `lng`, `occurred_at` and
-    `severity` (a number, or a word such as rendah/sedang/tinggi) from `incidents.Incident` when that model
-    exists, limited to the election when the model has an `election` field.
-    """
-    from django.apps import apps
-
-    empty = (np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0))
-    try:
-        Incident = apps.get_model("incidents", "Incident")
-    except LookupError:
-        return empty
-    names = {f.name for f in Incident._meta.get_fields()}
-    if not {"lat", "lng", "occurred_at"} <= names:
-        return empty
-    qs = Incident.objects.filter(lat__isnull=False, lng__isnull=False, occurred_at__isnull=False)
-    if "status" in names:
-        # Only incidents staff have verified count: unverified, rejected and merged-away ones do not.
-        qs = qs.exclude(status__in=["reported", "rejected", "merged"])
-    if "election" in names and election is not None:
-        qs = qs.filter(election=election)
-    fields = ["lat", "lng", "occurred_at"] + (["severity"] if "severity" in names else [])
-    rows = list(qs.values_list(*fields))
-    if not rows:
-        return empty
-    now = now or clock.now()
-    lat = np.array([r[0] for r in rows], dtype=np.float64)
-    lng = np.array([r[1] for r in rows], dtype=np.float64)
-    age = np.array([(now - r[2]).total_seconds() / 86400.0 for r in rows], dtype=np.float64)
-    sev = []
-    for r in rows:
-        s = r[3] if len(r) > 3 else 1.0
-        if isinstance(s, (int, float)):
-            sev.append(max(float(s), 0.0))
-        else:
-            sev.append(SEVERITY_WORDS.get(str(s).strip().lower(), 1.0))
-    return lat, lng, age, np.array(sev, dtype=np.float64)
-
-
 # ------------------------------------------------------------------------------------------------ recompute
 
 def _recompute_delay() -> float:
-    return float(getattr(settings, "RISK_RECOMPUTE_DELAY_S", RECOMPUTE_DELAY_S))
+    return float(settings.RISK_RECOMPUTE_DELAY_S)
 
 
 def risk_recompute_request(*, election: Election | None, actor=None, reason: str = "",
@@ -543,7 +498,9 @@ def risk_recompute_request(*, election: Election | None, actor=None, reason: str
 
 
 def _enqueue(run_id: int) -> None:
-    from .tasks import run_risk_recompute
+    from sinergi.core.background import task_at
+
+    run_risk_recompute = task_at("sinergi.risk.tasks.run_risk_recompute")  # not imported: tasks call services
 
     task = run_risk_recompute
     delay = _recompute_delay()

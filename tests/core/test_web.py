@@ -12,8 +12,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from sinergi.accounts.choices import AgencyKind
-from sinergi.core.selectors import dataset_status
 from sinergi.elections.models import PollingStation, Stage
+from sinergi.elections.selectors import dataset_status
 from sinergi.regions.models import Region
 from sinergi.regions.selectors import default_election
 from tests import factories

@@ -2,7 +2,7 @@
 
 from django import template
 
-from sinergi.accounts.permissions import has_perm
+from sinergi.core.permissions import has_perm
 
 register = template.Library()
 

@@ -190,13 +190,13 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         from django.conf import settings
 
-        lease = float(getattr(settings, "SINERGI_TASK_LEASE_S", 60))
+        lease = float(settings.SINERGI_TASK_LEASE_S)
         worker = ResilientWorker(
             queue_names=opts["queue_name"].split(","), interval=opts["interval"], batch=opts["batch"],
             backend_name="default", startup_delay=False, max_tasks=opts["max_tasks"],
             worker_id=opts["worker_id"] or process_name("worker"), excluded_queue_names=[],
             lease_check_s=max(1.0, lease / 3),
-            heartbeat_s=float(getattr(settings, "SINERGI_TASK_HEARTBEAT_S", max(1.0, min(10.0, lease / 4)))),
+            heartbeat_s=float(settings.SINERGI_TASK_HEARTBEAT_S),
         )
         worker.configure_signals()
         worker.run()

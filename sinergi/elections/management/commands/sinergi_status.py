@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from sinergi.core.selectors import dataset_status
+from sinergi.elections.selectors import dataset_status
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""API v1: the audit log (scoped) and the current user."""
+"""API v1: the audit log (scoped) and the current user (delivery over core's audit chain and accounts)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from sinergi.accounts.permissions import has_perm
 from sinergi.accounts.selectors import is_global, scope_units
 from sinergi.accounts.serializers import MeSerializer
-from sinergi.api.permissions import HasAction
-
-from . import audit_scope
-from .filters import AuditEventFilter
-from .models import AuditEvent
-from .serializers import AuditEventSerializer
+from sinergi.core import audit_scope
+from sinergi.core.api_permissions import HasAction
+from sinergi.core.filters import AuditEventFilter
+from sinergi.core.models import AuditEvent
+from sinergi.core.permissions import has_perm
+from sinergi.core.serializers import AuditEventSerializer
 
 
 def audit_event_list(*, user) -> QuerySet[AuditEvent]:

@@ -1,4 +1,6 @@
-"""Writers of election-day operations records. Every change is audited."""
+"""TPS check-ins: one (`checkin_submit`) or a batch (`checkin_submit_batch`), each checked against the TPS, the
+officer's grant and the stage calendar, merged into the TPS status row and resolving the missing-check-in alerts.
+Every change is audited."""
 
 from __future__ import annotations
 
@@ -10,189 +12,25 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from sinergi.accounts.permissions import has_perm, require_perm
 from sinergi.core import clock
+from sinergi.core.permissions import require_perm
+from sinergi.core.providers import provider
 from sinergi.core.services import audit_log
 from sinergi.elections.models import PollingStation
 
-from . import cache, live, stages
-from .models import (
+from .. import cache, live, stages
+from ..models import (
     KIND_ORDER,
     Alert,
     AlertKind,
     CheckIn,
     CheckInChannel,
     CheckInKind,
-    CheckInSms,
-    OfficerPhone,
     TpsStatus,
 )
-from .scope import checkin_grant, planned_tps_ids, polres_by_regency, polres_of_regency
-
-
-def alert_raise(*, election, key: str, kind: str, message: str, severity: int = 2, unit=None,
-                polling_station=None, subject=None, data: dict | None = None, due_at: dt.datetime | None = None,
-                at: dt.datetime | None = None) -> tuple[Alert, bool]:
-    """Raise an alert once per `key` (system actor). Returns (alert, created). A resolved alert with the same key
-    is re-opened, so a cause that comes back is seen again."""
-    existing = Alert.objects.filter(key=key).first()
-    if existing is not None:
-        if existing.resolved_at is None:
-            return existing, False
-        with transaction.atomic():
-            existing.resolved_at = None
-            existing.raised_at = at or clock.now()
-            existing.message = message
-            existing.save(update_fields=["resolved_at", "raised_at", "message"])
-            audit_log(actor=None, action="ops.alert.reopen", obj=existing, data={"key": key})
-        live.broadcast("alert", id=existing.pk, units=_alert_units(existing))
-        return existing, True
-    try:
-        with transaction.atomic():
-            alert = Alert.objects.create(
-                election=election, key=key, kind=kind, message=message[:500], severity=severity, unit=unit,
-                polling_station=polling_station,
-                subject_type=subject._meta.label_lower if subject is not None else "",
-                subject_id=str(subject.pk) if subject is not None else "",
-                data=data or {}, raised_at=at or clock.now(), due_at=due_at,
-            )
-            audit_log(actor=None, action="ops.alert.raise", obj=alert, data={"key": key, "kind": kind})
-    except IntegrityError:  # raised concurrently by another worker
-        return Alert.objects.get(key=key), False
-    live.broadcast("alert", id=alert.pk, units=_alert_units(alert))
-    return alert, True
-
-
-def alert_resolve(*, key: str, reason: str = "", at: dt.datetime | None = None) -> Alert | None:
-    """Resolve the open alert with this key (system actor), if any."""
-    with transaction.atomic():
-        alert = Alert.objects.select_for_update().filter(key=key, resolved_at__isnull=True).first()
-        if alert is None:
-            return None
-        alert.resolved_at = at or clock.now()
-        alert.save(update_fields=["resolved_at"])
-        audit_log(actor=None, action="ops.alert.resolve", obj=alert, data={"key": key, "reason": reason})
-    live.broadcast("alert", id=alert.pk, units=_alert_units(alert))
-    return alert
-
-
-def alert_acknowledge(*, actor, alert: Alert) -> Alert:
-    require_perm(actor, "ops.alert.ack")
-    with transaction.atomic():
-        alert = Alert.objects.select_for_update().get(pk=alert.pk)
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at = clock.now()
-            alert.acknowledged_by = actor
-            alert.save(update_fields=["acknowledged_at", "acknowledged_by"])
-            audit_log(actor=actor, action="ops.alert.acknowledge", obj=alert)
-    live.broadcast("alert", id=alert.pk, units=_alert_units(alert))
-    return alert
-
-
-MAX_BULK = 20_000
-
-
-def _alert_units(alert: Alert) -> list[int]:
-    """The units whose users read an alert (selectors.alerts_for): the scope fields of its live event."""
-    return [u for u in (alert.unit_id, alert.assigned_unit_id) if u]
-
-
-def _units_of_alerts(ids: list[int]) -> list[int]:
-    return sorted({u for pair in Alert.objects.filter(pk__in=ids[:5000]).values_list("unit_id", "assigned_unit_id")
-                   for u in pair if u})
-
-
-def alerts_acknowledge_many(*, actor, alerts) -> int:
-    """Acknowledge many open alerts at once (a queryset the caller scoped with selectors.alerts_for): one update,
-    one audit event naming their ids."""
-    require_perm(actor, "ops.alert.ack")
-    with transaction.atomic():
-        ids = list(alerts.filter(acknowledged_at__isnull=True).order_by().values_list("pk", flat=True)[:MAX_BULK])
-        if not ids:
-            return 0
-        n = Alert.objects.filter(pk__in=ids, acknowledged_at__isnull=True).update(
-            acknowledged_at=timezone.now(), acknowledged_by=actor)
-        audit_log(actor=actor, action="ops.alert.acknowledge_batch", object_type="operations.alert",
-                  data={"ids": ids, "count": n})
-    live.broadcast("alert", count=n, ids=ids[:1000], units=_units_of_alerts(ids))
-    return n
-
-
-def alerts_assign(*, actor, alerts, unit) -> int:
-    """Assign many open alerts (scoped by the caller) to a unit in the actor's scope, which then reads them too."""
-    from sinergi.accounts.selectors import is_global, scope_units
-
-    require_perm(actor, "ops.alert.ack")
-    if unit is None or not (is_global(actor) or scope_units(actor).filter(pk=unit.pk).exists()):
-        raise ValidationError({"unit": _("Satuan tidak dikenal atau di luar cakupan Anda.")})
-    with transaction.atomic():
-        ids = list(alerts.order_by().values_list("pk", flat=True)[:MAX_BULK])
-        if not ids:
-            return 0
-        n = Alert.objects.filter(pk__in=ids).update(assigned_unit=unit, assigned_at=timezone.now())
-        audit_log(actor=actor, action="ops.alert.assign_batch", object_type="operations.alert",
-                  data={"ids": ids, "count": n, "unit": unit.pk, "unit_code": unit.code})
-    live.broadcast("alert", count=n, ids=ids[:1000], units=_units_of_alerts(ids))
-    return n
-
-
-def alert_resolve_many(*, alerts: list[Alert], reason: str = "", at: dt.datetime | None = None) -> int:
-    """Resolve many open alerts at once (system actor): one update, one audit event naming their ids."""
-    ids = [a.pk for a in alerts if a.resolved_at is None]
-    if not ids:
-        return 0
-    with transaction.atomic():
-        n = Alert.objects.filter(pk__in=ids, resolved_at__isnull=True).update(resolved_at=at or clock.now())
-        audit_log(actor=None, action="ops.alert.resolve_batch", object_type="operations.alert",
-                  data={"ids": ids, "count": n, "reason": reason})
-    live.broadcast("alert", count=n, units=sorted({a.unit_id for a in alerts if a.unit_id}))
-    return n
-
-
-def alerts_raise_many(*, alerts: list[Alert], reopen: bool = True, audit_data: dict | None = None,
-                      at: dt.datetime | None = None) -> list[int]:
-    """Raise many alerts in ONE transaction (system actor; the periodic tick): keys not stored yet are inserted
-    with one INSERT ... ON CONFLICT DO NOTHING RETURNING per 500 rows, resolved alerts with the same key are
-    re-opened (when `reopen`), and one audit event states how many were actually written and their ids. Alerts
-    raised meanwhile by another process are neither written nor counted twice. Returns the written ids."""
-    if not alerts:
-        return []
-    at = at or timezone.now()
-    meta = Alert._meta
-    qn = connection.ops.quote_name
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    cols = ", ".join(qn(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    by_key = {a.key: a for a in alerts}
-    created: list[int] = []
-    reopened: list[int] = []
-    with transaction.atomic():
-        keys = list(by_key)
-        for i in range(0, len(keys), 500):
-            chunk = [by_key[k] for k in keys[i:i + 500]]
-            params: list = []
-            for a in chunk:
-                a.message = a.message[:500]
-                params += [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields]
-            with connection.cursor() as cursor:
-                cursor.execute(f"INSERT INTO {qn(meta.db_table)} ({cols}) VALUES {', '.join([row] * len(chunk))} "
-                               f"ON CONFLICT ({qn('key')}) DO NOTHING RETURNING {qn('id')}", params)
-                created += [r[0] for r in cursor.fetchall()]
-        if reopen and len(created) < len(keys):
-            stale = Alert.objects.filter(key__in=keys, resolved_at__isnull=False).exclude(pk__in=created)
-            for alert in stale.select_for_update():
-                new = by_key[alert.key]
-                Alert.objects.filter(pk=alert.pk).update(resolved_at=None, raised_at=new.raised_at or at,
-                                                         message=new.message[:500])
-                reopened.append(alert.pk)
-        if created or reopened:
-            audit_log(actor=None, action="ops.alert.raise_batch", object_type="operations.alert",
-                      data={**(audit_data or {}), "count": len(created), "reopened": len(reopened),
-                            "ids": sorted(created + reopened)[:5000]})
-    return created + reopened  # the caller announces them (one live event per tick)
-
+from ..scope import checkin_grant, planned_tps_ids, polres_by_regency, polres_of_regency
+from .alerts import _units_of_alerts, alert_raise, alert_resolve_many
 
 # --------------------------------------------------------------------------- check-ins
 
@@ -284,13 +122,6 @@ class BatchResult:
         if self.error:
             out["error"] = self.error
         return out
-
-
-def _satisfied(status: TpsStatus | None, kind: str) -> bool:
-    """A kind counts as done when it, or any later kind of the day, was reported."""
-    if status is None or kind not in KIND_ORDER:
-        return False
-    return any(getattr(status, f"{k}_at") is not None for k in KIND_ORDER[KIND_ORDER.index(kind):])
 
 
 def _merge(status: TpsStatus, kind: str, at: dt.datetime) -> list[str]:
@@ -540,10 +371,8 @@ def checkin_submit(*, actor, data, election=None) -> tuple[CheckIn, bool]:
         raise
     polres = polres_of_regency(ps.regency_code)
     at = item.at or now
-    from sinergi.personnel.selectors import checkin_roster_officer
-
-    tie = checkin_roster_officer(  # the named officer on the roster (1 query)
-        user_id=getattr(actor, "pk", None), tps_id=ps.pk)
+    roster = provider("personnel.checkin_roster_officer")  # the named officer on the roster (1 query)
+    tie = roster(user_id=getattr(actor, "pk", None), tps_id=ps.pk) if roster is not None else None
     try:
         with transaction.atomic():
             status = _upsert_status(ps, polres)
@@ -682,10 +511,9 @@ def checkin_submit_batch(*, actor, items: list, election=None) -> list[BatchResu
             fresh.append((i, item, ps))
     if fresh:
         polres = polres_by_regency({ps.regency_code for _, _, ps in fresh})
-        from sinergi.personnel.selectors import checkin_roster_officers
-
-        ties = checkin_roster_officers(  # the named officers on the roster
-            user_id=getattr(actor, "pk", None), tps_ids={ps.pk for _, _, ps in fresh})
+        roster_many = provider("personnel.checkin_roster_officers")  # the named officers on the roster
+        ties = (roster_many(user_id=getattr(actor, "pk", None), tps_ids={ps.pk for _, _, ps in fresh})
+                if roster_many is not None else {})
         try:
             with transaction.atomic():
                 statuses = _lock_statuses([ps for _, _, ps in fresh], polres)
@@ -748,97 +576,3 @@ def _error(exc) -> dict:
     return {"tps": str(exc)}
 
 
-# --------------------------------------------------------------------------- officer phones (SMS check-ins)
-
-def normalize_phone(number: str) -> str:
-    """Digits with the country code: 0812-3456-7890, +62 812 3456 7890 -> 6281234567890."""
-    digits = "".join(ch for ch in number or "" if ch.isdigit())
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    elif digits.startswith("8"):
-        digits = "62" + digits
-    return digits
-
-
-def officer_phone_set(*, actor, user, number: str, active: bool = True) -> OfficerPhone:
-    """Register (or re-activate) the phone an officer sends check-in SMS from. The officer themself or an admin /
-    operator of a unit above them."""
-    from sinergi.accounts.selectors import is_global
-
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied("masuk dulu")
-    if actor.pk != user.pk and not is_global(actor) and not (
-            has_perm(actor, "ops.configure") and actor.unit_id and user.unit_id
-            and user.unit.is_within(actor.unit)):
-        raise PermissionDenied("hanya petugas itu sendiri atau admin")
-    digits = normalize_phone(number)
-    if not 9 <= len(digits) <= 15:
-        raise ValidationError({"number": "nomor HP tidak sah"})
-    with transaction.atomic():
-        phone = OfficerPhone.objects.select_for_update().filter(number=digits).first()
-        if phone is not None and phone.user_id != user.pk and phone.active:
-            raise ValidationError({"number": "nomor ini sudah dipakai petugas lain"})
-        if phone is None:
-            phone = OfficerPhone.objects.create(user=user, number=digits, active=active)
-        else:
-            phone.user, phone.active = user, active
-            phone.save(update_fields=["user", "active"])
-        audit_log(actor=actor, action="ops.officer_phone_set", obj=phone,
-                  data={"user": user.pk, "number_tail": digits[-4:], "active": active})
-    return phone
-
-
-# --------------------------------------------------------------------------- SMS check-ins
-
-def checkin_sms_receive(*, message_id: str, sender: str, text: str) -> tuple[CheckInSms, str]:
-    """Store a check-in SMS (always, even unreadable or refused) and return the reply for the sender. The sender's
-    phone must belong to an active officer (OfficerPhone) allowed to check in for the TPS. A retry of the same
-    gateway message id gets the first answer."""
-    from sinergi.engine.operations import CHECKIN_HELP, parse_checkin_sms
-
-    previous = CheckInSms.objects.filter(message_id=message_id[:100]).first()
-    if previous is not None:
-        return previous, previous.reply
-    parsed = parse_checkin_sms(text)
-    phone = (OfficerPhone.objects.filter(number=normalize_phone(sender), active=True, user__is_active=True)
-             .select_related("user", "user__unit", "user__unit__agency").first())
-    user = phone.user if phone is not None else None
-    checkin = None
-    if not parsed.ok:
-        status = "unparsed"
-        reply = f"Laporan TPS belum terbaca ({', '.join(parsed.problems)}). {CHECKIN_HELP}"
-    elif user is None:
-        status = "unknown_sender"
-        reply = "Nomor HP ini belum terdaftar sebagai petugas. Hubungi operator Polres untuk mendaftarkan nomor."
-    else:
-        try:
-            checkin, created = checkin_submit(actor=user, data=CheckInInput(
-                key=f"sms:{message_id}"[:100], tps=parsed.tps_code, kind=parsed.kind, note=parsed.note,
-                channel=CheckInChannel.SMS))
-        except ValidationError as exc:
-            status = "rejected"
-            reasons = "; ".join(f"{m}" for msgs in getattr(exc, "message_dict", {"": exc.messages}).values()
-                                for m in msgs)
-            reply = f"Laporan TPS {parsed.tps_code} ditolak: {reasons}"
-        except PermissionDenied as exc:
-            status = "rejected"
-            reply = f"Laporan ditolak: {exc}"
-        else:
-            status = "accepted" if created else "duplicate"
-            local = timezone.localtime(checkin.at, stages.tz_for(checkin.district_code))
-            label = CheckInKind(checkin.kind).label
-            reply = f"Diterima: TPS {parsed.tps_code} {label} pukul {local:%H:%M} (no. {checkin.pk}). Terima kasih."
-            if "out_of_order" in checkin.flags:
-                reply += " Catatan: urutan laporan tidak wajar, mohon periksa."
-            if "early" in checkin.flags:
-                reply += " Catatan: lebih awal dari jadwal, mohon periksa."
-    try:
-        with transaction.atomic():
-            sms = CheckInSms.objects.create(message_id=message_id[:100], sender=sender[:40], text=text or "",
-                                            received_at=clock.now(), user=user, checkin=checkin, status=status,
-                                            reply=reply[:320])
-            audit_log(actor=user, action="ops.checkin_sms", obj=sms,
-                      data={"status": status, "checkin": checkin.pk if checkin else None})
-    except IntegrityError:
-        sms = CheckInSms.objects.get(message_id=message_id[:100])
-    return sms, sms.reply
