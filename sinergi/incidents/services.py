@@ -438,7 +438,12 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
 
 
 def processing_enqueue() -> None:
-    """Ask the task worker to process the pending reports (deferred mode)."""
+    """Ask the task worker to process the pending reports (deferred mode) — unless the processor loop runs
+    beside this process (`sinergi up` / `sinergi serve` set SINERGI_INCIDENT_PROCESSOR=loop): it polls."""
+    import os
+
+    if os.environ.get("SINERGI_INCIDENT_PROCESSOR") == "loop":
+        return
     from .tasks import process_pending_reports
 
     try:
