@@ -415,8 +415,7 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
     incidents: dict[int, int | None] = {}
     if created:
         if processing_mode() == "inline":
-            for pk in created.values():
-                report_process_safely(report_id=pk)
+            reports_process_safely(list(created.values()))
             try:
                 incidents = dict(Report.objects.filter(pk__in=list(created.values()))
                                  .values_list("id", "incident_id"))

@@ -66,6 +66,8 @@ def build_children(*, sock: socket.socket, web: int, task_workers: int, processo
         # processes store and answer; the loop polls often, so nobody needs to queue a task per report.
         env = {**env, "SINERGI_INCIDENT_PROCESSOR": "loop"}
         env.setdefault("SINERGI_INCIDENT_PROCESSING", "deferred")
+        # The ASGI intake lane hands single reports to one writer thread per process (group commit).
+        env.setdefault("SINERGI_INCIDENT_GROUP_COMMIT", "1")
     fd = sock.fileno()
     uvicorn = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--fd", str(fd), "--no-access-log",
                "--timeout-graceful-shutdown", "15", "--ws-ping-interval", "20", "--ws-ping-timeout", "20"]
