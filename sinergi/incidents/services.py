@@ -160,24 +160,18 @@ class ReportInput:
 
 
 def report_submit(*, actor, data: ReportInput, process: bool | None = None) -> tuple[Report, bool]:
-    """Store one report exactly once. Returns (report, created). A retry with the same key returns the stored
-    report; concurrent retries race on the unique key and all but one get the winner's row."""
+    """Store one report exactly once (every single-report channel: API, staff and public forms, SMS, messaging
+    adapters). Returns (report, created). A retry with the same key returns the stored report; concurrent retries
+    race on the unique key and all but one get the winner's row. The one intake service does the work
+    (`report_store_group`, a group of one); an unknown category or TPS code raises ValidationError naming it."""
     data.validate()
-    try:
-        with transaction.atomic():
-            report = data.to_report(actor, clock.now())
-            report.save(force_insert=True)
-            audit_log(actor=actor, action="incident.report_received", obj=report,
-                      data={"channel": report.channel, "key": report.idempotency_key})
-    except IntegrityError:
-        existing = Report.objects.filter(idempotency_key=data.key).first()
-        if existing is None:
-            raise
-        return existing, False
-    if process if process is not None else processing_mode() == "inline":
-        report = report_process_safely(report_id=report.pk) or report
-    transaction.on_commit(lambda: _broadcast_report(report.pk))
-    return report, True
+    out = report_store_group(entries=[GroupEntry(data=data, actor=actor)], process=process, audit_each=True)[0]
+    if out.status == "refused":
+        raise ValidationError(out.errors or {"key": "laporan ditolak"})
+    report = Report.objects.get(pk=out.report_id)
+    if out.status == "accepted":
+        transaction.on_commit(lambda: _broadcast_report(report.pk))
+    return report, out.status == "accepted"
 
 
 @dataclass
@@ -189,14 +183,15 @@ class BatchResult:
     errors: dict | None = None
 
 
-def report_submit_batch(*, actor, items: list[ReportInput | dict], channel: str = Channel.API) -> list[BatchResult]:
+def report_submit_batch(*, actor, items: list[ReportInput | dict], channel: str = Channel.API,
+                        process: bool | None = None) -> list[BatchResult]:
     """Offline sync: store many reports, each answered individually (accepted / duplicate / rejected).
 
-    Invalid items are rejected with their reasons and do not stop the others. Accepted items are stored in one
-    bulk insert and one audit event; processing runs afterwards (inline for small batches, else a task)."""
+    Invalid items are rejected with their reasons and do not stop the others. The valid ones go to the one intake
+    service (`report_store_group`) together: one transaction, one insert, one audit event listing every stored
+    report; processing runs afterwards (inline for small batches, else by the processor)."""
     results: list[BatchResult] = []
     valid: list[tuple[int, ReportInput]] = []
-    seen: set[str] = set()
     for i, item in enumerate(items):
         if isinstance(item, dict):  # already rejected by the caller's validation
             results.append(BatchResult(i, str(item.get("key", "")), "rejected", errors=item.get("errors")))
@@ -206,51 +201,14 @@ def report_submit_batch(*, actor, items: list[ReportInput | dict], channel: str 
         except ValidationError as exc:
             results.append(BatchResult(i, item.key, "rejected", errors=exc.message_dict))
             continue
-        if item.key in seen:
-            results.append(BatchResult(i, item.key, "duplicate"))
-            continue
-        seen.add(item.key)
         valid.append((i, item))
-    existing = dict(Report.objects.filter(idempotency_key__in=[v.key for _, v in valid])
-                    .values_list("idempotency_key", "id")) if valid else {}
-    fresh = [(i, v) for i, v in valid if v.key not in existing]
-    for i, v in valid:
-        if v.key in existing:
-            results.append(BatchResult(i, v.key, "duplicate", report_id=existing[v.key]))
-    if fresh:
-        now = clock.now()
-        try:
-            with transaction.atomic():
-                ids = _insert_new([(v, actor) for _, v in fresh], now)
-                if ids:
-                    digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
-                    audit_log(actor=actor, action="incident.report_batch_received", object_type="incidents.report",
-                              data={"channel": channel, "count": len(ids), "keys_sha256": digest,
-                                    "first_id": min(ids.values()), "last_id": max(ids.values()),
-                                    "report_ids": sorted(ids.values())})
-            late = [v.key for _, v in fresh if v.key not in ids]  # stored meanwhile by a concurrent sync
-            late_ids = dict(Report.objects.filter(idempotency_key__in=late).values_list("idempotency_key", "id")) \
-                if late else {}
-            for i, v in fresh:
-                if v.key in ids:
-                    results.append(BatchResult(i, v.key, "accepted", report_id=ids[v.key]))
-                else:
-                    results.append(BatchResult(i, v.key, "duplicate", report_id=late_ids.get(v.key)))
-        except IntegrityError:
-            # A concurrent sync stored some of the same keys: fall back to one-by-one, which sorts it out.
-            for i, v in fresh:
-                report, created = report_submit(actor=actor, data=v, process=False)
-                results.append(BatchResult(i, v.key, "accepted" if created else "duplicate", report_id=report.pk))
-        accepted = [r.report_id for r in results if r.status == "accepted" and r.report_id]
-        if accepted:
-            if processing_mode() == "inline" and len(accepted) <= 200:
-                transaction.on_commit(lambda: [report_process_safely(report_id=pk) for pk in accepted])
-            else:
-                transaction.on_commit(processing_enqueue)
-    by_key = {r.key: r.report_id for r in results if r.report_id}
-    for r in results:
-        if r.status == "duplicate" and r.report_id is None:
-            r.report_id = by_key.get(r.key)
+    outcomes = report_store_group(entries=[GroupEntry(data=v, actor=actor) for _, v in valid], process=process) \
+        if valid else []
+    for (i, v), out in zip(valid, outcomes, strict=True):
+        if out.status == "refused":
+            results.append(BatchResult(i, v.key, "rejected", errors=out.errors))
+        else:
+            results.append(BatchResult(i, v.key, out.status, report_id=out.report_id))
     results.sort(key=lambda r: r.index)
     return results
 
@@ -325,22 +283,32 @@ class GroupEntry:
 
 @dataclass
 class GroupOutcome:
-    status: str  # accepted | duplicate | refused (token, permission or a database check failed: not stored)
+    status: str  # accepted | duplicate | refused (token, permission or a check failed: not stored)
     key: str = ""
     report_id: int | None = None
     incident_id: int | None = None
+    errors: dict | None = None  # why it was refused, by field
 
 
-def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> list[GroupOutcome]:
-    """Store the single reports that arrived together in ONE transaction with one audit event per author that
-    lists every stored report id (group commit; also the lean API path with a group of one).
+INLINE_MAX = 200  # inline mode: a larger group (an offline sync) is left to the processor
 
-    Entries carrying an API token are authenticated here, all in one query, and need `incident.report`; the
-    category and TPS code are checked against the database in one query each. Such failures answer `refused`
-    and store nothing (the caller then answers with the full API's 401/403/400). A key already stored, or
-    repeated within the group, answers `duplicate` with the stored report. Every entry is answered only after
-    the transaction committed. Deferred processing is enqueued unless `enqueue` is False."""
+
+def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True, process: bool | None = None,
+                       audit_each: bool = False) -> list[GroupOutcome]:
+    """THE intake service: every channel ends here (report_submit and report_submit_batch call it; the fast lanes
+    and the group-commit writer call it directly). Validates, stores exactly once and audits the reports that
+    arrived together, in ONE transaction, then has them processed (inline or by the processor).
+
+    Entries carrying an API token are authenticated here, all in one query, and need `incident.report`; fields
+    are validated (`ReportInput.validate`), the category and TPS code checked against the database (one query
+    each). Such failures answer `refused` with the reasons and store nothing. A key already stored, or repeated
+    within the group, answers `duplicate` with the stored report. Audit: one event per author listing every
+    stored report id, or with `audit_each` one `incident.report_received` per report. Every entry is answered
+    only after the transaction committed. Processing: `process` True/False, or by the processing mode (inline
+    for at most INLINE_MAX reports); deferred processing is asked for unless `enqueue` is False (the group
+    writer asks at most twice a second)."""
     from sinergi.accounts.tokens import users_for_keys
+    from sinergi.elections.models import PollingStation
 
     from .permissions import can
 
@@ -351,25 +319,26 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
     known_cats = set(Category.objects.filter(active=True, code__in=hints).values_list("code", flat=True)) \
         if hints else set()
     codes = {e.data.tps_code for e in entries if e.data.tps_code}
-    known_tps: set[str] = set()
-    if codes:
-        from sinergi.elections.models import PollingStation
-
-        election = location.default_election()
-        known_tps = set(PollingStation.objects.filter(election=election, code__in=codes)
-                        .values_list("code", flat=True)) if election else set()
+    # a TPS of any election held in the database (other provinces have their own, docs/provinces.md)
+    known_tps = set(PollingStation.objects.filter(code__in=codes).values_list("code", flat=True)) if codes else set()
     ok: list[int] = []
     actors: list = [None] * len(entries)
     for i, e in enumerate(entries):
         actor = users.get(e.token) if e.token else e.actor
         if e.token and (actor is None or not actor.is_active or not can(actor, "incident.report")):
+            out[i].errors = {"token": "token tidak sah atau tanpa hak melapor"}
             continue
-        if (e.data.category_hint and e.data.category_hint not in known_cats) or (
-                e.data.tps_code and e.data.tps_code not in known_tps):
-            continue
+        errors = {}
+        if e.data.category_hint and e.data.category_hint not in known_cats:
+            errors["category"] = "kategori tidak dikenal"
+        if e.data.tps_code and e.data.tps_code not in known_tps:
+            errors["tps_code"] = "kode TPS tidak dikenal"
         try:
             e.data.validate()
-        except ValidationError:
+        except ValidationError as exc:
+            errors.update({k: "; ".join(v) for k, v in exc.message_dict.items()})
+        if errors:
+            out[i].errors = errors
             continue
         actors[i] = actor
         ok.append(i)
@@ -384,44 +353,33 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
     fresh = [i for k, i in first.items() if k not in existing]
     created: dict[str, int] = {}
     if fresh:
-        now = clock.now()
         try:
             with transaction.atomic():
-                created = _insert_new([(entries[i].data, actors[i]) for i in fresh], now)
-                skipped = [entries[i].data.key for i in fresh if entries[i].data.key not in created]
-                if skipped:  # already stored (a retry), or meanwhile by another transaction: duplicates
-                    existing.update({k: (pk, inc) for k, pk, inc in Report.objects.filter(
-                        idempotency_key__in=skipped).values_list("idempotency_key", "id", "incident_id")})
-                fresh = [i for i in fresh if entries[i].data.key in created]
-                by_actor: dict[int | None, list[int]] = {}
-                for i in fresh:
-                    by_actor.setdefault(getattr(actors[i], "pk", None), []).append(i)
-                for idx in by_actor.values():
-                    keys = sorted(entries[i].data.key for i in idx)
-                    audit_log(actor=actors[idx[0]], action="incident.report_batch_received",
-                              object_type="incidents.report",
-                              data={"channel": entries[idx[0]].data.channel, "count": len(idx), "group_commit": True,
-                                    "report_ids": sorted(created[entries[i].data.key] for i in idx),
-                                    "keys_sha256": hashlib.sha256("\n".join(keys).encode()).hexdigest()})
+                created = _store(entries, actors, fresh, existing, audit_each)
         except IntegrityError:
             # Another process stored some of the same keys meanwhile: one by one sorts it out (each audited).
             created = {}
             for i in fresh:
-                report, new = report_submit(actor=actors[i], data=entries[i].data, process=False)
-                if new:
-                    created[report.idempotency_key] = report.pk
-                else:
-                    existing[report.idempotency_key] = (report.pk, report.incident_id)
+                try:
+                    with transaction.atomic():
+                        created.update(_store(entries, actors, [i], existing, audit_each))
+                except IntegrityError:
+                    key = entries[i].data.key
+                    row = Report.objects.filter(idempotency_key=key).values_list("id", "incident_id").first()
+                    if row is None:
+                        raise
+                    existing[key] = row
     incidents: dict[int, int | None] = {}
     if created:
-        if processing_mode() == "inline":
-            reports_process_safely(list(created.values()))
+        inline = process if process is not None else (processing_mode() == "inline" and len(created) <= INLINE_MAX)
+        if inline:
+            ids = list(created.values())
+            reports_process_safely(ids)
             try:
-                incidents = dict(Report.objects.filter(pk__in=list(created.values()))
-                                 .values_list("id", "incident_id"))
+                incidents = dict(Report.objects.filter(pk__in=ids).values_list("id", "incident_id"))
             except Exception:  # noqa: BLE001 - stored and committed: answer without the incident ids
                 log.warning("incident ids of stored reports not read", exc_info=True)
-        elif enqueue:  # the group writer passes False and asks at most twice a second (and when idle)
+        elif enqueue and process is None:
             transaction.on_commit(processing_enqueue)
     answered: set[str] = set()
     for i in ok:
@@ -434,6 +392,35 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True) -> li
         elif key in existing:
             out[i] = GroupOutcome("duplicate", key, *existing[key])
     return out
+
+
+def _store(entries: list[GroupEntry], actors: list, fresh: list[int], existing: dict, audit_each: bool
+           ) -> dict[str, int]:
+    """Insert and audit (inside the caller's transaction); keys stored meanwhile go to `existing`."""
+    created = _insert_new([(entries[i].data, actors[i]) for i in fresh], clock.now())
+    skipped = [entries[i].data.key for i in fresh if entries[i].data.key not in created]
+    if skipped:  # already stored (a retry), or meanwhile by another transaction: duplicates
+        existing.update({k: (pk, inc) for k, pk, inc in Report.objects.filter(
+            idempotency_key__in=skipped).values_list("idempotency_key", "id", "incident_id")})
+    stored = [i for i in fresh if entries[i].data.key in created]
+    if audit_each:
+        from sinergi.core.services import audit_log_many
+
+        audit_log_many([{"actor": actors[i], "action": "incident.report_received", "object_type": "incidents.report",
+                         "object_id": created[entries[i].data.key],
+                         "data": {"channel": entries[i].data.channel, "key": entries[i].data.key}} for i in stored])
+        return created
+    by_actor: dict[int | None, list[int]] = {}
+    for i in stored:
+        by_actor.setdefault(getattr(actors[i], "pk", None), []).append(i)
+    for idx in by_actor.values():
+        keys = sorted(entries[i].data.key for i in idx)
+        ids = sorted(created[entries[i].data.key] for i in idx)
+        audit_log(actor=actors[idx[0]], action="incident.report_batch_received", object_type="incidents.report",
+                  data={"channel": entries[idx[0]].data.channel, "count": len(idx), "group_commit": True,
+                        "report_ids": ids, "first_id": ids[0], "last_id": ids[-1],
+                        "keys_sha256": hashlib.sha256("\n".join(keys).encode()).hexdigest()})
+    return created
 
 
 def processing_enqueue() -> None:
