@@ -224,6 +224,9 @@ SINERGI_INCIDENT_GROUP_COMMIT = env.bool("SINERGI_INCIDENT_GROUP_COMMIT", defaul
 # Lean single-report intake path (same contract as the DRF view) and writer threads per process for group commit.
 SINERGI_INCIDENT_LEAN_INTAKE = env.bool("SINERGI_INCIDENT_LEAN_INTAKE", default=True)
 SINERGI_INCIDENT_GROUP_WRITERS = env.int("SINERGI_INCIDENT_GROUP_WRITERS", default=2)
+# Reports per processing transaction (the processor works in batches); 0 = by database: 50 on SQLite (intake waits
+# for the single writer), 500 on PostgreSQL.
+SINERGI_INCIDENT_PROCESS_CHUNK = env.int("SINERGI_INCIDENT_PROCESS_CHUNK", default=0)
 SINERGI_PUBLIC_REPORTS_PER_HOUR = env.int("SINERGI_PUBLIC_REPORTS_PER_HOUR", default=10)
 RISK_RECOMPUTE_DELAY_S = env.int("SINERGI_RISK_RECOMPUTE_DELAY_S", default=10)
 # Daily situation report (Laporan Situasi Harian): generated automatically at this local (WITA) time.
