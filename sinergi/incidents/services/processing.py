@@ -118,6 +118,8 @@ class _Batch:
         self.location: dict = {}
         self._rules: list | None = None
         self._units: dict = {}
+        self._jurisdiction: dict | None = None
+        self._unit_objs: dict = {}
         self._deadline_rules: list | None = None
         self._holidays: set | None = None
         self._endpoints: dict | None = None
@@ -128,10 +130,30 @@ class _Batch:
         return self._rules
 
     def unit_for(self, agency: str, region: Region | None) -> Unit | None:
+        """_unit_for, from an index of every unit's jurisdictions read once per batch."""
         key = (agency, region.code if region is not None else None)
         if key not in self._units:
-            self._units[key] = _unit_for(agency, region)
+            self._units[key] = self._unit_by_jurisdiction(agency, region) if region is not None else None
+            if self._units[key] is None:
+                self._units[key] = _unit_for(agency, region)
         return self._units[key]
+
+    def _unit_by_jurisdiction(self, agency: str, region: Region) -> Unit | None:
+        if self._jurisdiction is None:
+            best: dict[tuple[str, str], tuple[str, int]] = {}
+            for pk, code, prefix, path in (Unit.objects.exclude(level="special").filter(jurisdiction__isnull=False)
+                                           .values_list("pk", "agency__code", "jurisdiction__code", "path")):
+                if (code, prefix) not in best or path > best[(code, prefix)][0]:  # order_by("-path").first()
+                    best[(code, prefix)] = (path, pk)
+            self._jurisdiction = {k: pk for k, (_, pk) in best.items()}
+        parts = region.code.split(".")
+        for i in range(len(parts), 0, -1):
+            pk = self._jurisdiction.get((agency, ".".join(parts[:i])))
+            if pk is not None:
+                if pk not in self._unit_objs:
+                    self._unit_objs[pk] = Unit.objects.get(pk=pk)
+                return self._unit_objs[pk]
+        return None
 
     def deadline_rules(self, codes: list[str], start: str) -> list[DeadlineRule]:
         if self._deadline_rules is None:
@@ -167,13 +189,18 @@ class _Open:
 
         self._triage = triage
         self.items: list[_Known] = []
+        self.keys: list[tuple[float, int]] = []  # (-occurred_at, -id) of each item: newest first
         for inc in (Incident.objects.filter(occurred_at__gte=lo, occurred_at__lte=hi, status__in=OPEN_STATUSES,
                                             merged_into__isnull=True).select_related("category", "tps")):
-            self.add(inc, inc.category.code, inc.tps.code if inc.tps_id else "")
+            self.items.append(self._known(inc, inc.category.code, inc.tps.code if inc.tps_id else ""))
+        self.items.sort(key=self._key)
+        self.keys = [self._key(k) for k in self.items]
 
-    def add(self, inc: Incident, category: str, tps_code: str) -> None:
-        import bisect
+    @staticmethod
+    def _key(k: _Known) -> tuple[float, int]:
+        return (-k.inc.occurred_at.timestamp(), -k.inc.pk)
 
+    def _known(self, inc: Incident, category: str, tps_code: str) -> _Known:
         from sinergi.engine.incidents.triage import DupItem
 
         cats = tuple(c for c, _ in (inc.triage or {}).get("top3", [])) or (category,)
@@ -182,16 +209,24 @@ class _Open:
         fp = (inc.triage or {}).get("fingerprint") or self._triage.fingerprint_of(inc.description)
         dup = DupItem(key=str(inc.pk), at=self._triage.naive(inc.occurred_at), fingerprint=fp, categories=cats,
                       place=tps_code or (inc.region_id or None), lat=inc.lat, lng=inc.lng)
-        known = _Known(inc, category, tps_code, dup)
-        sort_key = (-inc.occurred_at.timestamp(), -inc.pk)
-        i = bisect.bisect_left([(-k.inc.occurred_at.timestamp(), -k.inc.pk) for k in self.items], sort_key)
+        return _Known(inc, category, tps_code, dup)
+
+    def add(self, inc: Incident, category: str, tps_code: str) -> None:
+        import bisect
+
+        known = self._known(inc, category, tps_code)
+        key = self._key(known)
+        i = bisect.bisect_left(self.keys, key)
+        self.keys.insert(i, key)
         self.items.insert(i, known)
 
     def window(self, at: dt.datetime, span: dt.timedelta):
-        for k in self.items:
-            if k.inc.occurred_at > at + span:
-                continue
-            if k.inc.occurred_at < at - span:
+        import bisect
+
+        start = bisect.bisect_left(self.keys, (-(at + span).timestamp(), float("-inf")))
+        lo = at - span
+        for k in self.items[start:]:
+            if k.inc.occurred_at < lo:
                 break
             yield k
 
