@@ -55,8 +55,14 @@ def _seen(ids: list[int]) -> dict:
     reports = list(Report.objects.filter(pk__in=ids).order_by("id"))
     index = {r.incident_id: n for n, r in reversed(list(enumerate(reports)))}  # incident -> its first report
     out = {"reports": [], "incidents": []}
+    def tri_of(d: dict) -> dict:  # the triager's duplicate names an incident id: the incident's first report here
+        d = dict(d or {})
+        if d.get("duplicate_of"):
+            d["duplicate_of"] = index.get(int(d["duplicate_of"]), "other")
+        return d
+
     for r in reports:
-        tri = dict(r.triage)
+        tri = tri_of(r.triage)
         out["reports"].append((r.processing, r.category_id and r.category.code, r.suggested_category_id
                                and r.suggested_category.code, r.location_status, r.location_method, r.region_id,
                                r.tps_id and r.tps.code, r.out_of_area, index.get(r.incident_id), r.dedup_score,
@@ -70,7 +76,7 @@ def _seen(ids: list[int]) -> dict:
             sorted(u.code for u in inc.shared_units.all()), inc.out_of_area, inc.fatalities, deadlines,
             Counter(TimelineEntry.objects.filter(incident=inc).values_list("kind", flat=True)),
             Counter(Notification.objects.filter(incident=inc).values_list("unit__code", "channel")),
-            inc.triage))
+            tri_of(inc.triage)))
     out["audit"] = Counter(AuditEvent.objects.filter(action__in=["incident.created", "incident.report_processed"])
                            .values_list("action", flat=True))
     return out
@@ -93,6 +99,8 @@ def test_a_batch_gives_the_same_incidents_as_one_by_one(settings):
     done = services.reports_process(ids)
     batch = _seen(ids)
     assert [r.pk for r in done] == ids
+    for n, (a, b) in enumerate(zip(batch["reports"], one_by_one["reports"], strict=True)):
+        assert (n, a) == (n, b)
     assert batch == one_by_one
     # the set is not trivial: several reports corroborate an incident created in the same batch
     assert len(batch["incidents"]) < len(REPORTS)
