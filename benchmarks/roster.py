@@ -6,7 +6,8 @@ for 1,000 incidents.
 Configuration: a fresh embedded (SQLite) database in a temporary data folder; migrate, load the NTT default
 dataset and compute the default plan (not timed); a commander approves it as the voting-day Renpam; the demo
 roster is generated from the shipped unit strengths (Polri, Brimob, TNI, Satpol PP at a fifth of Linmas); then
-timed: ``assignment_run`` end to end (inputs from the database, travel matrix, engine, storing every row) and
+timed: ``assignment_run`` end to end (Polri on the posts, named TNI members of the source Kodim on the plan's TNI
+BKO seats: reported on the "roster TNI BKO" line) (inputs from the database, travel matrix, engine, storing every row) and
 one dispatch suggestion (nearest available reserve teams, kurang-rawan guard groups and Polsek patrols, travel
 over roads and sea crossings) for each of 1,000 incidents placed at random TPS. Budget: assignment < 15 s,
 suggestion p95 < 200 ms. Exit 0 within budget, 1 over, 2 on failure.
@@ -73,12 +74,39 @@ def inner() -> dict:
         s = dispatch.suggest(inc, approval=approval)
         times.append((time.perf_counter() - t) * 1000)
         empty += not s
+    # the live room's officer-status layer for the Polda (every officer, aggregated per unit), not timed in the
+    # headline: a few calls, the median
+    from sinergi.personnel.selectors import status_map
+
+    Officer.objects.filter(pk__in=list(Officer.objects.values_list("pk", flat=True)[::7])).update(status="on_post")
+    st = []
+    for _ in range(5):
+        t = time.perf_counter()
+        sm = status_map(user=commander)
+        st.append((time.perf_counter() - t) * 1000)
+    map_info = {"map_ms": round(float(np.median(st)), 1), "map_units": len(sm["units"]), "map_total": sm["total"],
+                "map_kb": round(len(json.dumps(sm)) / 1024, 1)}
     m = run.metrics
+    # the Sprin of the Polres receiving the most TNI BKO lists them by name (not timed)
+    from django.db.models import Count
+
+    from sinergi.personnel.models import Assignment
+
+    top = (Assignment.objects.filter(run=run, officer__kind="tni").values("post_unit").annotate(n=Count("id"))
+           .order_by("-n").first())
+    sprin_tni, sprin_unit = 0, ""
+    if top:
+        unit = Unit.objects.get(pk=top["post_unit"])
+        sprin_tni = sum(1 for r in services._warrant_rows(run, unit) if r["kind"] == "tni")
+        sprin_unit = unit.code
     return {"officers": Officer.objects.count(), "demo": demo, "filled": m["filled"], "seats": m["seats"],
             "bound": m["bound"], "reasons": m["reasons"], "assign_s": round(assign_s, 2),
             "time_inputs_s": m["time_inputs_s"], "time_engine_s": m["time_engine_s"],
             "p50_ms": round(float(np.percentile(times, 50)), 1), "p95_ms": round(float(np.percentile(times, 95)), 1),
-            "max_ms": round(max(times), 1), "no_suggestion": empty, "bko_moved": sum(m.get("bko_moved") or [0])}
+            "max_ms": round(max(times), 1), "no_suggestion": empty, "bko_moved": sum(m.get("bko_moved") or [0]),
+            "tni_planned": m.get("bko_tni_planned", 0), "tni_moved": m.get("bko_tni_moved", 0),
+            "tni_seated": m.get("bko_tni_seated", 0), "bko_unfilled": m.get("bko_unfilled", {}),
+            "sprin_tni_rows": sprin_tni, "sprin_unit": sprin_unit, **map_info}
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -102,8 +130,17 @@ def run(argv: list[str] | None = None) -> int:
     print(f"roster assignment: {r['filled']:,} of {r['seats']:,} seats (bound {r['bound']:,}); unfilled by reason "
           f"{r['reasons']}; BKO officers moved {r['bko_moved']:,}; inputs {r['time_inputs_s']} s, engine "
           f"{r['time_engine_s']} s")
+    if r["tni_planned"]:
+        print(f"roster TNI BKO: {r['tni_moved']:,} of {r['tni_planned']:,} planned TNI BKO places named (all shifts), "
+              f"{r['tni_seated']:,} seated on posts; BKO short by reason {r['bko_unfilled']}; Sprin "
+              f"{r['sprin_unit']} lists {r['sprin_tni_rows']:,} TNI members")
+    else:
+        print(f"roster TNI BKO: the plan sends no TNI BKO (Polri sources cover every Polres; TNI only where they "
+              f"cannot); BKO short by reason {r['bko_unfilled'] or '{}'}")
     print(f"roster dispatch: {INCIDENTS} incidents, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, max {r['max_ms']} ms, "
           f"without suggestion {r['no_suggestion']}")
+    print(f"roster live-room status layer (Polda): {r['map_total']:,} officers drawn as {r['map_units']:,} unit markers, "
+          f"{r['map_kb']} KB JSON, {r['map_ms']} ms (median of 5)")
     ok = r["assign_s"] < ASSIGN_BUDGET_S and r["p95_ms"] < P95_BUDGET_MS
     print(f"roster: {r['officers']:,} officers, posts filled {r['filled']:,} of {r['seats']:,}, assignment "
           f"{r['assign_s']:.1f} s, dispatch suggestion p95 {r['p95_ms']:.0f} ms")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("laporan-situasi/", include("sinergi.reports.urls")),
     path("latihan/", include("sinergi.exercises.urls")),
     path("personel/", include("sinergi.personnel.urls")),
+    path("pesan/", include("sinergi.messaging.urls")),
     path("", include("sinergi.core.urls")),
 ]
 

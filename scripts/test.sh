@@ -39,7 +39,7 @@ env -u DATABASE_URL pytest -p no:cacheprovider "$@" || status=1
 echo "==> test suite on PostgreSQL ($PG_URL)"
 DATABASE_URL="$PG_URL" pytest -p no:cacheprovider "$@" || status=1
 
-echo "==> API fuzzing, short run (schemathesis, two users of different scope; SQLite; fails on 5xx or leaks)"
+echo "==> API fuzzing, short run (schemathesis, two users of different scope; SQLite; fails on 5xx, schema violations or leaks)"
 env -u DATABASE_URL python -m sinergi.cli bench api-fuzz --short || status=1
 
 exit $status

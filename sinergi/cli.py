@@ -61,6 +61,20 @@ def _database_problem() -> str | None:
     return None
 
 
+#: commands that can take more than a few seconds: their progress is shown on stderr (a bar on a terminal, plain
+#: lines otherwise, nothing with --json; sinergi/core/terminal.py). `up` shows its own (before it starts serving).
+PROGRESS_COMMANDS = {"load-dataset", "import-tps", "plan", "risk", "personnel", "replay"}
+
+
+def _with_progress(cmd: str, rest: list[str], fn, *args) -> int:
+    if cmd not in PROGRESS_COMMANDS:
+        return fn(*args)
+    from sinergi.core.terminal import terminal_progress
+
+    with terminal_progress(enabled="--json" not in rest):
+        return fn(*args)
+
+
 def _call(*args: str) -> int:
     from django.core.management import call_command
     from django.core.management.base import CommandError
@@ -117,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if cmd == "replay":
         from sinergi.replay.cli import main as replay_main
 
-        return replay_main(rest)
+        return _with_progress(cmd, rest, replay_main, rest)
     if cmd == "manage":
         from django.core.management import execute_from_command_line
 
@@ -132,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if cmd not in mapping:
         print(f"sinergi: unknown command {cmd!r}\n{__doc__}", file=sys.stderr)
         return 2
-    return _call(mapping[cmd], *rest)
+    return _with_progress(cmd, rest, _call, mapping[cmd], *rest)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "sinergi.reports",
     "sinergi.exercises",
     "sinergi.personnel",
+    "sinergi.messaging",
     "sinergi.api",
 ]
 
@@ -191,6 +192,9 @@ SPECTACULAR_SETTINGS = {
         "MarkingEnum": "sinergi.coordination.choices.Marking",
         "MeetingStatusEnum": "sinergi.coordination.choices.MeetingStatus",
         "ActionStatusEnum": "sinergi.coordination.choices.ActionStatus",
+        "MessageKindEnum": "sinergi.messaging.models.Message.Kind",
+        "MessagingChannelEnum": "sinergi.messaging.models.ChannelKind",
+        "OutboxStatusEnum": "sinergi.messaging.models.Outbox.Status",
         "NoteKindEnum": "sinergi.coordination.choices.NoteKind",
         "CheckInKindEnum": "sinergi.operations.models.CheckInKind",
         "AlertKindEnum": "sinergi.operations.models.AlertKind",
@@ -298,6 +302,24 @@ SINERGI_UPLOAD_MAX_COLUMNS = env.int("SINERGI_UPLOAD_MAX_COLUMNS", default=200)
 # Outbound HTTP (sinergi/core/outbound.py): internal addresses are refused unless listed here (CIDRs or host
 # names, comma-separated); answers are read up to this many bytes.
 SINERGI_OUTBOUND_ALLOW = env.list("SINERGI_OUTBOUND_ALLOW", default=[])
+# Messaging channels (sinergi.messaging, docs/messaging.md). Credentials only here, from the environment; never in
+# the database. A webhook whose secret is empty answers 503 (disabled); a send whose credentials are empty fails.
+# SMS Gateway for Android: the webhook signing key, and the send URL (the device's or cloud's /message) + Basic auth.
+SINERGI_SMSGW_SIGNING_KEY = env.str("SINERGI_SMSGW_SIGNING_KEY", default="")
+SINERGI_SMSGW_SEND_URL = env.str("SINERGI_SMSGW_SEND_URL", default="")
+SINERGI_SMSGW_USERNAME = env.str("SINERGI_SMSGW_USERNAME", default="")
+SINERGI_SMSGW_PASSWORD = env.str("SINERGI_SMSGW_PASSWORD", default="")
+# Telegram Bot API: the bot token (sendMessage) and the secret_token given to setWebhook.
+SINERGI_TELEGRAM_BOT_TOKEN = env.str("SINERGI_TELEGRAM_BOT_TOKEN", default="")
+SINERGI_TELEGRAM_WEBHOOK_SECRET = env.str("SINERGI_TELEGRAM_WEBHOOK_SECRET", default="")
+SINERGI_TELEGRAM_API_BASE = env.str("SINERGI_TELEGRAM_API_BASE", default="https://api.telegram.org")
+# WhatsApp Business Cloud API: access token + phone number id (sending), app secret (X-Hub-Signature-256) and
+# the verify token typed into the app dashboard (GET hub.verify_token).
+SINERGI_WHATSAPP_TOKEN = env.str("SINERGI_WHATSAPP_TOKEN", default="")
+SINERGI_WHATSAPP_PHONE_NUMBER_ID = env.str("SINERGI_WHATSAPP_PHONE_NUMBER_ID", default="")
+SINERGI_WHATSAPP_APP_SECRET = env.str("SINERGI_WHATSAPP_APP_SECRET", default="")
+SINERGI_WHATSAPP_VERIFY_TOKEN = env.str("SINERGI_WHATSAPP_VERIFY_TOKEN", default="")
+SINERGI_WHATSAPP_API_BASE = env.str("SINERGI_WHATSAPP_API_BASE", default="https://graph.facebook.com/v21.0")
 SINERGI_OUTBOUND_MAX_RESPONSE_BYTES = env.int("SINERGI_OUTBOUND_MAX_RESPONSE_BYTES", default=1024 * 1024)
 # Reverse proxies (CIDRs) whose X-Forwarded-For / -Proto / X-Real-IP are believed; empty = nobody's.
 SINERGI_TRUSTED_PROXIES = env.list("SINERGI_TRUSTED_PROXIES", default=[])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 
+from sinergi.api.filters import IntFilter
+
 from .choices import AgencyKind, PersonnelType, UnitLevel
 from .models import Unit, UnitStrength
 
@@ -11,7 +13,7 @@ from .models import Unit, UnitStrength
 class UnitFilter(django_filters.FilterSet):
     agency = django_filters.ChoiceFilter(field_name="agency__code", choices=AgencyKind.choices)
     level = django_filters.ChoiceFilter(choices=UnitLevel.choices)
-    parent = django_filters.NumberFilter(field_name="parent_id")
+    parent = IntFilter(field_name="parent_id")
     code = django_filters.CharFilter()
     region = django_filters.CharFilter(field_name="jurisdiction", distinct=True,
                                        help_text="Satuan yang wilayah hukumnya memuat kode wilayah ini")
@@ -23,7 +25,7 @@ class UnitFilter(django_filters.FilterSet):
 
 
 class UnitStrengthFilter(django_filters.FilterSet):
-    unit = django_filters.NumberFilter(field_name="unit_id")
+    unit = IntFilter(field_name="unit_id")
     agency = django_filters.ChoiceFilter(field_name="unit__agency__code", choices=AgencyKind.choices)
     personnel_type = django_filters.ChoiceFilter(choices=PersonnelType.choices)
     estimated = django_filters.BooleanFilter()

@@ -83,6 +83,10 @@ class User(AbstractUser):
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name=_("satuan")
     )
     role = models.CharField(_("peran"), max_length=20, choices=Role.choices, default=Role.OBSERVER)
+    rank = models.CharField(_("pangkat"), max_length=40, blank=True,
+                            help_text=_("Pangkat atau golongan, mis. AKP, IPTU, Penata III/c."))
+    staff_number = models.CharField(_("NRP/NIP"), max_length=30, blank=True,
+                                    help_text=_("Nomor Registrasi Pokok (Polri/TNI) atau NIP (ASN)."))
 
     class Meta:
         verbose_name = _("pengguna")
@@ -91,6 +95,14 @@ class User(AbstractUser):
     @property
     def agency_code(self) -> str | None:
         return self.unit.agency.code if self.unit_id else None
+
+    @property
+    def display_label(self) -> str:
+        """'Budi Santoso, AKP — Polres Kupang': name (or username), rank when recorded, unit when set."""
+        name = self.get_full_name().strip() or self.get_username()
+        if self.rank:
+            name = f"{name}, {self.rank}"
+        return f"{name} — {self.unit.name}" if self.unit_id else name
 
 
 class ApiToken(models.Model):

@@ -37,9 +37,8 @@ def unit_groups(units: Iterable[Unit]) -> list[tuple[str, list[tuple[str, str]]]
 
 
 def user_label(user: User) -> str:
-    """'Budi Santoso — Polres Kupang' (the username only when no name is recorded)."""
-    name = user.get_full_name().strip() or user.get_username()
-    return f"{name} — {user.unit.name}" if user.unit_id else name
+    """'Budi Santoso, AKP — Polres Kupang' (the username only when no name is recorded; the rank when known)."""
+    return user.display_label
 
 
 class _GroupedUnits(forms.ModelChoiceField):

@@ -48,12 +48,15 @@ class MeSerializer(serializers.ModelSerializer):
 
     unit = UnitSerializer(read_only=True, allow_null=True)
     role_display = serializers.CharField(source="get_role_display", read_only=True)
+    display_label = serializers.CharField(read_only=True)
+    # Empty when not set, so not an `email` format in the schema.
+    email = serializers.CharField(read_only=True, allow_blank=True)
     permissions = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "email", "unit", "role", "role_display",
-                  "is_superuser", "permissions"]
+        fields = ["id", "username", "first_name", "last_name", "rank", "staff_number", "display_label", "email",
+                  "unit", "role", "role_display", "is_superuser", "permissions"]
         read_only_fields = fields
 
     def get_permissions(self, obj: User) -> list[str]:

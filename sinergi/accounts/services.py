@@ -28,9 +28,10 @@ def unit_create(*, actor, agency: Agency, code: str, name: str, level: str, pare
 
 @transaction.atomic
 def user_create(*, actor, username: str, password: str | None, unit: Unit | None, role: str,
-                email: str = "", is_superuser: bool = False, first_name: str = "") -> User:
-    user = User(username=username, unit=unit, role=role, email=email, first_name=first_name,
-                is_superuser=is_superuser, is_staff=is_superuser)
+                email: str = "", is_superuser: bool = False, first_name: str = "", last_name: str = "",
+                rank: str = "", staff_number: str = "") -> User:
+    user = User(username=username, unit=unit, role=role, email=email, first_name=first_name, last_name=last_name,
+                rank=rank, staff_number=staff_number, is_superuser=is_superuser, is_staff=is_superuser)
     if password:
         user.set_password(password)
     else:

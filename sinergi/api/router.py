@@ -20,6 +20,7 @@ API_MODULES = [
     "sinergi.logistics.api",
     "sinergi.reports.api",
     "sinergi.personnel.api",
+    "sinergi.messaging.api",
 ]
 
 for _name in API_MODULES:

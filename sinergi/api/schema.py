@@ -2,8 +2,12 @@
 
 Why: clients (and schemathesis) must be able to rely on the schema for failures too. DRF answers
 400 (invalid input: {"field": ["message", ...]} or {"detail": ...}), 401 (no or bad credentials), 403 (not
-allowed) and 404 (not found, out of scope, or a page past the end) from any operation; those are added to each
+allowed), 404 (not found, out of scope, or a page past the end) and 503 (database briefly unavailable, see
+sinergi/core/middleware.py) from any operation; those are added to each
 operation that does not document them itself, with one `Error` component describing the body.
+
+A serializer whose answer leaves out some of its fields for some readers (e.g. the summary-only form of a shared
+record) lists the fields always present in `schema_always_present`; only those are `required` in its component.
 """
 
 from __future__ import annotations
@@ -23,10 +27,20 @@ ERRORS = {
     "401": "No credentials or invalid token.",
     "403": "Not allowed for this user.",
     "404": "Not found, outside the caller's scope, or a page past the end.",
+    "503": "The database is briefly unavailable; retry after the Retry-After header's seconds.",
 }
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _map_basic_serializer(self, serializer, direction):
+        component = super()._map_basic_serializer(serializer, direction)
+        always = getattr(serializer, "schema_always_present", None)
+        if always is not None and direction == "response" and "required" in component:
+            component["required"] = sorted(set(component["required"]) & set(always))
+            if not component["required"]:
+                del component["required"]
+        return component
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

@@ -39,7 +39,8 @@ class TokenObtainView(APIView):
     username and address gets 429 until the cool-off ends.
     """
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, 400: _error, 429: _error},
+    # 400 (a field missing or invalid, or wrong credentials) is the Error of every operation (sinergi.api.schema)
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, 429: _error},
                    auth=[], tags=["auth"], operation_id="auth_token_create")
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)

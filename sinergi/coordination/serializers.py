@@ -12,10 +12,19 @@ from .models import ActionItem, ActionUpdate, AgendaItem, Decision, Meeting, Not
 SUMMARY_FIELDS = ("id", "url_name", "title", "marking", "access", "summary", "unit", "unit_name", "created_at")
 
 
+#: the fields a summary-only reader gets (when the record has them); `marking` is then the summary's marking
+SUMMARY_KEEP = {"id", "title", "access", "summary", "unit", "unit_name", "created_at", "kind", "starts_at",
+                "ends_at", "status", "due_date", "owner_unit"}
+
+
 class ShareableSerializer(serializers.ModelSerializer):
     """Full fields when the reader may read the record; otherwise only the redacted summary fields."""
 
+    #: the schema requires only what both forms carry (sinergi.api.schema.AutoSchema)
+    schema_always_present = SUMMARY_KEEP | {"marking"}
     access = serializers.SerializerMethodField()
+    summary_marking = serializers.ChoiceField(choices=[("", ""), *Marking.choices], read_only=True,
+                                              help_text="Empty when no summary is shared more widely.")
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     share_units = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     share_agencies = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
@@ -28,9 +37,7 @@ class ShareableSerializer(serializers.ModelSerializer):
         data = super().to_representation(obj)
         if getattr(obj, "full_access", False):
             return data
-        keep = {"id", "title", "access", "summary", "unit", "unit_name", "created_at", "kind", "starts_at",
-                "ends_at", "status", "due_date", "owner_unit"}
-        out = {k: v for k, v in data.items() if k in keep}
+        out = {k: v for k, v in data.items() if k in SUMMARY_KEEP}
         out["marking"] = obj.summary_marking  # the marking of what is shown
         return out
 

@@ -48,3 +48,52 @@ def csv_writer(f, **kwargs) -> SafeWriter:
 def xlsx_append(ws, row: Iterable[Any]) -> None:
     """ws.append(row) with formula-safe cells (openpyxl worksheet, normal or write-only)."""
     ws.append(safe_row(row))
+
+
+HEADER_WIDTH_MAX = 60
+WIDTH_SAMPLE_ROWS = 500
+
+
+def xlsx_header(ws, labels: Iterable[Any], widths: Iterable[int] | None = None) -> None:
+    """Write the header row of a sheet: bold labels, frozen below it (stays in view while scrolling).
+
+    Works on normal and write-only worksheets (call it before any other row). Column widths are set from
+    `widths` when given (write-only sheets cannot be measured afterwards), else from the labels; on a normal
+    sheet call :func:`xlsx_fit_columns` after the rows to fit the widths to the values too.
+    """
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    labels = [str(v) for v in labels]
+    bold = Font(bold=True)
+    ws.freeze_panes = "A2"
+    widths = list(widths) if widths is not None else [len(v) + 2 for v in labels]
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(max(w, 8), HEADER_WIDTH_MAX)
+    if type(ws).__name__ == "WriteOnlyWorksheet":
+        cells = []
+        for v in labels:
+            c = WriteOnlyCell(ws, value=safe_cell(v))
+            c.font = bold
+            cells.append(c)
+        ws.append(cells)
+        return
+    ws.append(safe_row(labels))
+    for cell in ws[ws.max_row]:
+        cell.font = bold
+
+
+def xlsx_fit_columns(ws) -> None:
+    """Column widths from the longest value of each column (first rows sampled), between 8 and 60 characters."""
+    from openpyxl.utils import get_column_letter
+
+    widest: dict[int, int] = {}
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, WIDTH_SAMPLE_ROWS), values_only=True):
+        for i, v in enumerate(row, start=1):
+            if v is None:
+                continue
+            text = f"{v:,}" if isinstance(v, int) else str(v)
+            widest[i] = max(widest.get(i, 0), max(len(line) for line in text.splitlines() or [""]))
+    for i, w in widest.items():
+        ws.column_dimensions[get_column_letter(i)].width = min(max(w + 2, 8), HEADER_WIDTH_MAX)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import django_filters
 
+from sinergi.api.filters import IntFilter
+
 from .models import AuditEvent
 
 
@@ -12,8 +14,8 @@ class AuditEventFilter(django_filters.FilterSet):
     action__startswith = django_filters.CharFilter(field_name="action", lookup_expr="startswith")
     object_type = django_filters.CharFilter()
     object_id = django_filters.CharFilter()
-    actor = django_filters.NumberFilter(field_name="actor_id")
-    unit = django_filters.NumberFilter(field_name="unit_id")
+    actor = IntFilter(field_name="actor_id")
+    unit = IntFilter(field_name="unit_id")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

@@ -183,6 +183,12 @@ class TaskRun(TimeStampedModel):
     # a run whose worker died is released and started again (see services.tasks_release_stale).
     task_id = models.CharField(_("id tugas"), max_length=64, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    # How far the work got (sinergi.core.progress.progress, throttled): items done of total, the step it is on
+    # and when it last said so; the pages show a bar, the step and the time left from these.
+    progress_done = models.PositiveIntegerField(_("selesai dikerjakan"), default=0)
+    progress_total = models.PositiveIntegerField(_("jumlah pekerjaan"), null=True, blank=True)
+    progress_step = models.CharField(_("langkah"), max_length=200, blank=True)
+    progress_at = models.DateTimeField(_("progres diperbarui"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -191,6 +197,33 @@ class TaskRun(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def progress_percent(self) -> int | None:
+        """0..100, or None while the total is not known."""
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.progress_total:
+            return None
+        return max(0, min(100, int(100 * self.progress_done / self.progress_total)))
+
+    def progress_left_s(self, now=None) -> float | None:
+        """Seconds left at the pace so far (None before the first item is done or when it is not running)."""
+        if self.status != self.Status.RUNNING or not self.progress_total or not self.progress_done:
+            return None
+        if not self.started_at or not self.progress_at:
+            return None
+        spent = (self.progress_at - self.started_at).total_seconds()
+        if spent <= 0:
+            return None
+        left = spent * (self.progress_total - self.progress_done) / self.progress_done
+        if now is not None:
+            left -= max(0.0, (now - self.progress_at).total_seconds())
+        return max(0.0, left)
 
 
 class ProcessHeartbeat(models.Model):

@@ -290,10 +290,17 @@ class RunRecorder:
     def log(self, line: str) -> None:
         self._lines.append(line)
 
+    def progress(self, done: int, total: int | None = None, step: str = "") -> None:
+        """How far the work got (sinergi.core.progress.progress: throttled, shown on the task's page)."""
+        from .progress import progress
+
+        progress(self.run, done, total, step)
+
     def __enter__(self) -> RunRecorder:
         self._t0 = time.perf_counter()
         fields: dict[str, Any] = {"status": TaskRun.Status.RUNNING, "started_at": timezone.now(),
-                                  "attempts": F("attempts") + 1}
+                                  "attempts": F("attempts") + 1, "progress_done": 0, "progress_step": "",
+                                  "progress_at": None}
         task_id = current_task_id()
         if task_id:  # run by a task worker: link the run record to its task row (release, cancel, retry)
             fields["task_id"] = task_id
@@ -312,10 +319,19 @@ class RunRecorder:
         self.run.finished_at = timezone.now()
         self.run.duration_s = round(time.perf_counter() - self._t0, 3)
         self.run.log = "\n".join(self._lines)
+        done: dict[str, Any] = {}
+        if not exc and self.run.progress_total:  # complete: the bar ends full even if the last call was throttled
+            done = {"progress_done": self.run.progress_total}
+            from .progress import notify
+
+            notify(self.run, self.run.progress_total, self.run.progress_total, self.run.progress_step)
         TaskRun.objects.filter(pk=self.run.pk).update(
             status=status, finished_at=self.run.finished_at, duration_s=self.run.duration_s,
-            log=self.run.log, result=self.run.result,
+            log=self.run.log, result=self.run.result, **done,
         )
+        from .progress import forget
+
+        forget(self.run)
         audit_log(actor=self.run.created_by, action=f"{self.run.kind}.{status}", obj=self.run,
                   data={"duration_s": self.run.duration_s, "result": _summary(self.run.result)})
         return False

@@ -99,6 +99,32 @@ def task_detail(request, task_id):
     return render(request, "core/task_detail.html", {"row": row})
 
 
+#: who may follow a run's progress besides task managers and the person who started it: the permission to read
+#: the page that run belongs to (progress holds counts and the step's name, never the records themselves)
+PROGRESS_VIEW_PERMS = {
+    "deployment.plan": "plan.view", "tps_import": "tps.import", "personnel.roster_import": "personnel.import",
+    "personnel.assign": "personnel.assign", "risk_recompute": "risk.view", "risk_observation_import": "risk.view",
+    "sitrep.generate": "sitrep.view", "dataset_load": "task.manage",
+}
+
+
+@login_required
+@never_cache
+def run_progress(request, pk: int):
+    """The progress of run `pk` as JSON (static/js/progress.js polls it while the run is active)."""
+    from .models import TaskRun
+    from .progress import progress_data
+
+    run = TaskRun.objects.filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    user = request.user
+    if not (has_perm(user, "task.manage") or run.created_by_id == user.pk
+            or has_perm(user, PROGRESS_VIEW_PERMS.get(run.kind, "task.manage"))):
+        raise PermissionDenied
+    return JsonResponse(progress_data(run))
+
+
 @login_required
 @require_POST
 def task_action(request, task_id, action):

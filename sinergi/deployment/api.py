@@ -83,7 +83,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                          "approved_at": a.approved_at if a else None, "pdf_sha256": a.pdf_sha256 if a else ""})
 
     @extend_schema(responses=PlanUnitSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)  # the whole list, unpaginated
     def units(self, request, pk=None):
         plan = self.get_object()
         return Response(PlanUnitSerializer(selectors.plan_units(user=request.user, plan=plan), many=True).data)
@@ -96,14 +96,14 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self.get_paginated_response(GuardGroupSerializer(qs, many=True).data)
 
     @extend_schema(responses=ReinforcementSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)  # the whole list, unpaginated
     def reinforcements(self, request, pk=None):
         plan = self.get_object()
         return Response(ReinforcementSerializer(selectors.plan_reinforcements(user=request.user, plan=plan),
                                                 many=True).data)
 
     @extend_schema(responses=ReserveSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)  # the whole list, unpaginated
     def reserves(self, request, pk=None):
         plan = self.get_object()
         return Response(ReserveSerializer(selectors.plan_reserves(user=request.user, plan=plan), many=True).data)

@@ -21,6 +21,7 @@ from django.db import transaction
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit, UnitStrength
 from sinergi.core.models import TaskRun
+from sinergi.core.progress import steps
 from sinergi.core.services import RunRecorder, audit_log, taskrun_create, taskrun_link
 from sinergi.elections.models import Election, PollingStation
 from sinergi.engine.deployment.patterns import TIERS, Pattern
@@ -97,16 +98,18 @@ def pattern_set(*, actor, unit: Unit, tier: str, officers: int, tps: int, linmas
     return obj
 
 
-def effective_patterns(polres: list[Unit]) -> tuple[list[list[Pattern]], dict[str, dict[str, str]]]:
-    """Pattern per Polres and tier: the Polres' own (database), else patterns.csv for its regency, else default."""
+def pattern_parts(polres: list[Unit]) -> tuple[list[list[Pattern]], dict[str, dict[str, dict]]]:
+    """Pattern per Polres and tier: the Polres' own (database), else patterns.csv for its regency, else default;
+    with the parts a page shows per Polres code and tier: `pattern` ("2-1-2"), `pairs` (officers in pairs) and
+    `source` (a citation kept in its own Indonesian words)."""
     shipped = geo.default_patterns()
     own = {(p.unit_id, p.tier): p for p in SecurityPattern.objects.filter(unit__in=polres)}
     out: list[list[Pattern]] = []
-    labels: dict[str, dict[str, str]] = {}
+    parts: dict[str, dict[str, dict]] = {}
     for u in polres:
         regency = u.code.removeprefix("POLRES-")
         row: list[Pattern] = []
-        labels[u.code] = {}
+        parts[u.code] = {}
         for tier in TIERS:
             if (u.id, tier) in own:
                 sp = own[(u.id, tier)]
@@ -116,8 +119,17 @@ def effective_patterns(polres: list[Unit]) -> tuple[list[list[Pattern]], dict[st
             else:
                 pat, src = shipped[("default", tier)]
             row.append(pat)
-            labels[u.code][tier] = f"{pat.label()}{' (berpasangan)' if pat.pairs else ''} — {src}"
+            parts[u.code][tier] = {"pattern": pat.label(), "pairs": bool(pat.pairs), "source": src}
         out.append(row)
+    return out, parts
+
+
+def effective_patterns(polres: list[Unit]) -> tuple[list[list[Pattern]], dict[str, dict[str, str]]]:
+    """`pattern_parts` with each cell as the one-line label stored with plans (it feeds the plan's input hash):
+    "2-1-2 (berpasangan) — source"."""
+    out, parts = pattern_parts(polres)
+    labels = {code: {tier: f"{c['pattern']}{' (berpasangan)' if c['pairs'] else ''} — {c['source']}"
+                     for tier, c in tiers.items()} for code, tiers in parts.items()}
     return out, labels
 
 
@@ -342,18 +354,32 @@ def gather_inputs(election: Election, params: dict[str, Any]) -> Inputs:
                   lm=lm, input_hash=digest.hexdigest())
 
 
+def PLAN_STEPS() -> dict[str, str]:  # noqa: N802 - a table, built when asked (in the current language)
+    """The steps of a plan run as its page shows them (engine stage name -> words)."""
+    from django.utils.translation import gettext as _
+
+    return {"inputs": _("Mengumpulkan data TPS, satuan dan kekuatan"), "groups": _("Membentuk kelompok pengamanan"),
+            "officers": _("Menghitung kebutuhan personel"), "reserves": _("Menempatkan tim cadangan"),
+            "reinforcements": _("Menghitung BKO antarsatuan"), "store": _("Menyimpan rencana")}
+
+
 def plan_execute(plan: Plan) -> dict[str, Any]:
     """Compute a queued plan and store its results (called by the task)."""
     run = plan.task_run or taskrun_create(kind=PLAN_KIND, actor=plan.created_by, parameters={"plan": plan.pk})
     Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.RUNNING)
     try:
         with RunRecorder(run) as rec:
+            names = PLAN_STEPS()
+            order = list(names)
+            at = steps(run, [str(names[k]) for k in order])
             t0 = time.perf_counter()
+            at(0)
             data = gather_inputs(plan.election, plan.parameters)
             rec.log(f"masukan: {len(data.tps_ids)} TPS, {len(data.polres)} Polres, sumber tingkat: {data.tier_source}")
             t1 = time.perf_counter()
-            out = run_plan(data.inp, data.model)
+            out = run_plan(data.inp, data.model, on_step=lambda name: at(order.index(name)))
             t2 = time.perf_counter()
+            at(order.index("store"))
             metrics = _store(plan, data, out)
             metrics["time_inputs_s"] = round(t1 - t0, 3)
             metrics["time_engine_s"] = round(t2 - t1, 3)

@@ -22,7 +22,7 @@ from .choices import Tier
 from .forms import PatternForm, PlanRunForm
 from .models import Plan
 from .permissions import can_run_plans, can_view_plans, sees_whole_province
-from .services import PLACEHOLDER_LABEL, TIERS, effective_patterns, pattern_set, plan_run
+from .services import PLACEHOLDER_LABEL, TIERS, pattern_parts, pattern_set, plan_run
 
 
 def _plan(request, pk: int) -> Plan:
@@ -218,18 +218,10 @@ def patterns(request):
             else:
                 messages.success(request, _("Pola disimpan; berlaku untuk rencana berikutnya."))
                 return redirect("deployment:patterns")
-    labels = effective_patterns(units)[1]
-    rows = [{"unit": u, "cells": [_pattern_cell(labels[u.code][t]) for t in TIERS]} for u in units]
+    parts = pattern_parts(units)[1]
+    rows = [{"unit": u, "cells": [parts[u.code][t] for t in TIERS]} for u in units]
     return render(request, "deployment/patterns.html", {
         "rows": rows, "tiers": [Tier(t).label for t in TIERS], "form": form, "editable": editable})
-
-
-def _pattern_cell(label: str) -> dict:
-    """"2-1-2 (berpasangan) — source" (the form stored with plans) as parts the page shows in its language; the
-    source is a citation kept in its own (Indonesian) words."""
-    pattern, _sep, source = label.partition(" — ")
-    pairs = pattern.endswith(" (berpasangan)")
-    return {"pattern": pattern.removesuffix(" (berpasangan)"), "pairs": pairs, "source": source}
 
 
 # -- approval (Renpam) --------------------------------------------------------------------------------------

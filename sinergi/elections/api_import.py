@@ -35,26 +35,30 @@ class TpsImportErrorSerializer(serializers.Serializer):
 
 
 class TpsImportResultSerializer(serializers.Serializer):
-    election = serializers.CharField(allow_null=True)
-    valid_only = serializers.BooleanField()
-    format = serializers.CharField(allow_null=True)
-    imported = serializers.BooleanField(help_text="False when nothing was written (errors in all-or-nothing mode)")
-    rows_total = serializers.IntegerField()
-    rows_valid = serializers.IntegerField()
-    rows_rejected = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    not_in_file = serializers.IntegerField(help_text="TPS already stored in the file's desa but absent from the file")
-    taken_rows = serializers.ListField(child=serializers.IntegerField())
-    rejected_rows = serializers.ListField(child=serializers.IntegerField())
-    errors = TpsImportErrorSerializer(many=True)
-    errors_total = serializers.IntegerField()
-    ignored_columns = serializers.ListField(child=serializers.CharField())
+    """What the run found; empty while queued, partial when the file could not be read (keys not required)."""
+
+    election = serializers.CharField(allow_null=True, required=False)
+    valid_only = serializers.BooleanField(required=False)
+    format = serializers.CharField(allow_null=True, required=False)
+    imported = serializers.BooleanField(required=False,
+                                        help_text="False when nothing was written (errors in all-or-nothing mode)")
+    rows_total = serializers.IntegerField(required=False)
+    rows_valid = serializers.IntegerField(required=False)
+    rows_rejected = serializers.IntegerField(required=False)
+    created = serializers.IntegerField(required=False)
+    updated = serializers.IntegerField(required=False)
+    unchanged = serializers.IntegerField(required=False)
+    not_in_file = serializers.IntegerField(required=False,
+                                           help_text="TPS already stored in the file's desa but absent from the file")
+    taken_rows = serializers.ListField(child=serializers.IntegerField(), required=False)
+    rejected_rows = serializers.ListField(child=serializers.IntegerField(), required=False)
+    errors = TpsImportErrorSerializer(many=True, required=False)
+    errors_total = serializers.IntegerField(required=False)
+    ignored_columns = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class TpsImportRunSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     result = serializers.SerializerMethodField()
 
     class Meta:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from sinergi.api.filters import IntFilter
+
 from .models import Contest, PollingStation, Stage
 
 
 class StageFilter(django_filters.FilterSet):
-    election = django_filters.NumberFilter(field_name="election_id")
+    election = IntFilter(field_name="election_id")
     election_code = django_filters.CharFilter(field_name="election__code")
 
     class Meta:
@@ -18,7 +20,7 @@ class StageFilter(django_filters.FilterSet):
 
 
 class ContestFilter(django_filters.FilterSet):
-    election = django_filters.NumberFilter(field_name="election_id")
+    election = IntFilter(field_name="election_id")
     election_code = django_filters.CharFilter(field_name="election__code")
     kind = django_filters.ChoiceFilter(choices=Contest.Kind.choices)
     region = django_filters.CharFilter(field_name="region_id", help_text="Kode wilayah, mis. 53 atau 53.71")
@@ -29,14 +31,14 @@ class ContestFilter(django_filters.FilterSet):
 
 
 class PollingStationFilter(django_filters.FilterSet):
-    election = django_filters.NumberFilter(field_name="election_id")
+    election = IntFilter(field_name="election_id")
     election_code = django_filters.CharFilter(field_name="election__code")
     regency_code = django_filters.CharFilter(help_text="Kode kabupaten/kota, mis. 53.71")
     district_code = django_filters.CharFilter(help_text="Kode kecamatan, mis. 53.71.01")
     village = django_filters.CharFilter(field_name="village_id", help_text="Kode desa/kelurahan")
     code = django_filters.CharFilter()
-    voters_min = django_filters.NumberFilter(field_name="voters", lookup_expr="gte")
-    voters_max = django_filters.NumberFilter(field_name="voters", lookup_expr="lte")
+    voters_min = IntFilter(field_name="voters", lookup_expr="gte")
+    voters_max = IntFilter(field_name="voters", lookup_expr="lte")
     voters_estimated = django_filters.BooleanFilter()
     location_estimated = django_filters.BooleanFilter()
     is_estimated = django_filters.BooleanFilter(method="filter_is_estimated",

@@ -387,7 +387,8 @@ def map_header(header: list[str], header_row: int, result: Validation) -> dict[s
     return index
 
 
-def validate_rows(table: Table, election: Election) -> Validation:
+def validate_rows(table: Table, election: Election, progress=None) -> Validation:
+    """Check every row; `progress(i)` (optional) is called with the number of rows checked so far."""
     result = Validation(rows_total=len(table.rows))
     index = map_header(table.header, table.header_row, result)
     if result.errors:
@@ -422,7 +423,9 @@ def validate_rows(table: Table, election: Election) -> Validation:
     def err(row: int, canon: str, message: str) -> None:
         row_errors.setdefault(row, []).append(RowError(row, canon, message))
 
-    for number, cells in table.rows:
+    for checked, (number, cells) in enumerate(table.rows):
+        if progress is not None:
+            progress(checked)
         # kode_desa
         raw_code = cell(cells, "kode_desa")
         code = codes.get(number)

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from sinergi.accounts.permissions import require_perm
 from sinergi.core import uploads
@@ -112,13 +113,18 @@ def tps_import_execute(run: TaskRun) -> dict[str, Any]:
             data = (Path(settings.MEDIA_ROOT) / params["file"]).read_bytes()
             recorder.log(f"berkas {run.input_name} ({len(data)} byte, {params.get('format')}), "
                          f"pemilihan {election.code}, valid_only={valid_only}")
+            recorder.progress(0, None, _("Membaca berkas"))
             try:
                 table = importers.read_table(data, run.input_name)
             except importers.ImportFileError as exc:
                 _set_errors(result, [importers.RowError(exc.row, exc.field, exc.message)])
                 _finish(run, result)
                 raise TpsImportRejected(exc.message) from None
-            validation = importers.validate_rows(table, election)
+            n_rows = len(table.rows)
+            checking = _("Memeriksa baris")
+            validation = importers.validate_rows(
+                table, election, progress=lambda i: recorder.progress(i, 2 * n_rows, checking))
+            recorder.progress(n_rows, 2 * n_rows, _("Menyimpan TPS"))
             data_rows = [number for number, _cells in table.rows]
             result["rows_total"] = len(data_rows)
             result["ignored_columns"] = validation.ignored_columns
@@ -148,6 +154,7 @@ def tps_import_execute(run: TaskRun) -> dict[str, Any]:
                     not_in_file=counts.not_in_file, taken_rows=[c.row for c in validation.clean],
                 )
                 _audit_import(run, result)
+            recorder.progress(2 * n_rows, 2 * n_rows, _("Selesai"))
             recorder.log(f"dibuat {counts.created}, diubah {counts.updated}, tetap {counts.unchanged}")
     except TpsImportRejected:
         pass

@@ -6,7 +6,7 @@ import functools
 import json
 
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -58,6 +58,29 @@ _REPORT_ACCEPTED = inline_serializer("ReportAccepted", {
     "incident": serializers.IntegerField(allow_null=True)})
 
 
+# GET /incidents/map/: compact rows, one list per point in the order of `fields`
+_MAP_POINTS = inline_serializer("IncidentMapPoints", {
+    "type": serializers.ChoiceField(choices=["points"]),
+    "fields": serializers.ListField(child=serializers.CharField(), help_text="names of the values of each point"),
+    "points": serializers.ListField(child=serializers.ListField(child=serializers.JSONField()),
+                                    help_text="[id, lat, lng, category, severity, status, title, last_reported_epoch]"),
+})
+
+
+_BATCH_RESULT = inline_serializer("ReportBatchResult", {
+    "accepted": serializers.IntegerField(), "duplicate": serializers.IntegerField(),
+    "rejected": serializers.IntegerField(),
+    "results": inline_serializer("ReportBatchItem", {
+        "index": serializers.IntegerField(), "key": serializers.CharField(allow_blank=True),
+        "status": serializers.ChoiceField(choices=["accepted", "duplicate", "rejected"]),
+        "id": serializers.IntegerField(allow_null=True),
+        "errors": serializers.DictField(required=False, help_text="field -> reason (rejected items only)")},
+        many=True)})
+_REPORTER = inline_serializer("ReportReporter", {
+    "name": serializers.CharField(allow_blank=True), "contact": serializers.CharField(allow_blank=True),
+    "anonymous": serializers.BooleanField(), "user": serializers.CharField(allow_null=True)})
+
+
 class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Report intake. POST with a client-supplied `key`: 201 when stored, 200 with `duplicate` on a retry."""
 
@@ -103,7 +126,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                 "incident": report.incident_id}
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(request=BatchInSerializer)
+    @extend_schema(request=BatchInSerializer, responses={200: _BATCH_RESULT})
     @action(detail=False, methods=["post"])
     def batch(self, request, *args, **kwargs):
         """Offline sync: up to 10,000 reports; each answered as accepted, duplicate or rejected with reasons."""
@@ -117,6 +140,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         summary = {s: sum(1 for r in results if r.status == s) for s in ("accepted", "duplicate", "rejected")}
         return Response({**summary, "results": out})
 
+    @extend_schema(responses={200: _REPORTER})
     @action(detail=True, methods=["get"])
     def reporter(self, request, pk=None):
         """The reporter's name and contact (roles that need it only; every call is audited)."""
@@ -143,7 +167,10 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return IncidentDetailSerializer if self.action == "retrieve" else IncidentListSerializer
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses={200: _MAP_POINTS}, parameters=[
+        OpenApiParameter("bbox", str, description="w,s,e,n (degrees)"),
+        OpenApiParameter("limit", int, description="at most this many points (1-20,000; default 2,000)")])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def map(self, request):
         """Compact points for the map: newest first, at most `limit` (default 2,000, max 20,000), optional bbox."""
         qs = self.get_queryset().filter(lat__isnull=False)
@@ -171,6 +198,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     def _incident(self, pk) -> Incident:
         return get_object_or_404(selectors.incident_list(user=self.request.user), pk=pk)
 
+    @extend_schema(request=TransitionSerializer, responses={200: IncidentListSerializer})
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         ser = TransitionSerializer(data=request.data)
@@ -188,6 +216,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
                             note=ser.validated_data.get("note", ""), unit=unit)
         return Response(IncidentListSerializer(inc).data)
 
+    @extend_schema(request=None, responses={200: IncidentListSerializer})
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         inc = self._incident(pk)
@@ -197,6 +226,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         inc = call_service(services.incident_acknowledge, actor=request.user, incident=inc)
         return Response(IncidentListSerializer(inc).data)
 
+    @extend_schema(request=UpdateSerializer, responses={200: IncidentListSerializer})
     @action(detail=True, methods=["post"], url_path="update")
     def update_incident(self, request, pk=None):
         ser = UpdateSerializer(data=request.data)
@@ -206,6 +236,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
                             note=ser.validated_data.get("note", ""))
         return Response(IncidentListSerializer(inc).data)
 
+    @extend_schema(request=MergeSerializer, responses={200: IncidentListSerializer})
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         ser = MergeSerializer(data=request.data)
@@ -214,6 +245,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         inc = call_service(services.incident_merge, actor=request.user, source=self._incident(pk), target=target)
         return Response(IncidentListSerializer(inc).data)
 
+    @extend_schema(request=SplitSerializer, responses={201: IncidentListSerializer})
     @action(detail=True, methods=["post"])
     def split(self, request, pk=None):
         ser = SplitSerializer(data=request.data)

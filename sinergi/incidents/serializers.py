@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .choices import Channel
+from .choices import Channel, IncidentStatus
 from .models import MAX_TEXT, Category, Deadline, Incident, Report, TimelineEntry
 from .services import ReportInput
 
@@ -54,8 +54,8 @@ class BatchInSerializer(serializers.Serializer):
 
 
 class ReportOutSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    suggested_category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    suggested_category = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Report
@@ -73,7 +73,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 class IncidentListSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code", read_only=True)
-    assigned_unit = serializers.CharField(source="assigned_unit.code", read_only=True, default=None)
+    assigned_unit = serializers.CharField(source="assigned_unit.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Incident
@@ -102,7 +102,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
     timeline = TimelineSerializer(many=True, read_only=True)
     deadlines = DeadlineSerializer(many=True, read_only=True)
     reports = ReportOutSerializer(many=True, read_only=True)
-    tps = serializers.CharField(source="tps.code", read_only=True, default=None)
+    tps = serializers.CharField(source="tps.code", read_only=True, default=None, allow_null=True)
 
     class Meta(IncidentListSerializer.Meta):
         fields = [*IncidentListSerializer.Meta.fields, "description", "tps", "timeline", "deadlines", "reports",
@@ -111,7 +111,7 @@ class IncidentDetailSerializer(IncidentListSerializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    to = serializers.CharField()
+    to = serializers.ChoiceField(choices=IncidentStatus.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     unit = serializers.CharField(required=False, allow_blank=True, help_text=_("kode satuan (untuk penugasan)"))
 

@@ -26,6 +26,8 @@ from sinergi.regions.selectors import default_election
 from . import selectors, services
 from .serializers import (
     AcceptedSerializer,
+    EscortMapSerializer,
+    EscortSummarySerializer,
     HandoverInSerializer,
     LegEventInSerializer,
     MovementDetailSerializer,
@@ -153,13 +155,15 @@ class MovementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                   seals=ser.validated_data["seals"])
         return Response(MovementDetailSerializer(m).data)
 
-    @action(detail=False, methods=["get"])
+    @extend_schema(responses={200: EscortSummarySerializer})
+    @action(detail=False, methods=["get"], pagination_class=None)
     def summary(self, request):
         """Counts and lists of escorts (planned, in motion, arrived, delayed); expected times are estimates."""
         election = default_election()
         return Response(selectors.escort_summary(request.user, election=election))
 
-    @action(detail=False, methods=["get"], url_path="map")
+    @extend_schema(responses={200: EscortMapSerializer})
+    @action(detail=False, methods=["get"], url_path="map", pagination_class=None)
     def map(self, request):
         """GeoJSON of escorts in motion and delayed, with their legs (mode=sea for sea legs)."""
         return Response(selectors.map_features(user=request.user, election=default_election(),

@@ -9,7 +9,7 @@ from .models import CustodyEvent, Direction, Leg, LegEventKind, Movement, NodeKi
 
 
 class LegSerializer(serializers.ModelSerializer):
-    escort_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    escort_unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Leg
@@ -19,10 +19,10 @@ class LegSerializer(serializers.ModelSerializer):
 
 
 class CustodyEventSerializer(serializers.ModelSerializer):
-    from_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    to_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    tps_code = serializers.CharField(source="polling_station.code", read_only=True, default=None)
-    confirmed_by = serializers.CharField(source="confirmed_by.username", read_only=True, default=None)
+    from_unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    to_unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    tps_code = serializers.CharField(source="polling_station.code", read_only=True, default=None, allow_null=True)
+    confirmed_by = serializers.CharField(source="confirmed_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = CustodyEvent
@@ -31,8 +31,8 @@ class CustodyEventSerializer(serializers.ModelSerializer):
 
 
 class MovementListSerializer(serializers.ModelSerializer):
-    escort_unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    tps_code = serializers.CharField(source="polling_station.code", read_only=True, default=None)
+    escort_unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    tps_code = serializers.CharField(source="polling_station.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Movement
@@ -104,3 +104,45 @@ class MovementInSerializer(serializers.Serializer):
     cargo = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
     seals = serializers.ListField(child=serializers.CharField(max_length=60), required=False, max_length=5000)
     note = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+# --- answers of GET summary/ and map/ (the documented shape of what the selectors return) -------------------
+
+class EscortRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    mode = serializers.ChoiceField(choices=["road", "sea"])
+    origin = serializers.CharField()
+    destination = serializers.CharField()
+    expected_at = serializers.DateTimeField(help_text="planned arrival (estimated when expected_estimated)")
+    expected_estimated = serializers.BooleanField()
+    escort_unit = serializers.CharField(allow_blank=True, help_text="name of the escorting unit, empty if none")
+    status = serializers.CharField()
+    direction = serializers.CharField()
+    lat = serializers.FloatField(allow_null=True)
+    lng = serializers.FloatField(allow_null=True)
+    delay_minutes = serializers.IntegerField()
+    eta = serializers.DateTimeField(help_text="current expected arrival (estimated)")
+
+
+class EscortSummarySerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    planned = serializers.IntegerField()
+    in_motion = serializers.IntegerField()
+    arrived = serializers.IntegerField()
+    delayed = serializers.IntegerField()
+    in_motion_list = EscortRowSerializer(many=True)
+    delayed_list = EscortRowSerializer(many=True)
+    estimated = serializers.BooleanField(help_text="always true: expected times come from the travel model")
+
+
+class EscortFeatureSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["Feature"])
+    geometry = serializers.DictField(help_text="GeoJSON Point or LineString ([lng, lat] coordinates)")
+    properties = serializers.DictField(help_text="movement, label, mode/done (legs) or status, escort, expected_at, "
+                                                 "url (positions)")
+
+
+class EscortMapSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["FeatureCollection"])
+    features = EscortFeatureSerializer(many=True)

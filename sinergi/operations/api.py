@@ -11,7 +11,7 @@ GET /api/v1/checkins/coverage/ (per Polres), GET /api/v1/ops-alerts/ (open, scop
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -51,13 +51,24 @@ class CanOps(BasePermission):
 
 class CheckInSerializer(serializers.ModelSerializer):
     tps = serializers.CharField(source="polling_station.code", read_only=True)
-    officer = serializers.CharField(source="officer.username", read_only=True, default=None)
-    polres = serializers.CharField(source="polres.code", read_only=True, default=None)
+    officer = serializers.CharField(source="officer.username", read_only=True, default=None, allow_null=True)
+    polres = serializers.CharField(source="polres.code", read_only=True, default=None, allow_null=True)
+    roster_officer = serializers.SerializerMethodField(
+        help_text="The named officer on the roster behind the check-in (the officer linked to the reporting "
+                  "account, else the leader of the group guarding the TPS): {id, name, rank, identifier}; null "
+                  "when none or when the reader lacks personnel.view. Never a phone number.")
 
     class Meta:
         model = CheckIn
         fields = ["id", "key", "tps", "kind", "at", "received_at", "channel", "officer", "polres", "note", "lat",
-                  "lng", "flags", "report"]
+                  "lng", "flags", "report", "roster_officer"]
+
+    def get_roster_officer(self, obj) -> dict | None:
+        o = obj.roster_officer if obj.roster_officer_id else None
+        request = self.context.get("request")
+        if o is None or request is None or not has_perm(request.user, "personnel.view"):
+            return None
+        return {"id": o.pk, "name": o.name, "rank": o.rank, "identifier": o.identifier, "demo": o.demo}
 
 
 class CheckInInSerializer(serializers.Serializer):
@@ -71,8 +82,8 @@ class CheckInInSerializer(serializers.Serializer):
 
 
 class AlertSerializer(serializers.ModelSerializer):
-    tps = serializers.CharField(source="polling_station.code", read_only=True, default=None)
-    unit = serializers.CharField(source="unit.code", read_only=True, default=None)
+    tps = serializers.CharField(source="polling_station.code", read_only=True, default=None, allow_null=True)
+    unit = serializers.CharField(source="unit.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Alert
@@ -87,6 +98,10 @@ class NewestFirst(CursorPagination):
     max_page_size = 1000
 
 
+_CHECKIN_ACCEPTED = inline_serializer("CheckInAccepted", {
+    "id": serializers.IntegerField(), "status": serializers.ChoiceField(choices=["accepted", "duplicate"])})
+
+
 class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """TPS check-ins: submit (idempotent by `key`), batch, list and read (scoped), coverage per Polres."""
 
@@ -96,7 +111,8 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     pagination_class = NewestFirst
 
     def get_queryset(self):
-        qs = selectors.checkin_list(self.request.user).select_related("polling_station", "officer", "polres")
+        qs = selectors.checkin_list(self.request.user).select_related("polling_station", "officer", "polres",
+                                                                     "roster_officer")
         p = self.request.query_params
         if p.get("tps"):
             qs = qs.filter(polling_station__code=p["tps"])
@@ -107,8 +123,9 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 qs = qs.filter(**{lookup: _when(name, p[name])})
         return qs
 
-    @extend_schema(request=CheckInInSerializer, responses={201: inline_serializer(
-        "CheckInAccepted", {"id": serializers.IntegerField(), "status": serializers.CharField()})})
+    @extend_schema(request=CheckInInSerializer, responses={
+        201: _CHECKIN_ACCEPTED,
+        200: OpenApiResponse(_CHECKIN_ACCEPTED, description="a retry: the key was seen before (`duplicate`)")})
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):
             raise ValidationError({"detail": "objek JSON diharapkan"})
@@ -121,6 +138,8 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(request=inline_serializer("CheckInBatch", {"items": CheckInInSerializer(many=True)}),
                    responses={200: inline_serializer("CheckInBatchResults", {
+                       "accepted": serializers.IntegerField(), "duplicate": serializers.IntegerField(),
+                       "rejected": serializers.IntegerField(),
                        "results": serializers.ListField(child=serializers.DictField())})})
     @action(detail=False, methods=["post"])
     def batch(self, request, *args, **kwargs):
@@ -133,7 +152,8 @@ class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response({**summary, "results": [r.as_dict() for r in results]})
 
     @extend_schema(responses={200: inline_serializer("Coverage", {
-        "results": serializers.ListField(child=serializers.DictField())})})
+        "results": serializers.ListField(child=serializers.DictField()),
+        "totals": serializers.DictField(help_text="the same counts over every Polres in scope")})})
     @action(detail=False, methods=["get"])
     def coverage(self, request, *args, **kwargs):
         """Coverage per Polres in the caller's scope (TPS total, opened, voting, closed, counted, handed over,

@@ -1,6 +1,6 @@
 """WebSocket for the command dashboard (/ws/operasi/): a signed-in user with the second factor and `ops.view` joins
 the "ops" group and gets a tiny event ({"type": "event", "kind": "checkin"|"alert"|"escort", "id": ...} or
-"ids": [...]) only for the records the dashboard's selectors let them read; the page then reloads its scoped JSON,
+"ids": [...]; "unit_status" with no id when an officer of the user's units reports a status) only for the records the dashboard's selectors let them read; the page then reloads its scoped JSON,
 so no record content travels over the socket itself."""
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ def decide(prepared, e: dict):
             ids = [i for i, d in zip(_ids(e), e["districts"], strict=False) if tps_scope.covers(str(d))]
             return {"kind": kind, "ids": ids} if ids else None
         return {"kind": kind, "id": e.get("id")} if tps_scope.covers(str(e["district"])) else None
+    if kind == "unit_status" and "units" in e:  # an officer's status changed (sinergi.personnel)
+        return {"kind": kind} if glob or units & {u for u in e["units"] if isinstance(u, int)} else None
     if kind == "alert" and "units" in e:
         if not (glob or units & {u for u in e["units"] if isinstance(u, int)}):
             return None

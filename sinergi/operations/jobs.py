@@ -79,8 +79,9 @@ def raise_missing(election: Election, now: dt.datetime) -> dict[str, int]:
             written = alerts_raise_many(alerts=objs, reopen=False, at=now, audit_data={
                 "kind": AlertKind.CHECKIN_MISSING, "checkin_kind": kind, "province": prov, "due_at": due.isoformat()})
             raised[kind] = raised.get(kind, 0) + len(written)
-            if written:
-                raised_units.update(o.unit_id for o in objs if o.unit_id)
+            if written:  # the units of the alerts actually inserted (not of those another process wrote first)
+                raised_units.update(Alert.objects.filter(pk__in=written, unit__isnull=False)
+                                    .values_list("unit_id", flat=True).distinct())
     if raised:
         live.broadcast("alert", count=sum(raised.values()), units=sorted(raised_units))
     return raised

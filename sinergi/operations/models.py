@@ -110,6 +110,11 @@ class CheckIn(models.Model):
     lng = models.FloatField(null=True, blank=True)
     flags = models.JSONField(_("tanda"), default=list, blank=True,
                              help_text=_("mis. out_of_order: urutan tidak wajar (diterima tetapi ditandai)"))
+    #: the named officer on the roster behind this report (sinergi.personnel.selectors.checkin_roster_officer):
+    #: the officer linked to the reporting account, else the leader of the group guarding the TPS in the
+    #: assignment in force. ``officer`` above is the reporting *account*.
+    roster_officer = models.ForeignKey("personnel.Officer", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="checkins", verbose_name=_("personel (roster)"), db_index=False)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -540,6 +540,10 @@ def checkin_submit(*, actor, data, election=None) -> tuple[CheckIn, bool]:
         raise
     polres = polres_of_regency(ps.regency_code)
     at = item.at or now
+    from sinergi.personnel.selectors import checkin_roster_officer
+
+    tie = checkin_roster_officer(  # the named officer on the roster (1 query)
+        user_id=getattr(actor, "pk", None), tps_id=ps.pk)
     try:
         with transaction.atomic():
             status = _upsert_status(ps, polres)
@@ -547,6 +551,7 @@ def checkin_submit(*, actor, data, election=None) -> tuple[CheckIn, bool]:
             if stages.early(ps.election, item.kind, at, stages.tz_for(ps.district_code)):
                 flags.append("early")
             checkin = _new_checkin(actor, item, ps, polres, now, flags)
+            checkin.roster_officer_id = tie
             checkin.save(force_insert=True)
             status.save(update_fields=STATUS_FIELDS)
             audit_log(actor=actor, action="ops.checkin", obj=checkin,
@@ -677,6 +682,10 @@ def checkin_submit_batch(*, actor, items: list, election=None) -> list[BatchResu
             fresh.append((i, item, ps))
     if fresh:
         polres = polres_by_regency({ps.regency_code for _, _, ps in fresh})
+        from sinergi.personnel.selectors import checkin_roster_officers
+
+        ties = checkin_roster_officers(  # the named officers on the roster
+            user_id=getattr(actor, "pk", None), tps_ids={ps.pk for _, _, ps in fresh})
         try:
             with transaction.atomic():
                 statuses = _lock_statuses([ps for _, _, ps in fresh], polres)
@@ -686,6 +695,7 @@ def checkin_submit_batch(*, actor, items: list, election=None) -> list[BatchResu
                     if stages.early(election, item.kind, item.at or now, stages.tz_for(ps.district_code)):
                         flags.append("early")
                     objs.append(_new_checkin(actor, item, ps, polres.get(ps.regency_code), now, flags))
+                    objs[-1].roster_officer_id = ties.get(ps.pk)
                 ids = _insert_checkins(objs)
                 _write_statuses(list(statuses.values()))
                 id_list = sorted(ids.values())

@@ -44,6 +44,8 @@ class TpsOverview:
     incidents: list = field(default_factory=list)
     escorts: list = field(default_factory=list)
     hidden: list = field(default_factory=list)
+    #: the reader may see the named roster officer behind each check-in (personnel.view)
+    show_roster: bool = False
 
 
 def _km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -98,8 +100,9 @@ def _deployment(user, tps, out: TpsOverview) -> None:
 def _operations(user, tps, out: TpsOverview) -> None:
     from .selectors import alerts_for, checkin_list
 
+    out.show_roster = has_perm(user, "personnel.view")
     rows = (checkin_list(user, election=tps.election).filter(polling_station=tps)
-            .select_related("officer", "unit").order_by("-at", "-id")[:CHECKIN_LIMIT])
+            .select_related("officer", "unit", "roster_officer").order_by("-at", "-id")[:CHECKIN_LIMIT])
     out.checkins = list(rows)
     latest: dict[str, CheckIn] = {}
     for c in reversed(out.checkins):

@@ -119,7 +119,15 @@ def dashboard(request):
         "can_ack": has_perm(request.user, "ops.alert.ack"), "can_checkin": has_perm(request.user, "checkin.submit"),
         "renpam": _renpam(election),
         "assign_units": _assign_units(request.user),
+        "show_units": has_perm(request.user, "personnel.view"),  # officer status (sinergi.personnel)
+        "unit_statuses": _unit_statuses(),
     })
+
+
+def _unit_statuses() -> list:
+    from sinergi.personnel.choices import Status
+
+    return list(Status.choices)
 
 
 def _renpam(election) -> str:

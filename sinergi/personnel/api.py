@@ -72,6 +72,15 @@ class StatusOutSerializer(serializers.Serializer):
     created = serializers.BooleanField()
 
 
+class StatusMapSerializer(serializers.Serializer):
+    statuses = serializers.ListField(child=serializers.DictField(), help_text="value, label, color per status")
+    units = serializers.ListField(child=serializers.ListField(), help_text=(
+        "[unit id, lat, lng, unit name, Polres code, available, on_post, en_route, on_scene, off_duty, total]"))
+    polres = serializers.ListField(child=serializers.DictField(), help_text="counts per Polres and status")
+    total = serializers.IntegerField()
+    unplaced = serializers.IntegerField(help_text="officers of units without a map point (counted, not drawn)")
+
+
 class StatusReportViewSet(viewsets.GenericViewSet):
     """The officer's own status (or a member of the user's units): idempotent by `key`."""
 
@@ -94,6 +103,15 @@ class StatusReportViewSet(viewsets.GenericViewSet):
                                     at=d.get("at"), lat=d.get("lat"), lng=d.get("lng"), officer=officer)
         return Response({"id": rep.pk, "status": rep.status, "created": created},
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses=StatusMapSerializer)
+    @action(detail=False, methods=["get"], url_path="map")
+    def status_map(self, request):
+        """Officer status per unit (for a map: one row per unit, never per officer) and per Polres, scoped to the
+        user's unit subtree; no names or phone numbers."""
+        if not has_perm(request.user, "personnel.view"):
+            raise PermissionDenied
+        return Response(selectors.status_map(user=request.user))
 
 
 class DispatchSerializer(serializers.ModelSerializer):
@@ -144,7 +162,7 @@ class DispatchViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("incident", int, required=True)],
                    responses=SuggestionSerializer(many=True))
-    @action(detail=False)
+    @action(detail=False, pagination_class=None)
     def suggestions(self, request):
         from .dispatch import suggest
 

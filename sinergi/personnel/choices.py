@@ -56,12 +56,16 @@ def is_senior(kind: str, level: int) -> bool:
 class PostKind(models.TextChoices):
     GROUP = "group", _("Kelompok pengamanan TPS")
     RESERVE = "reserve", _("Tim cadangan")
+    BKO = "bko", _("BKO (perkuatan dari satuan lain)")
 
 
 class UnfilledReason(models.TextChoices):
     NO_LEADER = "no_leader", _("tidak ada bintara senior (Bripka ke atas) dalam jangkauan untuk ketua kelompok")
     ON_LEAVE_OR_REST = "on_leave_or_rest", _("personel dalam jangkauan sedang cuti atau istirahat")
     NO_ONE_IN_REACH = "no_one_in_reach", _("tidak ada personel tersedia dalam jangkauan")
+    NO_ONE_AT_SOURCE = "no_one_at_source", _(
+        "tidak ada anggota satuan asal BKO dalam roster (impor roster satuan itu, mis. anggota TNI Kodim)")
+    SOURCE_SHORT = "source_short", _("anggota satuan asal BKO dalam roster lebih sedikit dari jumlah BKO rencana")
 
 
 class Status(models.TextChoices):

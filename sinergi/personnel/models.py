@@ -123,6 +123,8 @@ class Assignment(models.Model):
         return f"{self.run_id}:{self.shift}:{self.officer_id}"
 
 class UnfilledPost(models.Model):
+    """Seats of a post (or officers of a BKO movement) left empty in one shift, and why."""
+
     run = models.ForeignKey(AssignmentRun, on_delete=models.CASCADE, related_name="unfilled")
     shift = models.PositiveSmallIntegerField(default=0)
     post_kind = models.CharField(max_length=10, choices=PostKind.choices)
@@ -131,6 +133,9 @@ class UnfilledPost(models.Model):
     reserve = models.ForeignKey("deployment.Reserve", null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="+")
     post_unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    #: a BKO movement short of officers (post_kind "bko"; post_unit: its destination)
+    reinforcement = models.ForeignKey("deployment.Reinforcement", null=True, blank=True, on_delete=models.CASCADE,
+                                      related_name="+", verbose_name=_("BKO"))
     missing = models.PositiveSmallIntegerField()
     reason = models.CharField(max_length=20, choices=UnfilledReason.choices)
 

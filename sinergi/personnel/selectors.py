@@ -227,3 +227,113 @@ def status_points(*, user) -> list[list]:
         c = counts[u.pk]
         out.append([round(p[0], 4), round(p[1], 4), u.name, *(c.get(s.value, 0) for s in Status)])
     return out
+
+
+def _tps_group_assignments(tps_ids):
+    """Assignments (current run of the approved voting-day Renpam) of the groups guarding these TPS."""
+    from sinergi.deployment.models import GuardAssignment
+
+    gids = GuardAssignment.objects.filter(polling_station_id__in=tps_ids, plan__approvals__is_current=True,
+                                          plan__approvals__phase="pemungutan").values("group_id")
+    return Assignment.objects.filter(group_id__in=gids, run__is_current=True, run__approval__is_current=True,
+                                     run__approval__phase="pemungutan")
+
+
+def checkin_roster_officer(*, user_id: int | None, tps_id: int) -> int | None:
+    """The named officer a check-in of ``tps_id`` by account ``user_id`` is tied to (``CheckIn.roster_officer``):
+    the officer linked to the reporting account where there is such a link, otherwise the leader of the group
+    guarding that TPS in the assignment in force (else another officer of that group); None when neither exists.
+    One query (a UNION), so the lean check-in path stays lean."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    guards = (_tps_group_assignments([tps_id])
+              .annotate(o=Case(When(leader=True, then=Value(1)), default=Value(2), output_field=IntegerField()))
+              .order_by().values_list("officer_id", "o"))
+    if user_id is None:
+        row = guards.order_by("o", "officer_id").first()
+        return row[0] if row else None
+    mine = Officer.objects.filter(user_id=user_id).annotate(
+        o=Value(0, output_field=IntegerField())).order_by().values_list("pk", "o")
+    row = mine.union(guards, all=True).order_by("o", "pk").first()
+    return row[0] if row else None
+
+
+def checkin_roster_officers(*, user_id: int | None, tps_ids) -> dict[int, int]:
+    """:func:`checkin_roster_officer` for many TPS at once (the batch check-in path): tps id -> officer id, in
+    two queries."""
+    tps_ids = list(tps_ids)
+    if not tps_ids:
+        return {}
+    mine = Officer.objects.filter(user_id=user_id).values_list("pk", flat=True).first() if user_id else None
+    if mine is not None:
+        return dict.fromkeys(tps_ids, mine)
+    from sinergi.deployment.models import GuardAssignment
+
+    out: dict[int, int] = {}
+    for start in range(0, len(tps_ids), 900):
+        chunk = tps_ids[start:start + 900]
+        group_of: dict[int, list[int]] = {}
+        for tid, gid in GuardAssignment.objects.filter(
+                polling_station_id__in=chunk, plan__approvals__is_current=True,
+                plan__approvals__phase="pemungutan").values_list("polling_station_id", "group_id"):
+            group_of.setdefault(gid, []).append(tid)
+        best: dict[int, tuple[int, int]] = {}
+        for gid, oid, leader in (Assignment.objects.filter(
+                group_id__in=list(group_of), run__is_current=True, run__approval__is_current=True,
+                run__approval__phase="pemungutan").values_list("group_id", "officer_id", "leader")):
+            key = (0 if leader else 1, oid)
+            if gid not in best or key < best[gid]:
+                best[gid] = key
+        for gid, tids in group_of.items():
+            if gid in best:
+                for t in tids:
+                    out[t] = best[gid][1]
+    return out
+
+
+#: colours of the statuses on the live room's map (legend and markers), in the order of ``Status``
+STATUS_COLORS = {"available": "#2f855a", "on_post": "#2b6cb0", "en_route": "#dd6b20", "on_scene": "#c53030",
+                 "off_duty": "#a0aec0"}
+
+
+def status_map(*, user) -> dict:
+    """Officer status for the live room's map, at NTT scale (~13,000 officers): officers aggregated per unit (Polres
+    HQ, Polsek, Kodim, …) at the unit's point (mean centroid of its jurisdiction), so the map draws one marker per
+    unit, never one per officer; with the counts per Polres (and special unit) beside it. Scoped like the roster:
+    the user's unit subtree, only with ``personnel.view``. No names, no phone numbers.
+
+    ``units``: [unit id, lat, lng, unit name, Polres code, count per status in ``Status`` order..., total];
+    units without a point are counted in ``polres`` but not drawn (``unplaced``)."""
+    from .services import _unit_points
+
+    statuses = [{"value": s.value, "label": str(s.label), "color": STATUS_COLORS[s.value]} for s in Status]
+    if not has_perm(user, "personnel.view"):
+        return {"statuses": statuses, "units": [], "polres": [], "total": 0, "unplaced": 0}
+    counts: dict[int, dict[str, int]] = {}
+    for unit_id, st, n in (officer_list(user=user).filter(active=True).order_by()
+                           .values_list("unit_id", "status").annotate(n=Count("id"))):
+        counts.setdefault(unit_id, {})[st] = n
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=list(counts)).select_related("parent")}
+    pts = _unit_points(list(units.values()))
+    rows: dict[int, dict] = {}
+    out, unplaced = [], 0
+    for uid, c in counts.items():
+        u = units.get(uid)
+        if u is None:
+            continue
+        top = _polres_of(u)
+        total = sum(c.values())
+        row = rows.setdefault(top.pk, {"unit": top.name, "code": top.code, "total": 0,
+                                       **{s.value: 0 for s in Status}})
+        for k, v in c.items():
+            row[k] += v
+        row["total"] += total
+        p = pts.get(uid)
+        if p is None:
+            unplaced += total
+            continue
+        out.append([uid, round(p[0], 4), round(p[1], 4), u.name, top.code,
+                    *(c.get(s.value, 0) for s in Status), total])
+    out.sort(key=lambda r: r[0])
+    return {"statuses": statuses, "units": out, "polres": sorted(rows.values(), key=lambda r: r["code"]),
+            "total": sum(r["total"] for r in rows.values()), "unplaced": unplaced}

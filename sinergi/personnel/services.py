@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext
 
 from sinergi.accounts.choices import AgencyKind, UnitLevel
 from sinergi.accounts.models import Unit, UnitStrength
@@ -72,8 +74,12 @@ def roster_import(*, actor, file_bytes: bytes, filename: str, valid_only: bool =
     known = set(Unit.objects.values_list("code", flat=True))
     scope = known if system else set(selectors.scope_units(actor).values_list("code", flat=True))
     existing = {(k, i): u for k, i, u in Officer.objects.values_list("kind", "identifier", "unit__code")}
+    from sinergi.core.progress import steps
+
+    at = steps(run, [gettext("Memeriksa berkas daftar personel"), gettext("Menyimpan personel")])
     try:
         with RunRecorder(run) as rec:
+            at(0)
             try:
                 v = importer.validate(file_bytes, filename, unit_codes_in_scope=scope, known_units=known,
                                       existing=existing)
@@ -90,6 +96,7 @@ def roster_import(*, actor, file_bytes: bytes, filename: str, valid_only: bool =
                           data={"rows": v.rows_total, "rejected": record.rejected_count, "sha256": digest})
                 rec.log(f"rejected: {record.rejected_count} rows")
                 return record
+            at(1)
             with transaction.atomic():
                 counts = _apply_rows(v.clean)
                 record.created_count, record.updated_count, record.unchanged_count = counts
@@ -325,9 +332,12 @@ def _travel_minutes(points: list[tuple[float, float] | None]) -> np.ndarray:
 def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = None, seed: int = 0,
                    time_limit_s: float = 15.0, rest_between_shifts: bool = True,
                    max_minutes: float = 24 * 60.0, system: bool = False, run=None) -> AssignmentRun:
-    """Fill the approved Renpam's guard groups and reserve teams with named Polri officers (BKO movements of the
-    plan send officers of the source to the destination), shift by shift, and store the result as the current
-    assignment of the Renpam (the previous one is kept, no longer current)."""
+    """Fill the approved Renpam's guard groups and reserve teams with named Polri officers, shift by shift; the
+    plan's BKO movements send named members of their source to the destination: Polri from a Polres/Brimob/Polda,
+    TNI members of the Kodim for the TNI BKO seats (TNI serve only as BKO, never lead a Polri guard group). A
+    movement short of members is stored as an unfilled "bko" row with the reason (none of that source on the
+    roster, on leave/resting, fewer on the roster than the plan sends). The result becomes the current assignment
+    of the Renpam (the previous one is kept, no longer current)."""
     from sinergi.deployment.models import GuardGroup, Reinforcement, Reserve
     from sinergi.engine.personnel.assign import Movement, Person, Post, Shift, assign
 
@@ -339,21 +349,28 @@ def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = Non
     shifts = shifts or default_shifts(approval)
     if run is None:
         run = taskrun_create(kind=ASSIGN_KIND, actor=actor, parameters={"approval": approval.pk, "seed": seed})
+    from sinergi.core.progress import progress
+
     with RunRecorder(run) as rec:
+        progress(run, 0, 2, gettext("Mengumpulkan personel dan pos"))
         t0 = time.perf_counter()
-        officers = list(Officer.objects.filter(kind=OfficerKind.POLRI, active=True).select_related("unit")
-                        .order_by("pk"))
         units = list(Unit.objects.filter(agency__code__in=[AgencyKind.POLRI, AgencyKind.TNI]).select_related("parent"))
         by_pk = {u.pk: u for u in units}
 
         def home_of(unit: Unit) -> Unit:
             return by_pk.get(unit.parent_id, unit) if unit.level == UnitLevel.DISTRICT and unit.parent_id else unit
 
+        reinf = list(Reinforcement.objects.filter(plan=plan).select_related("source_unit", "to_unit"))
+        tni_sources = {r.source_unit_id for r in reinf if r.source_kind == "tni" and r.source_unit_id}
+        tni_units = [pk for pk, u in by_pk.items() if home_of(u).pk in tni_sources]
+        officers = list(Officer.objects.filter(active=True).filter(
+            Q(kind=OfficerKind.POLRI) | Q(kind=OfficerKind.TNI, unit_id__in=tni_units)).select_related("unit")
+            .order_by("pk"))
+
         homes: list[Unit] = sorted({home_of(by_pk[o.unit_id]).pk: home_of(by_pk[o.unit_id]) for o in officers
                                     if o.unit_id in by_pk}.values(), key=lambda u: u.code)
         groups = list(GuardGroup.objects.filter(plan=plan).select_related("unit", "polsek").order_by("number"))
         reserves = list(Reserve.objects.filter(plan=plan, kind="median").select_related("unit").order_by("pk"))
-        reinf = list(Reinforcement.objects.filter(plan=plan).select_related("source_unit", "to_unit"))
         for u in [*(g.unit for g in groups), *(home_of(r.unit) for r in reserves if r.unit_id),
                   *(r.to_unit for r in reinf), *(r.source_unit for r in reinf if r.source_unit_id)]:
             if u.pk not in {h.pk for h in homes}:
@@ -366,14 +383,18 @@ def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = Non
         leave_weeks: dict[int, set[int]] = defaultdict(set)
         from .models import Leave
 
-        for lv in Leave.objects.filter(officer__kind=OfficerKind.POLRI, officer__active=True, end__gte=start):
+        for lv in Leave.objects.filter(officer__kind__in=[OfficerKind.POLRI, OfficerKind.TNI], officer__active=True,
+                                       end__gte=start):
             for w in range(max(s["week"] for s in shifts) + 1):
                 ws = start + dt.timedelta(days=7 * w)
                 we = ws + dt.timedelta(days=6)
                 if lv.start <= we and lv.end >= ws:
                     leave_weeks[lv.officer_id].add(w)
-        people = [Person(home=hidx[home_of(by_pk[o.unit_id]).pk], sub=sidx.get(o.unit_id, -1), senior=o.senior,
-                         leave_weeks=frozenset(leave_weeks.get(o.pk, ()))) for o in officers]
+        people = [Person(home=hidx[home_of(by_pk[o.unit_id]).pk],
+                         sub=sidx.get(o.unit_id, -1) if o.kind == OfficerKind.POLRI else -1,
+                         senior=o.senior and o.kind == OfficerKind.POLRI,
+                         leave_weeks=frozenset(leave_weeks.get(o.pk, ())), bko_only=o.kind == OfficerKind.TNI)
+                  for o in officers]
         posts: list[Post] = []
         post_ref: list[tuple[str, Any, Unit]] = []
         for g in groups:
@@ -387,24 +408,34 @@ def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = Non
             posts.append(Post(area=hidx[home.pk], sub=sidx.get(r.unit_id, -1), seats=int(r.team_size),
                               needs_leader=True))
             post_ref.append((PostKind.RESERVE, r, home))
+        move_ref = [r for r in reinf if r.source_unit_id in hidx]
         moves = [Movement(source=hidx[r.source_unit_id], dest=hidx[r.to_unit_id], count=int(r.count))
-                 for r in reinf if r.source_unit_id in hidx and r.source_kind != "tni"]
-        move_ref = [r for r in reinf if r.source_unit_id in hidx and r.source_kind != "tni"]
+                 for r in move_ref]
         pts = _unit_points(homes)
         minutes = _travel_minutes([pts.get(u.pk) for u in homes])
         t_inputs = time.perf_counter() - t0
+        progress(run, 1, 2, gettext("Menugaskan personel ke pos"))
         res = assign(people, posts, [Shift(int(s["week"]), str(s.get("label", ""))) for s in shifts], minutes,
                      moves, seed=seed, time_limit_s=time_limit_s, rest_between_shifts=rest_between_shifts,
                      max_minutes=max_minutes)
         reasons: dict[str, int] = defaultdict(int)
         for u in res.unfilled:
             reasons[u.reason] += u.missing
+        bko_reasons: dict[str, dict[str, int]] = {"tni": defaultdict(int), "polri": defaultdict(int)}
+        for m in res.movement_short:
+            bko_reasons["tni" if move_ref[m.movement].source_kind == "tni" else "polri"][m.reason] += m.missing
+        tni_moves = {i for i, r in enumerate(move_ref) if r.source_kind == "tni"}
+        tni_planned = sum(int(r.count) for r in move_ref if r.source_kind == "tni") * len(shifts)
         metrics = {
             "officers": len(officers), "posts": len(posts), "seats": res.total, "filled": res.filled,
             "unfilled": res.total - res.filled, "bound": res.bound, "gap": round(res.gap, 4),
             "travel_minutes": res.travel_minutes, "reasons": dict(reasons), "shifts": len(shifts),
             "bko_moved": [sum(x) for x in zip(*res.movement_fill, strict=False)] if res.movement_fill else [],
             "leaders_missing": sum(1 for u in res.unfilled if u.reason == "no_leader"),
+            "bko_tni_planned": tni_planned,
+            "bko_tni_moved": sum(sum(x[i] for i in tni_moves) for x in res.movement_fill),
+            "bko_tni_seated": sum(1 for s in res.seats if s.movement in tni_moves),
+            "bko_unfilled": {k: dict(v) for k, v in bko_reasons.items() if v},
             "stopped_early": res.stopped_early, "seed": seed, "time_inputs_s": round(t_inputs, 3),
             "time_engine_s": round(res.seconds, 3),
         }
@@ -428,14 +459,17 @@ def assignment_run(*, actor, approval, shifts: list[dict[str, Any]] | None = Non
                 run=ar, shift=u.shift, post_kind=post_ref[u.post][0],
                 group=post_ref[u.post][1] if post_ref[u.post][0] == PostKind.GROUP else None,
                 reserve=post_ref[u.post][1] if post_ref[u.post][0] == PostKind.RESERVE else None,
-                post_unit=post_ref[u.post][2], missing=u.missing, reason=u.reason) for u in res.unfilled],
-                batch_size=5000)
+                post_unit=post_ref[u.post][2], missing=u.missing, reason=u.reason) for u in res.unfilled] + [
+                UnfilledPost(run=ar, shift=m.shift, post_kind=PostKind.BKO, reinforcement=move_ref[m.movement],
+                             post_unit=move_ref[m.movement].to_unit, missing=m.missing, reason=m.reason)
+                for m in res.movement_short], batch_size=5000)
             metrics["time_total_s"] = round(time.perf_counter() - t0, 3)
             AssignmentRun.objects.filter(pk=ar.pk).update(metrics=metrics)
             ar.metrics = metrics
             audit_log(actor=actor, action="personnel.assignment.run", obj=ar, data={
                 "approval": approval.pk, "version": approval.version, "filled": res.filled, "seats": res.total,
-                "bound": res.bound, "unfilled_reasons": dict(reasons)})
+                "bound": res.bound, "unfilled_reasons": dict(reasons), "bko_unfilled": metrics["bko_unfilled"],
+                "bko_tni_seated": metrics["bko_tni_seated"]})
         rec.log(f"filled {res.filled} of {res.total}")
     return ar
 
@@ -482,11 +516,15 @@ def assignment_adjust(*, actor, assignment: Assignment, officer: Officer) -> Ass
 
 # -- Surat Perintah ----------------------------------------------------------------------------------------------
 def _warrant_rows(run: AssignmentRun, unit: Unit) -> list[dict[str, Any]]:
-    """The attachment (lampiran) of a unit's Sprin: every officer of the unit (and its Polsek) with his post."""
+    """The attachment (lampiran) of a unit's Sprin: every officer of the unit (and its Polsek) with his post, and
+    the BKO members (Polri of other units, TNI of the Kodim) who serve on the unit's posts under the plan."""
     from sinergi.deployment.models import GuardAssignment
 
-    qs = (Assignment.objects.filter(run=run).filter(officer__unit__path__startswith=unit.path)
-          .select_related("officer", "group", "reserve", "reinforcement", "reinforcement__to_unit", "post_unit")
+    qs = (Assignment.objects.filter(run=run).filter(
+              Q(officer__unit__path__startswith=unit.path)
+              | Q(reinforcement__isnull=False, post_unit__path__startswith=unit.path))
+          .select_related("officer", "officer__unit", "group", "reserve", "reinforcement", "reinforcement__to_unit",
+                          "post_unit")
           .order_by("shift", "post_unit__code", "group__number", "-leader", "officer__name"))
     rows = list(qs)
     gids = {a.group_id for a in rows if a.group_id}
@@ -506,8 +544,10 @@ def _warrant_rows(run: AssignmentRun, unit: Unit) -> list[dict[str, Any]]:
         else:
             post = a.post_unit.name
         bko = ""
-        if a.reinforcement is not None:
+        if a.reinforcement is not None and o.unit.path.startswith(unit.path):
             bko = f"BKO ke {a.reinforcement.to_unit.name}: {a.reinforcement.route}".strip()
+        elif a.reinforcement is not None:
+            bko = f"BKO dari {a.reinforcement.source_name} ({o.unit.name}): {a.reinforcement.route}".strip()
         out.append({"shift": shift_labels[a.shift] if a.shift < len(shift_labels) else str(a.shift),
                     "name": o.name, "rank": o.rank, "identifier": o.identifier, "kind": o.kind,
                     "leader": a.leader, "post": post, "bko": bko, "demo": o.demo})
@@ -608,7 +648,9 @@ def status_report(*, actor, key: str, status: str, at=None, lat: float | None = 
         if officer.status_at is None or at >= officer.status_at:
             Officer.objects.filter(pk=officer.pk).update(status=status, status_at=at)
         audit_log(actor=actor, action="personnel.status", obj=rep, data={"officer": officer.pk, "status": status})
-    group_send(LIVE_GROUP, "ops.event", kind="unit_status", unit=officer.unit_id, status=status)
+    # scope field "units": the live room relays it only to users whose units cover the officer's unit
+    group_send(LIVE_GROUP, "ops.event", kind="unit_status", unit=officer.unit_id, units=[officer.unit_id],
+               status=status)
     return rep, True
 
 

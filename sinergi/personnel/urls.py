@@ -14,6 +14,7 @@ urlpatterns = [
     path("status/", views.status_page, name="status"),
     path("status/lapor/", views.status_api, name="status_api"),
     path("status/polres/", views.status_counts, name="status_counts"),
+    path("status/peta/", views.status_map, name="status_map"),
     path("kirim/", views.my_dispatches, name="my_dispatches"),
     path("kirim/insiden/<int:incident_pk>/", views.dispatch, name="dispatch"),
 ]

@@ -149,7 +149,7 @@ def assignments(request):
         return redirect("personnel:assignments")
     run = selectors.current_run(approval)
     page = None
-    unfilled = []
+    unfilled, bko_unfilled = [], []
     if run is not None:
         qs = selectors.assignment_list(user=request.user, run=run).order_by("shift", "post_unit__code",
                                                                             "group__number", "-leader")
@@ -159,8 +159,12 @@ def assignments(request):
         page = Paginator(qs, 100).get_page(request.GET.get("halaman"))
         reasons = dict(UnfilledReason.choices)
         unfilled = [{"reason": reasons.get(k, k), "n": v} for k, v in sorted(run.metrics.get("reasons", {}).items())]
+        bko_unfilled = [{"source": "TNI" if src == "tni" else "Polri", "reason": reasons.get(k, k), "n": v}
+                        for src, per in sorted((run.metrics.get("bko_unfilled") or {}).items())
+                        for k, v in sorted(per.items())]
     return render(request, "personnel/assignments.html", {
         "approval": approval, "renpam": label, "run": run, "page": page, "unfilled": unfilled,
+        "bko_unfilled": bko_unfilled,
         "can_assign": has_perm(request.user, "personnel.assign") and approval is not None,
         "shift_labels": [s.get("label", "") for s in (run.shifts if run else [])]})
 
@@ -197,7 +201,8 @@ def warrants(request):
         except ValueError:
             messages.error(request, _("Masukan tidak valid."))
         return redirect("personnel:warrants")
-    units = selectors.scope_units(request.user).filter(agency__code="POLRI").exclude(level="district").order_by("code")
+    units = (selectors.scope_units(request.user).filter(agency__code__in=["POLRI", "TNI"]).exclude(level="district")
+             .order_by("agency__code", "code"))
     return render(request, "personnel/warrants.html", {
         "renpam": label, "run": run, "rows": selectors.warrant_list(user=request.user)[:200], "units": units,
         "can_issue": has_perm(request.user, "personnel.assign") and run is not None,
@@ -284,6 +289,14 @@ def status_counts(request):
         return JsonResponse({"rows": rows})
     tpl = "personnel/_status_panel.html" if request.GET.get("partial") else "personnel/status_counts.html"
     return render(request, tpl, {"rows": rows, "statuses": Status.choices})
+
+
+@login_required
+@require_GET
+def status_map(request):
+    """Officer status aggregated per unit with counts per Polres, for the live room's map (JSON, scoped)."""
+    _require(request.user, "personnel.view")
+    return JsonResponse(selectors.status_map(user=request.user))
 
 
 # -- dispatch --------------------------------------------------------------------------------------------------------

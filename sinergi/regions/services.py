@@ -120,15 +120,25 @@ def dataset_load_default(*, actor=None, force: bool = False) -> dict[str, Any]:
         return {"skipped": True, "dataset": DATASET_ID, "seconds": round(time.perf_counter() - t0, 3)}
 
     # Read and compute everything before the transaction (CPU only, no locks held).
+    from django.utils.translation import gettext
+
+    from sinergi.core.progress import steps
+
+    at = steps(None, [gettext("Membaca wilayah dan batas"), gettext("Memperkirakan lokasi TPS"),
+                      gettext("Menyusun satuan dan kekuatan"), gettext("Menyimpan wilayah"),
+                      gettext("Menyimpan pemilihan dan TPS"), gettext("Menyimpan satuan")], label="dataset")
+    at(0)
     areas = idn_area.read_areas()
     islands = idn_area.read_islands()
     geo = ntt.read_geo()
     election_spec = ntt.read_election()
     stages = ntt.read_stages()
     contests = ntt.read_contests()
+    at(1)
     tps = ntt.estimate_tps(areas, geo, election_spec.voters_total)
     if len(tps) != election_spec.tps_total:
         raise ValueError(f"estimated {len(tps)} TPS, the DPT record says {election_spec.tps_total}")
+    at(2)
     unit_specs = units.read_units(areas, ntt.PROVINCE_CODE)
     tps_per_regency = Counter(t.regency_code for t in tps)
     strengths = units.build_strengths(unit_specs, tps_per_regency)
@@ -136,15 +146,19 @@ def dataset_load_default(*, actor=None, force: bool = False) -> dict[str, Any]:
     t_read = time.perf_counter() - t0
 
     with transaction.atomic():
+        at(3)
         region_counts = _write_regions(areas, geo)
         island_count = _write_islands(islands)
+        at(4)
         election = _write_election(election_spec)
         stage_count = _write_stages(election, stages)
         contest_count = _write_contests(election, contests)
         tps_count = _write_tps(election, tps)
+        at(5)
         unit_count = _write_units(unit_specs)
         _attach_poldas_to_mabes()  # national mode: Polda NTT stays under Mabes Polri after a forced reload
         strength_count = _write_strengths(strengths)
+        at(6)
         counts = {
             "regions": region_counts,
             "islands": island_count,

@@ -146,9 +146,16 @@ def main(argv: list[str]) -> int:
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    from sinergi.core.progress import progress as task_progress
+
+    def on_progress(answered: int, total: int) -> None:  # the bar on a terminal (sinergi/core/terminal.py)
+        task_progress(None, answered, total, "events answered", label="replay")
+
+    tty = sys.stderr.isatty()
     opts = driver.Options(url=a.url, tokens=tokens, start=cfg.local(start), speed=a.speed,
                           concurrency=a.concurrency, batch=a.batch, batch_size=a.batch_size, retries=a.retries,
-                          progress=progress, headers={"X-Sinergi-Latihan": str(ex["id"])} if ex else {})
+                          progress=None if tty and not a.json else progress,
+                          on_progress=on_progress if tty else None, headers={"X-Sinergi-Latihan": str(ex["id"])} if ex else {})
     if not a.json:
         print(f"replay: {election.code}, {n_tps:,} TPS, window {window} (UTC{a.utc_offset:+g}) at "
               f"{'full speed' if a.speed <= 0 else f'{a.speed:g}x'}: {len(events):,} events "

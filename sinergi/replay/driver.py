@@ -56,6 +56,7 @@ class Options:
     retries: int = 5
     timeout: float = 60.0
     progress: Any = None                 # callable(str) for progress lines, or None
+    on_progress: Any = None              # callable(answered, total) every second (a terminal bar), or None
     headers: dict[str, str] = field(default_factory=dict)  # extra headers, e.g. X-Sinergi-Latihan (exercise)
 
 
@@ -182,11 +183,16 @@ async def drive(events: Sequence[Event], opts: Options) -> Result:
         return opts.tokens.get(e.unit) or default
 
     async def report_progress() -> None:
+        tick = 0
         while True:
-            await asyncio.sleep(10)
-            opts.progress(f"replay: {len(result.outcomes):,}/{len(events):,} events answered, "
-                          f"{result.requests:,} requests, {result.retries} retries, "
-                          f"{loop.time() - t0:.0f} s")
+            await asyncio.sleep(1)
+            tick += 1
+            if opts.on_progress:
+                opts.on_progress(len(result.outcomes), len(events))
+            if opts.progress and tick % 10 == 0:
+                opts.progress(f"replay: {len(result.outcomes):,}/{len(events):,} events answered, "
+                              f"{result.requests:,} requests, {result.retries} retries, "
+                              f"{loop.time() - t0:.0f} s")
 
     async def produce() -> None:
         i, n = 0, len(events)
@@ -291,7 +297,7 @@ async def drive(events: Sequence[Event], opts: Options) -> Result:
             await conn.close()
 
     started = time.perf_counter()
-    ticker = asyncio.create_task(report_progress()) if opts.progress else None
+    ticker = asyncio.create_task(report_progress()) if opts.progress or opts.on_progress else None
     try:
         await asyncio.gather(produce(), *(work() for _ in range(opts.concurrency)))
     finally:

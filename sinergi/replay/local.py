@@ -52,12 +52,13 @@ def _province_unit():
 
 
 def _assigned_polsek(election) -> dict[int, str]:
-    """TPS id -> Polsek code from the election's latest deployment plan, when there is one."""
-    try:
-        from sinergi.deployment.models import GuardAssignment, Plan
-    except ImportError:  # pragma: no cover
-        return {}
-    plan = Plan.objects.filter(election=election, status="succeeded").order_by("-pk").first()
+    """TPS id -> Polsek code from the plan operations use: the approved voting-day Renpam; only when none is
+    approved (a fresh replay database) the latest completed plan, so a rehearsal still has guarded TPS."""
+    from sinergi.deployment.models import GuardAssignment, Plan
+    from sinergi.deployment.selectors import approved_plan_obj
+
+    plan = approved_plan_obj(election) or (
+        Plan.objects.filter(election=election, status="succeeded").order_by("-pk").first())
     if plan is None:
         return {}
     rows = (GuardAssignment.objects.filter(plan=plan, group__polsek__isnull=False)
@@ -125,7 +126,7 @@ def setup_accounts(*, actor=None, units: Iterable[Any] | None = None) -> dict[st
             user = User.objects.filter(username=name).first()
             if user is None:
                 user = user_create(actor=actor, username=name, password=None, unit=unit, role="operator",
-                                   first_name=f"Demo replay {unit.name}"[:150])
+                                   first_name=f"Demo replay {unit.name}"[:150], rank="BRIPDA")
             tokens[key] = token_issue(user=user).key
     return tokens
 

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -38,6 +38,7 @@ class SituationReportViewSet(viewsets.ReadOnlyModelViewSet):
             raise PermissionDenied("not allowed: sitrep.view")
         return selectors.report_list(user=self.request.user)
 
+    @extend_schema(responses={200: serializers.SituationReportDetailSerializer})
     def retrieve(self, request, *args, **kwargs):
         report = selectors.report_get(user=request.user, pk=int(kwargs["pk"])) if _is_id(kwargs["pk"]) else None
         if report is None:
@@ -45,7 +46,8 @@ class SituationReportViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(serializers.SituationReportDetailSerializer(report).data)
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
-                              409: OpenApiTypes.OBJECT},  # {"detail": ...}: the archived file was altered
+                              409: OpenApiResponse(OpenApiTypes.OBJECT, description="The archived file was altered "
+                                                   "(its hash no longer matches): {\"detail\": ...}")},
                    parameters=[OpenApiParameter("lang", str, enum=Language.values)])
     @action(detail=True, methods=["get"], url_path=r"download/(?P<fmt>pdf|xlsx)", url_name="download")
     def download(self, request, pk=None, fmt=None):

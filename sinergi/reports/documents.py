@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sinergi.core.exports import xlsx_append
+from sinergi.core.exports import xlsx_append, xlsx_fit_columns, xlsx_header
 
 from . import charts
 
@@ -106,22 +106,20 @@ def render_pdf(report, *, language: str = "id") -> bytes:
 
 def render_xlsx(report, *, language: str = "id") -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     with translation.override(language):
         v = view_model(report, language=language)
         c = v["c"]
-        bold = Font(bold=True)
         wb = Workbook()
 
         def sheet(title: str, header: list[str], rows: list[list], first: bool = False):
+            """A sheet with a bold, frozen header row of labels and columns as wide as their values."""
             ws = wb.active if first else wb.create_sheet()
-            ws.title = title[:31]
-            xlsx_append(ws, header)
-            for cell in ws[1]:
-                cell.font = bold
+            ws.title = str(title)[:31]
+            xlsx_header(ws, [str(h) for h in header])
             for r in rows:
                 xlsx_append(ws, r)
+            xlsx_fit_columns(ws)
             return ws
 
         fmt = "%d-%m-%Y %H:%M"
@@ -144,11 +142,11 @@ def render_xlsx(report, *, language: str = "id") -> bytes:
               [[r["code"], r["label"], r["n"]] for r in v["by_category"]])
         sheet(_("Wilayah"), [_("Kode"), _("Kabupaten/Kota"), _("Jumlah")],
               [[r["code"], r["label"], r["n"]] for r in v["by_region"]])
-        sheet(_("Status"), [_("Kode"), _("Status"), _("Jumlah")],
-              [[r["code"], r["label"], r["n"]] for r in v["by_status"]])
+        sheet(_("Status"), [_("Status"), _("Jumlah")],
+              [[r["label"], r["n"]] for r in v["by_status"]])
         sheet(_("Insiden menonjol"), ["ID", _("Judul"), _("Kategori"), _("Keparahan"), _("Waktu (WITA)"),
                                       _("Tempat"), _("TPS"), _("Status"), _("Satuan")],
-              [[n["id"], n["title"], n["category_label"], n["severity"],
+              [[n["id"], n["title"], n["category_label"], n["severity_label"],
                 n["occurred"].strftime(fmt) if n["occurred"] else "", n["place"], n["tps"], n["status_label"],
                 n["unit"]] for n in v["notable"]])
         dep = v["deployment"]

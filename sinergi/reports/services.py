@@ -137,6 +137,9 @@ def report_generate(*, report_id: int) -> SituationReport:
     run = report.task_run or taskrun_create(kind=TASK_KIND, parameters={"report": report.pk})
     try:
         with RunRecorder(run) as rec:
+            from sinergi.core.progress import progress
+
+            progress(run, 0, None, _("Menghimpun isi laporan"))
             data = content_mod.build(election=report.election, scope_unit=report.scope_unit,
                                      region_code=report.region_code, start=report.period_start,
                                      end=report.period_end)
@@ -148,7 +151,13 @@ def report_generate(*, report_id: int) -> SituationReport:
             languages = [Language.ID]
             if Subscription.objects.filter(active=True, language=Language.EN).exists():
                 languages.append(Language.EN)
-            rendered = {(fmt, lang): _render(report, fmt, lang) for lang in languages for fmt in FileFormat.values}
+            jobs = [(fmt, lang) for lang in languages for fmt in FileFormat.values]
+            rendered = {}
+            for i, (fmt, lang) in enumerate(jobs):  # PDF rendering is the slow part: one step per document
+                progress(run, i, len(jobs) + 1, _("Membuat dokumen %(fmt)s (%(lang)s)") % {
+                    "fmt": str(fmt).upper(), "lang": str(lang).upper()})
+                rendered[(fmt, lang)] = _render(report, fmt, lang)
+            progress(run, len(jobs), len(jobs) + 1, _("Menyimpan laporan"))
             with transaction.atomic():
                 files = [_store_file(report, fmt, lang, body) for (fmt, lang), body in rendered.items()]
                 report.previous = (SituationReport.objects.filter(

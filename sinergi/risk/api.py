@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -30,6 +30,16 @@ from .serializers import (
     RiskModelSerializer,
     RiskModelUpdateSerializer,
 )
+
+_RUN_ACCEPTED = inline_serializer("ObservationImportQueued", {
+    "run": serializers.IntegerField(), "status": serializers.CharField(),
+    "result": serializers.DictField(allow_null=True, help_text="counts once the run finished; empty while queued")})
+_PREVIEW = inline_serializer("RiskModelPreview", {
+    "model": serializers.IntegerField(),
+    "tiers": serializers.DictField(child=serializers.IntegerField(), help_text="tier -> TPS count")})
+_RECOMPUTE = inline_serializer("RiskRecompute", {
+    "run": serializers.IntegerField(), "status": serializers.CharField(),
+    "duration_s": serializers.FloatField(allow_null=True), "result": serializers.DictField(allow_null=True)})
 
 
 class CanViewRisk(BasePermission):
@@ -114,7 +124,7 @@ class ObservationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
         "file": {"type": "string", "format": "binary"}, "valid_only": {"type": "boolean"}}}},
-        responses={202: dict})
+        responses={202: _RUN_ACCEPTED})
     @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def upload(self, request):
         up = request.FILES.get("file")
@@ -158,7 +168,7 @@ class RiskModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                   **incoming.validated_data)
         return Response(RiskModelSerializer(m).data)
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: _PREVIEW})
     @action(detail=True, methods=["post"])
     def preview(self, request, pk=None):
         m = self.get_object()
@@ -172,7 +182,7 @@ class RiskModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         m = _call(services.model_publish, actor=request.user, model=self.get_object())
         return Response(RiskModelSerializer(m).data)
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses={200: _RECOMPUTE})
     @action(detail=False, methods=["post"])
     def recompute(self, request):
         run = _call(services.risk_recompute, actor=request.user)

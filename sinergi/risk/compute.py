@@ -205,8 +205,11 @@ def _r(x: float) -> float | None:
     return None if math.isnan(x) else round(x, 2)
 
 
-def recompute_store(model: RiskModel) -> dict:
-    """Score every TPS of the model's election, store the assessments and region roll-ups; return a summary."""
+def recompute_store(model: RiskModel, on_step=None) -> dict:
+    """Score every TPS of the model's election, store the assessments and region roll-ups; return a summary.
+    `on_step(i)` (optional) is called as step i of RECOMPUTE_STEPS starts (progress on the task's page)."""
+    step = on_step or (lambda i: None)
+    step(0)
     t0 = time.perf_counter()
     specs = spec_for(model)
     scored = score_tps(model, specs)
@@ -226,6 +229,7 @@ def recompute_store(model: RiskModel) -> dict:
     dim_l = res.dimensions.tolist()
     demo_l = table.is_demo.tolist()
     ids_l = table.ids.tolist()
+    step(1)
     if connection.vendor == "postgresql":
         rows = _copy_text(model.pk, table.ids, res, scored.tier_codes, codes, dims, table.is_demo, now)
     else:
@@ -239,8 +243,10 @@ def recompute_store(model: RiskModel) -> dict:
             rows.append((model.pk, ids_l[i], None if s != s else round(s, 2), scored.tier_codes[i],
                          round(cov_l[i], 4), low_l[i], round(inc_l[i], 2), dumps(top), dumps(dim), demo_l[i], now))
     t2 = time.perf_counter()
+    step(2)
     region_rows = _region_rows(model, specs, scored, now)
     t3 = time.perf_counter()
+    step(3)
     with transaction.atomic():
         with connection.cursor() as cur:  # derived rows only: nothing else points at them
             cur.execute(f"DELETE FROM {connection.ops.quote_name(Assessment._meta.db_table)} WHERE model_id = %s",

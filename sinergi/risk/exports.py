@@ -5,13 +5,23 @@ from __future__ import annotations
 import io
 import json
 
-from sinergi.core.exports import csv_writer, xlsx_append
+from django.utils.translation import gettext as _
+
+from sinergi.core.exports import csv_writer, xlsx_append, xlsx_header
 
 from .choices import TpsTier
 
 COLUMNS = ["kode_tps", "desa", "kecamatan", "kabupaten_kota", "lintang", "bujur", "lokasi_perkiraan", "skor",
            "tingkat", "cakupan_data", "data_kurang", "poin_insiden", "alasan", "model_versi", "dihitung", "data_demo"]
 TIER_LABEL = dict(TpsTier.choices)
+
+
+def xlsx_columns() -> list[tuple[str, int]]:
+    """(header label, column width) of the XLSX sheet, in the order of COLUMNS (the CSV/GeoJSON keep the codes)."""
+    return [(_("Kode TPS"), 16), (_("Desa/Kelurahan"), 22), (_("Kecamatan"), 20), (_("Kabupaten/Kota"), 22),
+            (_("Lintang"), 11), (_("Bujur"), 11), (_("Lokasi"), 11), (_("Skor"), 8), (_("Tingkat kerawanan"), 18),
+            (_("Cakupan data"), 13), (_("Data kurang"), 12), (_("Poin insiden"), 12), (_("Alasan utama"), 60),
+            (_("Versi model"), 12), (_("Dihitung"), 26), (_("Data demo"), 11)]
 
 
 def rows(assessments, model, names: dict[str, str], indicators: dict[str, str] | None = None):
@@ -42,7 +52,9 @@ def to_xlsx(data, title: str) -> bytes:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
-    xlsx_append(ws, COLUMNS)
+    cols = xlsx_columns()
+    assert len(cols) == len(COLUMNS)
+    xlsx_header(ws, [label for label, _w in cols], widths=[w for _label, w in cols])
     for r in data:
         xlsx_append(ws, r)  # formula-safe cells
     buf = io.BytesIO()

@@ -347,9 +347,15 @@ def observation_import_execute(run: TaskRun) -> dict[str, Any]:
                               "rows_total": 0, "rows_valid": 0, "rows_rejected": 0, "created": 0, "updated": 0,
                               "unchanged": 0, "rejected_rows": [], "errors": [], "errors_total": 0,
                               "ignored_columns": []}
+    from django.utils.translation import gettext
+
+    from sinergi.core.progress import steps
+
+    at = steps(run, [gettext("Membaca berkas"), gettext("Memeriksa baris"), gettext("Menyimpan pengamatan")])
     try:
         with RunRecorder(run) as recorder:
             run.result = result
+            at(0)
             election = Election.objects.get(pk=params["election_id"])
             data = (Path(settings.MEDIA_ROOT) / params["file"]).read_bytes()
             try:
@@ -358,6 +364,7 @@ def observation_import_execute(run: TaskRun) -> dict[str, Any]:
                 _errors(result, [RowError(exc.row, exc.field, exc.message)])
                 _audit(run, result)
                 raise _Rejected(exc.message) from None
+            at(1)
             v = validate(table, election, run.created_by)
             data_rows = [n for n, _c in table.rows]
             rejected = data_rows if v.file_error else sorted({e.row for e in v.errors if e.row} & set(data_rows))
@@ -368,6 +375,7 @@ def observation_import_execute(run: TaskRun) -> dict[str, Any]:
             if v.file_error or (rejected and not valid_only) or not v.clean:
                 _audit(run, result)
                 raise _Rejected("tidak ada yang diimpor")
+            at(2)
             with transaction.atomic():
                 counts = apply(election, v.clean, actor=run.created_by, run=run)
                 result.update(imported=True, **counts)

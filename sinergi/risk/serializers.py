@@ -17,7 +17,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 class ObservationSerializer(serializers.ModelSerializer):
     indicator = serializers.SlugRelatedField(slug_field="code", queryset=Indicator.objects.all())
-    tps_code = serializers.CharField(source="polling_station.code", read_only=True, default=None)
+    tps_code = serializers.CharField(source="polling_station.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Observation
@@ -45,7 +45,7 @@ class WeightSerializer(serializers.ModelSerializer):
 
 class RiskModelSerializer(serializers.ModelSerializer):
     weights = WeightSerializer(many=True, read_only=True)
-    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    published_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = RiskModel

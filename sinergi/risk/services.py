@@ -558,7 +558,13 @@ def risk_recompute_execute(run: TaskRun, *, model: RiskModel | None = None) -> d
         model = model or published_model(election)
         if model is None:
             raise ValidationError("Belum ada model kerawanan yang terbit (no published model).")
-        summary = compute.recompute_store(model)
+        from django.utils.translation import gettext as _
+
+        from sinergi.core.progress import steps
+
+        at = steps(run, [_("Menghitung skor setiap TPS"), _("Menyusun hasil penilaian"),
+                         _("Merangkum per wilayah"), _("Menyimpan penilaian")])
+        summary = compute.recompute_store(model, on_step=at)
         run.result = summary
         recorder.log(f"model v{model.version}: {summary['tps']} TPS, tingkat {summary['tiers']}, "
                      f"{summary['seconds']['total']} s")

@@ -100,3 +100,22 @@ def test_dispatch_prefers_road_over_sea_and_skips_unavailable():
     assert [c.index for c in s] == [0, 1] and s[0].minutes == 0.0
     s = dispatch_mod.suggest(m, lat, lng, isl, np.array([False, True, True]), -10.0, 123.6, 0, k=5)
     assert [c.index for c in s] == [1]
+
+
+def test_bko_only_members_serve_only_when_a_movement_brings_them_and_shortfalls_say_why():
+    from sinergi.engine.personnel.assign import NO_ONE_AT_SOURCE, SOURCE_SHORT
+
+    # home 0: a Polres with one senior officer; home 1: a Kodim with two TNI members; home 2: a Kodim with none
+    people = [Person(home=0, senior=True), Person(home=1, bko_only=True), Person(home=1, bko_only=True)]
+    minutes = np.array([[0.0, 30.0, 60.0], [30.0, 0.0, 60.0], [60.0, 60.0, 0.0]])
+    post = Post(area=0, seats=3, needs_leader=True)
+    alone = assign_mod.assign(people, [post], [Shift(week=0)], minutes)
+    # without a movement the TNI members stay home, even though home 1 is in reach
+    assert alone.filled == 1 and alone.bound == 1 and {s.person for s in alone.seats} == {0}
+    r = assign_mod.assign(people, [post], [Shift(week=0)], minutes,
+                          [Movement(source=1, dest=0, count=3), Movement(source=2, dest=0, count=2)])
+    assert r.filled == 3 and r.bound == 3
+    tni = [s for s in r.seats if s.person in (1, 2)]
+    assert len(tni) == 2 and all(s.movement == 0 and not s.leader for s in tni)
+    assert [(m.movement, m.missing, m.reason) for m in r.movement_short] == [(0, 1, SOURCE_SHORT),
+                                                                            (1, 2, NO_ONE_AT_SOURCE)]

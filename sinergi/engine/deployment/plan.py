@@ -135,9 +135,13 @@ class PlanOutput:
         return out
 
 
-def run_plan(inp: PlanInput, model: TravelModel) -> PlanOutput:
+def run_plan(inp: PlanInput, model: TravelModel, on_step=None) -> PlanOutput:
+    """The plan. `on_step(name)` (optional) is called as each stage starts: "groups", "officers", "reserves",
+    "reinforcements" (for progress reports; the engine knows nothing of how they are shown)."""
     p = inp.params
     timings: dict[str, float] = {}
+    step = on_step or (lambda name: None)
+    step("groups")
     t = time.perf_counter()
     n_units = len(inp.unit_places)
     # Cells: (unit, tier, district).
@@ -156,6 +160,7 @@ def run_plan(inp: PlanInput, model: TravelModel) -> PlanOutput:
 
     g = group_cells(cell, capacity, matrix, radius=p.radius_h, refine_time_s=p.group_refine_s, seed=p.seed)
     timings["groups"] = time.perf_counter() - t
+    step("officers")
 
     t = time.perf_counter()
     gc = g.group_cell
@@ -190,6 +195,7 @@ def run_plan(inp: PlanInput, model: TravelModel) -> PlanOutput:
     timings["officers"] = time.perf_counter() - t
 
     # Reserves.
+    step("reserves")
     t = time.perf_counter()
     demand_idx = np.flatnonzero(np.isin(inp.tps_tier, VULNERABLE)).astype(np.int64)
     res_med: ReserveResult | None = None
@@ -207,6 +213,7 @@ def run_plan(inp: PlanInput, model: TravelModel) -> PlanOutput:
     timings["reserves"] = time.perf_counter() - t
 
     # Reinforcements.
+    step("reinforcements")
     t = time.perf_counter()
     avail = np.array([s.available for s in inp.sources], dtype=np.int64)
     reserve_people = p.reserve_k * p.reserve_team_size if (res_med or res_cen) else 0

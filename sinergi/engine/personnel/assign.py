@@ -1,8 +1,9 @@
 """Fill a deployment plan's posts with named officers, shift by shift.
 
 Inputs are plain indices: every officer has a *home* (the Polres or special unit he serves in), optionally a
-*sub* (his Polsek), a seniority flag (senior bintara Bripka/Aipda/Aiptu or higher may lead a group) and the weeks
-he is on leave. A post (guard group or reserve team) sits in an *area* (a home index) and optionally a *sub*,
+*sub* (his Polsek), a seniority flag (senior bintara Bripka/Aipda/Aiptu or higher may lead a group), the weeks
+he is on leave and ``bko_only`` (a TNI member: he serves only when a BKO movement of the plan brings him; TNI acts
+as BKO on Polri's request, never on its own posts). A post (guard group or reserve team) sits in an *area* (a home index) and optionally a *sub*,
 needs ``seats`` officers of whom one leads when ``needs_leader``. A movement (BKO) sends ``count`` officers of
 home ``source`` to serve in home ``dest`` for the shift. ``minutes[h, a]`` is the travel time from home ``h`` to
 area ``a`` (``inf``: unreachable).
@@ -10,7 +11,10 @@ area ``a`` (``inf``: unreachable).
 Per shift, greedily and deterministically (``seed`` breaks ties among equals):
 
 1. officers on leave that week, or who worked the previous shift (``rest_between_shifts``), are unavailable;
-2. movements take their officers from the source, fewest shifts worked first; these serve in the destination;
+2. movements take their officers from the source, fewest shifts worked first; these serve in the destination,
+   ahead of the destination's own officers (they were sent for those seats); a movement short of officers is
+   reported with the reason: ``no_one_at_source`` (nobody of that source on the roster), ``on_leave_or_rest``
+   (members exist but are on leave or resting), ``source_short`` (the roster holds fewer than the plan sends);
 3. every post that needs a leader takes a senior officer: own Polsek, own Polres, then the nearest homes;
 4. the remaining seats are filled the same way (own Polsek, own Polres, nearest homes within ``max_minutes``).
 
@@ -45,6 +49,8 @@ FloatArray = npt.NDArray[np.float64]
 NO_LEADER = "no_leader"
 ON_LEAVE_OR_REST = "on_leave_or_rest"
 NO_ONE_IN_REACH = "no_one_in_reach"
+NO_ONE_AT_SOURCE = "no_one_at_source"
+SOURCE_SHORT = "source_short"
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Person:
     sub: int = -1
     senior: bool = False
     leave_weeks: frozenset[int] = frozenset()
+    bko_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,16 @@ class Unfilled:
     reason: str
 
 
+@dataclass(frozen=True)
+class MovementShort:
+    """A BKO movement that could not send all its officers in one shift, and why."""
+
+    shift: int
+    movement: int
+    missing: int
+    reason: str
+
+
 @dataclass
 class AssignResult:
     seats: list[Seat]
@@ -106,6 +123,7 @@ class AssignResult:
     seconds: float
     stopped_early: bool = False
     shifts_worked: list[int] = field(default_factory=list)
+    movement_short: list[MovementShort] = field(default_factory=list)
 
     @property
     def objective(self) -> int:
@@ -181,6 +199,10 @@ def assign(people: list[Person], posts: list[Post], shifts: list[Shift], minutes
     travel = 0.0
     stopped = False
     seats_per_shift = sum(p.seats for p in posts)
+    movement_short: list[MovementShort] = []
+    at_source: dict[int, int] = {}
+    for p in people:
+        at_source[p.home] = at_source.get(p.home, 0) + 1
     for si, shift in enumerate(shifts):
         total += seats_per_shift
         if time.perf_counter() - t0 > time_limit_s:
@@ -191,8 +213,6 @@ def assign(people: list[Person], posts: list[Post], shifts: list[Shift], minutes
             continue
         resting = [rest_between_shifts and last_shift[i] == si - 1 for i in range(len(people))]
         avail = [shift.week not in p.leave_weeks and not resting[i] for i, p in enumerate(people)]
-        n_avail = sum(avail)
-        bound += min(seats_per_shift, n_avail)
         used = [not a for a in avail]
         rank = sorted(range(len(people)), key=lambda i: (worked[i], tiebreak[i]))
         home_of = [p.home for p in people]
@@ -213,17 +233,30 @@ def assign(people: list[Person], posts: list[Post], shifts: list[Shift], minutes
                 home_of[i] = mv.dest
                 via[i] = mi
             moved.append(len(chosen))
+            if len(chosen) < mv.count:
+                if not at_source.get(mv.source):
+                    why = NO_ONE_AT_SOURCE
+                elif len(lst) < at_source[mv.source]:
+                    why = ON_LEAVE_OR_REST
+                else:
+                    why = SOURCE_SHORT
+                movement_short.append(MovementShort(si, mi, mv.count - len(chosen), why))
         movement_fill.append(moved)
+        n_avail = sum(1 for i, p in enumerate(people) if avail[i] and (not p.bko_only or via[i] >= 0))
+        bound += min(seats_per_shift, n_avail)
         # pools per (sub), (home) and seniors, in priority order
         sub_pool: dict[int, _Pool] = {}
         home_pool: dict[int, _Pool] = {}
         sen_sub: dict[int, _Pool] = {}
         sen_home: dict[int, _Pool] = {}
         buckets: dict[tuple[str, int], list[int]] = {}
-        for i in rank:
+        # officers a movement brought come first in their destination's pools, then the others by rank
+        for i in [i for i in rank if via[i] >= 0] + [i for i in rank if via[i] < 0]:
             if not avail[i]:
                 continue
             p = people[i]
+            if p.bko_only and via[i] < 0:
+                continue  # a TNI member serves only as BKO
             h = home_of[i]
             if p.sub >= 0 and via[i] < 0:
                 buckets.setdefault(("s", p.sub), []).append(i)
@@ -281,4 +314,4 @@ def assign(people: list[Person], posts: list[Post], shifts: list[Shift], minutes
     filled = len(seats)
     return AssignResult(seats=seats, unfilled=unfilled, movement_fill=movement_fill, filled=filled, total=total,
                         bound=bound, travel_minutes=round(travel, 1), seconds=time.perf_counter() - t0,
-                        stopped_early=stopped, shifts_worked=worked)
+                        stopped_early=stopped, shifts_worked=worked, movement_short=movement_short)

@@ -28,7 +28,7 @@ from sinergi.core.scheduler import scheduler_lock
 
 log = logging.getLogger(__name__)
 
-JOB_MODULES = ["sinergi.operations.jobs", "sinergi.logistics.jobs", "sinergi.reports.jobs"]
+JOB_MODULES = ["sinergi.operations.jobs", "sinergi.logistics.jobs", "sinergi.reports.jobs", "sinergi.messaging.jobs"]
 
 
 #: runs the jobs again for each running exercise, in its context (clock and database); see docs/exercise.md

@@ -31,20 +31,32 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         self.stdout.write(f"Sinergi: data folder {settings.DATA_DIR}")
         self.stdout.write(f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
-        call_command("migrate", interactive=False, verbosity=0)
-        from sinergi.regions.loaders import load_default_dataset
+        from sinergi.core.progress import steps
+        from sinergi.core.terminal import terminal_progress
 
-        t0 = time.perf_counter()
-        summary = load_default_dataset(actor=None)
-        if summary.get("skipped"):
-            self.stdout.write("Dataset NTT Pilkada 2024 already loaded.")
-        else:
-            self.stdout.write(f"Loaded the NTT default dataset in {time.perf_counter() - t0:.1f} s.")
-        # Vulnerability mapping: catalog, default model, labelled demo observations, first assessment (idempotent).
-        call_command("risk_setup", "--demo", verbosity=0)
-        # Election-day logistics: the default KPU distribution/recap movements with estimated times (idempotent).
-        call_command("logistics_plan_default", verbosity=0, stdout=io.StringIO())
-        credentials = self._ensure_admin()
+        with terminal_progress():  # a bar on a terminal, plain lines otherwise (stderr); stopped before serving
+            at = steps(None, ["Basis data / database", "Dataset NTT", "Kerawanan / risk", "Logistik / logistics",
+                              "Admin"], label="up")
+            at(0)
+            call_command("migrate", interactive=False, verbosity=0)
+            from sinergi.regions.loaders import load_default_dataset
+
+            at(1)
+            t0 = time.perf_counter()
+            summary = load_default_dataset(actor=None)
+            if summary.get("skipped"):
+                self.stdout.write("Dataset NTT Pilkada 2024 already loaded.")
+            else:
+                self.stdout.write(f"Loaded the NTT default dataset in {time.perf_counter() - t0:.1f} s.")
+            # Vulnerability mapping: catalog, default model, labelled demo observations, first assessment.
+            at(2)
+            call_command("risk_setup", "--demo", verbosity=0)
+            # Election-day logistics: the default KPU distribution/recap movements with estimated times (idempotent).
+            at(3)
+            call_command("logistics_plan_default", verbosity=0, stdout=io.StringIO())
+            at(4)
+            credentials = self._ensure_admin()
+            at(5)
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Sinergi siap / ready: {url}"))

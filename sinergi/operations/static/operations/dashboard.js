@@ -1,7 +1,7 @@
 // Command dashboard: reloads its scoped JSON on a live event (/ws/operasi/, sinergi/static/js/live.js) or, while
 // not live, every 5 s (the page says which). Alerts come grouped by Polres and kind (most severe, then newest
 // first); a group opens into pages of 50 with bulk acknowledge / assign. The TPS map is loaded once, then only
-// the TPS that changed (`?since=<cursor>`).
+// the TPS that changed (`?since=<cursor>`). Officer status: one marker per unit and counts per Polres (loadUnits).
 (function () {
   var root = document.getElementById("ops");
   if (!root) return;
@@ -138,8 +138,8 @@
   var mapEl = document.getElementById("ops-map"), map = null, cluster = null;
   var cursor = null, markersById = {}, states = {}, mapBusy = false, mapAgain = false;
   var colors = { "": "#a0aec0", opened: "#3182ce", voting: "#3182ce", closed: "#805ad5", counted: "#805ad5", handed_over: "#38a169" };
-  function loadMap() {
-    if (!mapEl || !window.L) return;
+  function ensureMap() {
+    if (!mapEl || !window.L) return false;
     if (!map) {
       map = L.map(mapEl, { preferCanvas: true, maxZoom: 18, minZoom: 4 }).setView([-9.5, 122.5], 7);
       cluster = L.markerClusterGroup ? L.markerClusterGroup({ chunkedLoading: true, disableClusteringAtZoom: 13 }) : L.layerGroup();
@@ -150,6 +150,10 @@
           .catch(function () {});
       }
     }
+    return true;
+  }
+  function loadMap() {
+    if (!ensureMap()) return;
     if (mapBusy) { mapAgain = true; return; }
     mapBusy = true;
     var url = root.dataset.mapUrl + (cursor !== null ? "?since=" + cursor : "");
@@ -177,9 +181,63 @@
       mapEl.setAttribute("data-cursor", String(cursor));
     }).catch(function (e) { mapBusy = false; if (window.console) console.warn("ops map", e); });
   }
+  // Officer status (sinergi.personnel): one marker per unit (a numbered box coloured by the status most of its
+  // on-duty officers report; grey when all are off duty), never one per officer, with the counts per Polres in
+  // the table beside the map. Reloaded on a "unit_status" live event, else every 15 s while polling.
+  var unitsLayer = null, unitsBusy = false, unitsAgain = false;
+  function dominant(row, statuses) {
+    var best = -1, bi = statuses.length - 1;
+    for (var i = 0; i < statuses.length; i++) {
+      if (statuses[i].value === "off_duty") continue;
+      if (row[5 + i] > best && row[5 + i] > 0) { best = row[5 + i]; bi = i; }
+    }
+    return statuses[bi];
+  }
+  function renderUnits(d) {
+    var sts = d.statuses || [];
+    var tb = root.querySelector("[data-testid=unit-status-counts] tbody");
+    if (tb) {
+      tb.innerHTML = (d.polres || []).map(function (r) {
+        return "<tr data-unit='" + esc(r.code) + "'><td>" + esc(r.unit) + "</td>" + sts.map(function (s) {
+          return "<td data-col='" + esc(s.value) + "'>" + (r[s.value] || 0) + "</td>"; }).join("") + "<td data-col='total'>" + r.total + "</td></tr>";
+      }).join("") || "<tr><td colspan='" + (sts.length + 2) + "' class='muted'>" + esc(T.none) + "</td></tr>";
+    }
+    set("units-total", d.total || 0);
+    if (ensureMap()) {
+      if (!unitsLayer) { unitsLayer = L.layerGroup().addTo(map); }
+      unitsLayer.clearLayers();
+      (d.units || []).forEach(function (u) {
+        var s = dominant(u, sts), total = u[5 + sts.length];
+        var icon = L.divIcon({ className: "", iconSize: null, html: "<div class='unit-marker' data-unit-id='" + u[0] + "' data-status='" + esc(s.value) +
+          "'>" + total + "</div>" });
+        var lines = sts.map(function (x, i) { return esc(x.label) + ": " + u[5 + i]; }).join("<br>");
+        L.marker([u[1], u[2]], { icon: icon, keyboard: false, zIndexOffset: 1000 }).bindPopup("<strong>" + esc(u[3]) + "</strong><br>" + lines).addTo(unitsLayer);
+      });
+      mapEl.setAttribute("data-units", String((d.units || []).length));
+    }
+    root.setAttribute("data-units-loaded", String(Date.now()));
+    root.setAttribute("data-units-total", String(d.total || 0));
+  }
+  function loadUnits() {
+    if (!root.dataset.unitsUrl) return;
+    if (unitsBusy) { unitsAgain = true; return; }
+    unitsBusy = true;
+    fetch(root.dataset.unitsUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; }).then(function (d) {
+        unitsBusy = false;
+        if (unitsAgain) { unitsAgain = false; setTimeout(loadUnits, 0); }
+        if (d) renderUnits(d);
+      }).catch(function (e) { unitsBusy = false; if (window.console) console.warn("ops units", e); });
+  }
   load();
+  loadUnits();
   setInterval(loadMap, 60000);
-  var timer = null;
-  window.SinergiLive({ path: "/ws/operasi/", status: document.getElementById("ops-live"), poll: load, pollMs: 5000,
-    onEvent: function () { clearTimeout(timer); timer = setTimeout(load, 300); } });
+  var timer = null, unitTimer = null, polls = 0;
+  // not live: the dashboard every 5 s, the officer status every third time (15 s); on (re)connect both catch up
+  function poll() { load(); if (polls++ % 3 === 0) loadUnits(); }
+  window.SinergiLive({ path: "/ws/operasi/", status: document.getElementById("ops-live"), poll: poll, pollMs: 5000,
+    onEvent: function (ev) {
+      if (ev && ev.kind === "unit_status") { clearTimeout(unitTimer); unitTimer = setTimeout(loadUnits, 300); return; }
+      clearTimeout(timer); timer = setTimeout(load, 300);
+    } });
 })();
