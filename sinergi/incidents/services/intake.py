@@ -83,7 +83,7 @@ def report_submit(*, actor, data: ReportInput, process: bool | None = None) -> t
     """Store one report exactly once (every single-report channel: API, staff and public forms, SMS, messaging
     adapters). Returns (report, created). A retry with the same key returns the stored report; concurrent retries
     race on the unique key and all but one get the winner's row. The one intake service does the work
-    (`report_store_group`, a group of one); an unknown category or TPS code raises ValidationError naming it."""
+    (`report_store_group`, a group of one); an invalid field raises ValidationError naming it."""
     data.validate()
     out = report_store_group(entries=[GroupEntry(data=data, actor=actor)], process=process, audit_each=True)[0]
     if out.status == "refused":
@@ -235,8 +235,8 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True, proce
     arrived together, in ONE transaction, then has them processed (inline or by the processor).
 
     Entries carrying an API token are authenticated here, all in one query, and need `incident.report`; fields
-    are validated (`ReportInput.validate`), the category and TPS code checked against the database (one query
-    each). Such failures answer `refused` with the reasons and store nothing. A key already stored, or repeated
+    are validated (`ReportInput.validate`); for token entries the category and TPS code are checked against the
+    database (one query each). Such failures answer `refused` with the reasons and store nothing. A key already stored, or repeated
     within the group, answers `duplicate` with the stored report. Audit: one event per author listing every
     stored report id, or with `audit_each` one `incident.report_received` per report. Every entry is answered
     only after the transaction committed. Processing: `process` True/False, or by the processing mode (inline
@@ -264,9 +264,12 @@ def report_store_group(*, entries: list[GroupEntry], enqueue: bool = True, proce
             out[i].errors = {"token": "token tidak sah atau tanpa hak melapor"}
             continue
         errors = {}
-        if e.data.category_hint and e.data.category_hint not in known_cats:
+        # API lanes (token entries): an unknown category or TPS is refused, the full view explains. Other
+        # channels keep it: their forms/parsers checked what the user can correct; an SMS or a message is stored
+        # whatever it says and processing notes the unknown code for triage staff.
+        if e.token and e.data.category_hint and e.data.category_hint not in known_cats:
             errors["category"] = "kategori tidak dikenal"
-        if e.data.tps_code and e.data.tps_code not in known_tps:
+        if e.token and e.data.tps_code and e.data.tps_code not in known_tps:
             errors["tps_code"] = "kode TPS tidak dikenal"
         try:
             e.data.validate()
