@@ -50,6 +50,10 @@ def run(argv: list[str]) -> int:
     server = common.Server(a.database_url, a.workers, port, a.server, threads=a.threads, app=a.app, SINERGI_INCIDENT_PROCESSING="deferred",
                            SINERGI_INCIDENT_GROUP_COMMIT="1" if a.group_commit else "")
     prefix = f"bench-{uuid.uuid4().hex[:8]}-"
+    print(f"configuration: PostgreSQL ({a.database_url.rsplit('/', 1)[-1]}), {server.kind} x{a.workers} on "
+          f"{a.app if server.kind == 'gunicorn' else 'config.asgi (ASGI lane)'}, group commit "
+          f"{'on' if a.group_commit else 'off'}, deferred processing (acceptance only, not processing); a production-"
+          "style node, not what `sinergi up` ships (that is `sinergi bench shipped-intake`)")
     try:
         server.wait()
         warm = common.load(port, "/api/v1/incident-reports/", token,

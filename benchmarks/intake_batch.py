@@ -46,6 +46,9 @@ def run(argv: list[str]) -> int:
                                           "lat": -10.17 + (j % 100) * 1e-3, "lng": 123.6}
                                          for j in range(a.batch)]})
 
+    print(f"configuration: PostgreSQL ({a.database_url.rsplit('/', 1)[-1]}), {server.kind} x{a.workers}, batches of "
+          f"{a.batch} through the batch intake service, deferred processing (acceptance only; processing is "
+          "`sinergi bench processing`)")
     try:
         server.wait()
         common.load(port, "/api/v1/incident-reports/batch/", token,

@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, Channels for the situation room's WebSocket."""
+"""ASGI entry point (`sinergi up`, `sinergi serve`): Django for HTTP behind the intake fast lane, Channels for the
+situation room's WebSocket."""
 
 import os
 
@@ -12,11 +13,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from sinergi.core.metrics import count_websockets  # noqa: E402
+from sinergi.incidents import lane  # noqa: E402
 from sinergi.incidents.routing import websocket_urlpatterns as incident_ws  # noqa: E402
 from sinergi.messaging.routing import websocket_urlpatterns as msg_ws  # noqa: E402
 from sinergi.operations.routing import websocket_urlpatterns as ops_ws  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": django_asgi_app,
+    # The intake fast lane (docs/adr/0003): plain token POSTs of one report go to the one intake service through
+    # the group-commit writer without Django's request machinery; every other request goes to Django.
+    "http": lane.asgi(django_asgi_app),
     "websocket": count_websockets(AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter([*incident_ws, *ops_ws, *msg_ws])))),
 })

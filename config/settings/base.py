@@ -243,11 +243,17 @@ else:
 # Incidents: the SMS gateway webhook is refused until a shared secret is configured (no default secret).
 SINERGI_SMS_WEBHOOK_SECRET = env.str("SINERGI_SMS_WEBHOOK_SECRET", default="")
 SINERGI_INCIDENT_PROCESSING = env.str("SINERGI_INCIDENT_PROCESSING", default="inline")  # or "deferred"
+# "loop" when a processor loop runs beside the web processes (set by `sinergi up` / `sinergi serve` for their
+# children): deferred reports are then picked up by its polling, no task is queued per report.
+SINERGI_INCIDENT_PROCESSOR = env.str("SINERGI_INCIDENT_PROCESSOR", default="task")
 # Intake writes reports in group commits (one transaction per batch, benchmarks/intake.py) when true.
 SINERGI_INCIDENT_GROUP_COMMIT = env.bool("SINERGI_INCIDENT_GROUP_COMMIT", default=False)
 # Lean single-report intake path (same contract as the DRF view) and writer threads per process for group commit.
 SINERGI_INCIDENT_LEAN_INTAKE = env.bool("SINERGI_INCIDENT_LEAN_INTAKE", default=True)
 SINERGI_INCIDENT_GROUP_WRITERS = env.int("SINERGI_INCIDENT_GROUP_WRITERS", default=2)
+# Reports per processing transaction (the processor works in batches); 0 = by database: 50 on SQLite (intake waits
+# for the single writer), 500 on PostgreSQL.
+SINERGI_INCIDENT_PROCESS_CHUNK = env.int("SINERGI_INCIDENT_PROCESS_CHUNK", default=0)
 # Public report form: reports accepted per client IP per hour.
 SINERGI_PUBLIC_REPORTS_PER_HOUR = env.int("SINERGI_PUBLIC_REPORTS_PER_HOUR", default=10)
 # Triage: the deployment's home province (BPS code; place names are matched there first). Empty = NTT (53).

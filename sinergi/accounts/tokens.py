@@ -65,7 +65,7 @@ def users_for_keys(raw_keys: Iterable[str]) -> dict[str, object]:
     if not by_digest:
         return {}
     rows = list(ApiToken.objects.select_related("user__unit__agency")
-                .filter(active_q(), digest__in=list(by_digest)))
+                .filter(active_q(), digest__in=list(by_digest)).order_by())
     touch(rows)
     return {by_digest[t.digest]: t.user for t in rows}
 

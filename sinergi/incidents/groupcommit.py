@@ -25,10 +25,14 @@ from .models import Report
 from .services import GroupEntry, GroupOutcome, ReportInput
 
 
-def enabled() -> bool:
+def in_exercise() -> bool:
     from sinergi.core.clock import current_exercise
 
-    if current_exercise() is not None:  # writer threads run outside the exercise's context and database
+    return current_exercise() is not None
+
+
+def enabled() -> bool:
+    if in_exercise():  # writer threads run outside the exercise's context and database
         return False
     value = settings.SINERGI_INCIDENT_GROUP_COMMIT
     return str(value).lower() in ("1", "true", "yes", "on")
@@ -37,6 +41,8 @@ def enabled() -> bool:
 def writers() -> int:
     """Writer threads per process (SINERGI_INCIDENT_GROUP_WRITERS, default 2): while one group waits for its
     commit to reach the disk, the next one is already being inserted (the audit chain orders the commits)."""
+    if connection.vendor == "sqlite":
+        return 1  # one writer at a time anyway: a second thread would only wait for the lock
     value = settings.SINERGI_INCIDENT_GROUP_WRITERS
     return max(1, int(value))
 
@@ -62,10 +68,13 @@ class GroupWriter:
                 self._threads.append(t)
 
     def submit(self, entry: GroupEntry, timeout: float = 30) -> GroupOutcome:
+        return self.submit_future(entry).result(timeout=timeout)
+
+    def submit_future(self, entry: GroupEntry) -> Future:
         self._ensure()
         fut: Future = Future()
         self.q.put((entry, fut))
-        return fut.result(timeout=timeout)
+        return fut
 
     def _loop(self) -> None:
         from .services import processing_enqueue, processing_mode, report_store_group
@@ -128,6 +137,11 @@ _writer = GroupWriter()
 def submit_entry(entry: GroupEntry) -> GroupOutcome:
     """Hand one report to this process' writer; returns once its group committed."""
     return _writer.submit(entry)
+
+
+def submit_entry_future(entry: GroupEntry) -> Future:
+    """As submit_entry, without blocking: the future resolves once the report's group committed (ASGI lane)."""
+    return _writer.submit_future(entry)
 
 
 def submit(*, actor, data: ReportInput) -> tuple[Report, bool]:

@@ -6,6 +6,7 @@ fuzzy name matches are marked `approximate` with the method and score kept on th
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -91,23 +92,69 @@ def _match_name(text: str) -> tuple[Place | None, str, bool]:
     return m.place, f"fuzzy:{m.score:.2f}", m.ambiguous
 
 
-def _nearest_village(lat: float, lng: float) -> Region | None:
+@lru_cache(maxsize=2)
+def _village_grid(version: int) -> dict[tuple[int, int], list[tuple[float, float, str]]]:
+    """Villages with coordinates in 0.1-degree cells (cached per version: the count of villages)."""
+    grid: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
+    for code, lat, lng in (Region.objects.filter(level=RegionLevel.VILLAGE, lat__isnull=False, lng__isnull=False)
+                           .values_list("code", "lat", "lng")):
+        grid.setdefault((math.floor(lat * 10), math.floor(lng * 10)), []).append((lat, lng, code))
+    return grid
+
+
+def _version(cache: dict | None) -> int:
+    if cache is None:
+        return _places_version()
+    if "version" not in cache:
+        cache["version"] = _places_version()
+    return cache["version"]
+
+
+def _nearest_village_code(lat: float, lng: float, version: int) -> str | None:
+    """The nearest village within 0.1, else 0.4, else 1.6 degrees (a box around the point); ties by code.
+    In memory (one query per process and version), not one query per report."""
+    grid = _village_grid(version)
     d = 0.1
     for _ in range(3):
-        qs = Region.objects.filter(level=RegionLevel.VILLAGE, lat__range=(lat - d, lat + d),
-                                   lng__range=(lng - d, lng + d)).only("code", "lat", "lng", "name")
-        best = min(qs, key=lambda r: (r.lat - lat) ** 2 + (r.lng - lng) ** 2, default=None)
+        best = None
+        for i in range(math.floor((lat - d) * 10), math.floor((lat + d) * 10) + 1):
+            for j in range(math.floor((lng - d) * 10), math.floor((lng + d) * 10) + 1):
+                for vlat, vlng, code in grid.get((i, j), ()):
+                    if lat - d <= vlat <= lat + d and lng - d <= vlng <= lng + d:
+                        k = ((vlat - lat) ** 2 + (vlng - lng) ** 2, code)
+                        if best is None or k < best:
+                            best = k
         if best is not None:
-            return best
+            return best[1]
         d *= 4
     return None
 
 
+def region_by_code(code: str, cache: dict | None = None) -> Region | None:
+    """The region of a code; `cache` (a dict kept by the caller, e.g. for one processing batch) saves repeats."""
+    if cache is None:
+        return Region.objects.filter(code=code).first()
+    key = ("region", code)
+    if key not in cache:
+        cache[key] = Region.objects.filter(code=code).first()
+    return cache[key]
+
+
+def _nearest_village(lat: float, lng: float, cache: dict | None = None) -> Region | None:
+    code = _nearest_village_code(lat, lng, _version(cache))
+    return region_by_code(code, cache) if code is not None else None
+
+
 def resolve(*, tps_code: str = "", region_code: str = "", lat=None, lng=None, place_text: str = "",
-            tps_number: int | None = None) -> Resolved:
+            tps_number: int | None = None, cache: dict | None = None) -> Resolved:
     r = Resolved()
     if tps_code:
-        tps = tps_lookup(tps_code)
+        if cache is None:
+            tps = tps_lookup(tps_code)
+        else:
+            if ("tps", tps_code) not in cache:
+                cache[("tps", tps_code)] = tps_lookup(tps_code)
+            tps = cache[("tps", tps_code)]
         if tps is not None:
             r.tps, r.region = tps, tps.village
             if tps.lat is not None:
@@ -119,7 +166,7 @@ def resolve(*, tps_code: str = "", region_code: str = "", lat=None, lng=None, pl
             return r
         r.notes.append(f"kode TPS {tps_code} tidak dikenal")
     if region_code:
-        region = Region.objects.filter(code=region_code).first()
+        region = region_by_code(region_code, cache)
         if region is not None:
             r.region, r.method = region, "region_code"
             r.lat, r.lng = region.lat, region.lng
@@ -130,7 +177,7 @@ def resolve(*, tps_code: str = "", region_code: str = "", lat=None, lng=None, pl
         r.lat, r.lng = lat, lng
         r.status, r.method = LocationStatus.RESOLVED, (r.method + "+coordinates").lstrip("+")
         if r.region is None:
-            r.region = _nearest_village(lat, lng)
+            r.region = _nearest_village(lat, lng, cache)
         return r
     if r.region is None and place_text:
         place, method, ambiguous = _match_name(place_text)

@@ -19,7 +19,6 @@ from django.conf import settings
 
 from sinergi.engine.incidents.triage import (
     CategoryFacts,
-    DupItem,
     Gazetteer,
     LinearModel,
     RouteRule,
@@ -123,12 +122,6 @@ def naive(ts: dt.datetime | None) -> dt.datetime | None:
 
         ts = timezone.localtime(ts).replace(tzinfo=None)
     return ts
-
-
-def triage_text(text: str, *, at: dt.datetime | None = None, place_text: str = "",
-                earlier: list[DupItem] | tuple = (), lat: float | None = None, lng: float | None = None
-                ) -> TriageResult:
-    return triager().triage(text, at=naive(at), place_text=place_text, earlier=earlier, lat=lat, lng=lng)
 
 
 def dev_set() -> list[dict]:

@@ -43,6 +43,12 @@ def prepare_metrics_dir() -> Path:
     return path
 
 
+def web_processes() -> int:
+    """Web server processes for this machine: one per core (at least 2, at most 8), or SINERGI_WEB_WORKERS."""
+    value = os.environ.get("SINERGI_WEB_WORKERS", "")
+    return int(value) if value else max(2, min(8, os.cpu_count() or 2))
+
+
 def listen_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -55,6 +61,13 @@ def listen_socket(host: str, port: int) -> socket.socket:
 
 def build_children(*, sock: socket.socket, web: int, task_workers: int, processor: bool, scheduler: bool,
                    env: dict[str, str], tick_s: float = 30.0) -> list[Child]:
+    if processor:
+        # Reports are processed by the processor loop, in batches, not inside the request (issue 20): web
+        # processes store and answer; the loop polls often, so nobody needs to queue a task per report.
+        env = {**env, "SINERGI_INCIDENT_PROCESSOR": "loop"}
+        env.setdefault("SINERGI_INCIDENT_PROCESSING", "deferred")
+        # The ASGI intake lane hands single reports to one writer thread per process (group commit).
+        env.setdefault("SINERGI_INCIDENT_GROUP_COMMIT", "1")
     fd = sock.fileno()
     uvicorn = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--fd", str(fd), "--no-access-log",
                "--timeout-graceful-shutdown", "15", "--ws-ping-interval", "20", "--ws-ping-timeout", "20"]
@@ -63,7 +76,7 @@ def build_children(*, sock: socket.socket, web: int, task_workers: int, processo
     children = [Child(f"web-{i + 1}", uvicorn, env, pass_fds=(fd,)) for i in range(web)]
     children += [Child(f"worker-{i + 1}", manage("sinergi_worker"), env) for i in range(task_workers)]
     if processor:
-        children.append(Child("processor", manage("incidents_process", "--loop", "2"), env))
+        children.append(Child("processor", manage("incidents_process", "--loop", "0.5"), env))
     if scheduler:
         children.append(Child("scheduler", manage("sinergi_tick", "--loop", str(tick_s)), env))
     return children

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -132,17 +132,26 @@ class Triager:
         route, route_reasons = route_for(top, cleaned, self.rules, election_related=election_related)
         if place.out_of_area:
             route_reasons.append("di luar wilayah: diteruskan ke instansi provinsi yang bersangkutan")
-        dup = None
-        if earlier and words:
-            item = DupItem(key=key, at=at or datetime.min, fingerprint=fingerprint(cleaned),
-                           categories=tuple(c for c, _ in top3), place=place.code, lat=lat, lng=lng)
-            dup = find_duplicate(item, earlier, self.dup_params)
-        return TriageResult(
+        result = TriageResult(
             category=top, top3=top3, labels=tuple(labels), election_related=election_related,
             category_confidence=round(conf, 3), severity=severity, severity_reasons=tuple(sev_reasons),
             place=place, route=tuple(route), route_reasons=tuple(route_reasons),
-            duplicate_of=dup[0] if dup else None, duplicate_score=round(dup[1], 3) if dup else None,
             fatalities=fatalities_from(words), notes=tuple(notes), model_version=self.model.version)
+        return self.with_duplicate(result, text, earlier, at=at, key=key, lat=lat, lng=lng, cleaned=cleaned)
+
+    def with_duplicate(self, result: TriageResult, text: str, earlier: Sequence[DupItem], *,
+                       at: datetime | None = None, key: str = "", lat: float | None = None,
+                       lng: float | None = None, cleaned: str | None = None) -> TriageResult:
+        """``result`` with the most similar of ``earlier`` as its duplicate (or none). ``triage`` ends with this;
+        a batch triages every text first and asks this second, against the items known at that moment."""
+        cleaned = clean(text or "") if cleaned is None else cleaned
+        dup = None
+        if earlier and cleaned.split():
+            item = DupItem(key=key, at=at or datetime.min, fingerprint=fingerprint(cleaned),
+                           categories=tuple(c for c, _ in result.top3), place=result.place.code, lat=lat, lng=lng)
+            dup = find_duplicate(item, earlier, self.dup_params)
+        return replace(result, duplicate_of=dup[0] if dup else None,
+                       duplicate_score=round(dup[1], 3) if dup else None)
 
     @staticmethod
     def dup_item(key: str, at: datetime, text: str, categories: tuple[str, ...], place: str | None) -> DupItem:

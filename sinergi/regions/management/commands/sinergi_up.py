@@ -105,13 +105,21 @@ class Command(BaseCommand):
         return text
 
     def _serve(self, opts) -> None:
-        """Web server, task worker, report processor and tick under the supervisor (sinergi/core/supervisor.py):
+        """Web server processes (one per core, sinergi_serve.web_processes), task worker, report processor
+        (reports are processed there in batches, not in the request) and tick under the supervisor (sinergi/core/supervisor.py):
         a child that dies is restarted with back-off while the others keep running; Ctrl+C / SIGTERM stops all."""
-        from .sinergi_serve import build_children, child_env, listen_socket, mark_dead, prepare_metrics_dir
+        from .sinergi_serve import (
+            build_children,
+            child_env,
+            listen_socket,
+            mark_dead,
+            prepare_metrics_dir,
+            web_processes,
+        )
 
         metrics_dir = prepare_metrics_dir()
         sock = listen_socket(opts["host"], opts["port"])
-        children = build_children(sock=sock, web=1, task_workers=0 if opts["no_worker"] else 1,
+        children = build_children(sock=sock, web=web_processes(), task_workers=0 if opts["no_worker"] else 1,
                                   processor=not opts["no_worker"], scheduler=not opts["no_worker"],
                                   env=child_env(metrics_dir))
         try:
