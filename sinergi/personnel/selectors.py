@@ -168,8 +168,7 @@ def tps_guards(*, tps) -> list[dict]:
     leader, status — no phone numbers. For the TPS page and the check-in tie."""
     from sinergi.deployment.models import GuardAssignment
 
-    gids = list(GuardAssignment.objects.filter(polling_station=tps, plan__approvals__is_current=True,
-                                               plan__approvals__phase="pemungutan").values_list("group_id", flat=True))
+    gids = list(GuardAssignment.objects.filter(polling_station=tps, plan_id__in=_renpam_plan_ids()).values_list("group_id", flat=True))
     if not gids:
         return []
     rows = (Assignment.objects.filter(group_id__in=gids, run__is_current=True, run__approval__is_current=True)
@@ -192,8 +191,7 @@ def checkin_officers(*, checkins) -> dict[int, dict]:
     officers = {o.user_id: o for o in Officer.objects.filter(user_id__in={c.officer_id for c in rows})}
     tps_ids = {c.polling_station_id for c in rows}
     groups: dict[int, set[int]] = {}
-    for tid, gid in GuardAssignment.objects.filter(polling_station_id__in=tps_ids, plan__approvals__is_current=True,
-                                                   plan__approvals__phase="pemungutan").values_list(
+    for tid, gid in GuardAssignment.objects.filter(polling_station_id__in=tps_ids, plan_id__in=_renpam_plan_ids()).values_list(
             "polling_station_id", "group_id"):
         groups.setdefault(tid, set()).add(gid)
     assigned = set(Assignment.objects.filter(officer__in=list(officers.values()), run__is_current=True,
@@ -228,12 +226,20 @@ def status_points(*, user) -> list[list]:
     return out
 
 
+def _renpam_plan_ids():
+    """Ids of the plans that are the current voting-day Renpam (a subquery). Forward lookups only: the reverse
+    name plan__approvals is missing when the app registry is narrowed (TransactionTestCase.available_apps)."""
+    from sinergi.deployment.models import PlanApproval
+
+    return PlanApproval.objects.filter(is_current=True, phase="pemungutan").values("plan_id")
+
+
 def _tps_group_assignments(tps_ids):
     """Assignments (current run of the approved voting-day Renpam) of the groups guarding these TPS."""
     from sinergi.deployment.models import GuardAssignment
 
-    gids = GuardAssignment.objects.filter(polling_station_id__in=tps_ids, plan__approvals__is_current=True,
-                                          plan__approvals__phase="pemungutan").values("group_id")
+    gids = GuardAssignment.objects.filter(polling_station_id__in=tps_ids, plan_id__in=_renpam_plan_ids()
+                                          ).values("group_id")
     return Assignment.objects.filter(group_id__in=gids, run__is_current=True, run__approval__is_current=True,
                                      run__approval__phase="pemungutan")
 
@@ -273,8 +279,7 @@ def checkin_roster_officers(*, user_id: int | None, tps_ids) -> dict[int, int]:
         chunk = tps_ids[start:start + 900]
         group_of: dict[int, list[int]] = {}
         for tid, gid in GuardAssignment.objects.filter(
-                polling_station_id__in=chunk, plan__approvals__is_current=True,
-                plan__approvals__phase="pemungutan").values_list("polling_station_id", "group_id"):
+                polling_station_id__in=chunk, plan_id__in=_renpam_plan_ids()).values_list("polling_station_id", "group_id"):
             group_of.setdefault(gid, []).append(tid)
         best: dict[int, tuple[int, int]] = {}
         for gid, oid, leader in (Assignment.objects.filter(

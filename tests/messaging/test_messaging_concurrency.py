@@ -11,10 +11,16 @@ from sinergi.messaging.models import Inbound, Outbox
 from tests.concurrency import run_parallel
 
 
+# Runs with the tests that flush the database (last), so SQLite's append-only trigger is dropped only then.
+pytestmark = pytest.mark.flushes
+
+
 @pytest.fixture
-def pg(audit_rows_flushable, transactional_db):
-    if connection.vendor != "postgresql":
+def pg(request):
+    if connection.vendor != "postgresql":  # skipped before the flush fixtures are set up
         pytest.skip("threads need a shared database server (run with DATABASE_URL=postgres://...)")
+    request.getfixturevalue("audit_rows_flushable")
+    request.getfixturevalue("transactional_db")
 
 
 def test_concurrent_retries_of_one_update_are_taken_exactly_once(pg):
