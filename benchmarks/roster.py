@@ -47,10 +47,10 @@ def inner() -> dict:
     from sinergi.deployment.models import Plan
     from sinergi.deployment.services import plan_approve
     from sinergi.elections.models import PollingStation
+    from sinergi.elections.selectors import default_election
     from sinergi.incidents.models import Incident
     from sinergi.personnel import dispatch, services
     from sinergi.personnel.models import Officer
-    from sinergi.regions.selectors import default_election
 
     election = default_election()
     plan = Plan.objects.filter(election=election, status="succeeded").latest("created_at")

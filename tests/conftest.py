@@ -25,7 +25,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def _ntt_session(django_db_setup, django_db_blocker):
-    from sinergi.regions.loaders import load_default_dataset
+    from sinergi.elections.dataset import load_default_dataset
 
     with django_db_blocker.unblock():
         load_default_dataset(actor=None)
@@ -35,8 +35,8 @@ def _ntt_session(django_db_setup, django_db_blocker):
 @pytest.fixture
 def ntt_dataset(_ntt_session, db):
     """The NTT default dataset. If a test loaded it inside its own (rolled-back) transaction, load it again."""
+    from sinergi.elections.dataset import load_default_dataset
     from sinergi.elections.models import PollingStation
-    from sinergi.regions.loaders import load_default_dataset
 
     if not PollingStation.objects.exists():
         load_default_dataset(actor=None)

@@ -10,10 +10,10 @@ from django.utils import timezone
 from sinergi.accounts.choices import Role
 from sinergi.accounts.models import Unit
 from sinergi.elections.models import PollingStation
+from sinergi.elections.selectors import default_election
 from sinergi.incidents import services as incident_services
 from sinergi.incidents.choices import Channel
 from sinergi.incidents.services import ReportInput
-from sinergi.regions.selectors import default_election
 
 
 @dataclass

@@ -67,17 +67,12 @@ def _app(module: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-#: The one pair of apps allowed to import each other (docs/architecture.md): a TPS sits in a village
-#: (elections -> regions) and the region browser and map count TPS (regions -> elections).
-ALLOWED_PAIR = {"elections", "regions"}
-
-
 def test_no_cycle_between_apps(graph):
     edges: dict[str, set[str]] = defaultdict(set)
     for module in graph.modules:
         for imported in graph.find_modules_directly_imported_by(module):
             a, b = _app(module), _app(imported)
-            if a and b and a != b and {a, b} != ALLOWED_PAIR:
+            if a and b and a != b:
                 edges[a].add(b)
     assert _sccs(sorted(edges), edges) == []
 

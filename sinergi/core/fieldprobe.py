@@ -23,7 +23,7 @@ from sinergi.accounts.services import user_create
 from sinergi.elections.models import PollingStation, Stage
 from sinergi.logistics import services as lg
 from sinergi.personnel.models import Officer
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 from sinergi.risk.models import Indicator
 unit = Unit.objects.get(code="POLRES-53.71")
 u = user_create(actor=None, username=%(user)r, password=%(password)r, unit=unit, role="operator")

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 
 from . import selectors
 from .choices import SCENARIOS

@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 
 from . import exports, selectors
 from .choices import PLACEHOLDER_LABEL, Tier

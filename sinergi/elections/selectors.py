@@ -2,6 +2,9 @@
 
 Import runs (TaskRun kind "tps_import"): admins see every run; other users see runs whose unit is in their
 scope (`sinergi.accounts.selectors.scope_units`) and their own runs.
+
+The election shown by the region browser, the map and the operational pages is `default_election()` (Pilkada 2024
+when loaded, else the latest one); TPS reads for the region pages and the map are in `selectors_map`.
 """
 
 from __future__ import annotations
@@ -14,9 +17,36 @@ from sinergi.core.models import TaskRun
 from sinergi.core.permissions import has_perm
 from sinergi.regions.models import Island, Region, RegionLevel
 
-from .models import PollingStation
+from .models import Election, PollingStation
 
 TPS_IMPORT_KIND = "tps_import"
+DEFAULT_ELECTION_CODE = "pilkada-2024"
+
+
+def default_election() -> Election | None:
+    """The election the browser and map show: Pilkada 2024 when loaded, else the latest one."""
+    return Election.objects.filter(code=DEFAULT_ELECTION_CODE).first() or Election.objects.first()
+
+
+def polling_station_list(*, user, election: Election | None) -> QuerySet[PollingStation]:
+    if election is None or not has_perm(user, "tps.view"):
+        return PollingStation.objects.none()
+    return PollingStation.objects.filter(election=election)
+
+
+def polling_station_get(*, user, pk: int) -> PollingStation | None:
+    """One TPS with its desa, kecamatan and kabupaten names (two queries)."""
+    if not has_perm(user, "tps.view"):
+        return None
+    tps = PollingStation.objects.select_related("village", "election").filter(pk=pk).first()
+    if tps is None:
+        return None
+    names = dict(
+        Region.objects.filter(code__in=[tps.district_code, tps.regency_code]).values_list("code", "name")
+    )
+    tps.district_name = names.get(tps.district_code, "")
+    tps.regency_name = names.get(tps.regency_code, "")
+    return tps
 
 
 def tps_import_run_list(*, user) -> QuerySet[TaskRun]:

@@ -9,7 +9,7 @@ from django.urls import path
 from django.views.decorators.http import require_GET
 
 from sinergi.core.permissions import has_perm, require_perm
-from sinergi.regions.selectors import polling_station_get
+from sinergi.elections.selectors import polling_station_get
 
 
 def _get(request, pk: int):

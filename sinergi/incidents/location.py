@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sinergi.elections.models import PollingStation
+from sinergi.elections.selectors import default_election
 from sinergi.engine.incidents import Place, match_place, spelling_key
 from sinergi.regions.models import Region, RegionLevel
-from sinergi.regions.selectors import default_election
 
 from .choices import LocationStatus
 

@@ -84,7 +84,7 @@ def category_facts() -> dict[str, CategoryFacts]:
 def voting_day() -> dt.datetime | None:
     """Voting day of the default election (07:00 local), for the 'hours before voting' severity reason."""
     try:
-        from sinergi.regions.selectors import default_election
+        from sinergi.elections.selectors import default_election
 
         e = default_election()
     except Exception:  # no database (CLI triage of a file): the default Pilkada 2024 day

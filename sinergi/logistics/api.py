@@ -21,7 +21,7 @@ from sinergi.accounts.models import Unit
 from sinergi.core.api_errors import call_service
 from sinergi.core.permissions import has_perm
 from sinergi.elections.models import PollingStation
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 
 from . import selectors, services
 from .serializers import (

@@ -510,7 +510,7 @@ def plan_default(*, actor, election: Election | None = None) -> dict:
     """The default NTT plan: per kecamatan KPU Kab/Kota warehouse -> PPK (H-3), per desa PPK -> PPS (H-2), the
     TPS reached by the KPPS from the PPS on H-1 (hand-over at the TPS); recapitulation back up PPS -> PPK (H+1)
     and PPK -> warehouse (recap_regency start). Idempotent by movement key; times estimated."""
-    from sinergi.regions.selectors import default_election
+    from sinergi.elections.selectors import default_election
 
     if actor is not None:  # None: the system (management command, `sinergi up`)
         require_perm(actor, "escort.manage")

@@ -17,9 +17,9 @@ from sinergi.accounts.models import Unit
 from sinergi.core import clock
 from sinergi.core.permissions import has_perm
 from sinergi.elections.models import PollingStation
+from sinergi.elections.selectors import default_election
 from sinergi.operations.models import Alert
 from sinergi.regions.models import Region
-from sinergi.regions.selectors import default_election
 
 from . import selectors, services
 from .forms import FieldEventForm, MovementForm

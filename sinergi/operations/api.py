@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from sinergi.core.api_errors import call_service
 from sinergi.core.permissions import has_perm
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 
 from . import selectors, services
 from .models import Alert, CheckIn, CheckInChannel

@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from sinergi.core.permissions import has_perm
 from sinergi.core.providers import provider
-from sinergi.regions.selectors import polling_station_get
+from sinergi.elections.selectors import polling_station_get
 
 from .models import KIND_ORDER, CheckIn
 from .scope import read_scope

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sinergi.core import clock
 from sinergi.core.permissions import has_perm
 from sinergi.core.providers import provider
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 
 from . import labels, selectors, services, stages
 from .models import KIND_ORDER, AlertKind, CheckInChannel, CheckInKind, TpsStatus

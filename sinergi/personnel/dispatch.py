@@ -136,7 +136,7 @@ def suggest(incident, *, k: int = 5, approval=None) -> list[Resource]:
     if point is None:
         return []
     if approval is None:
-        from sinergi.regions.selectors import default_election
+        from sinergi.elections.selectors import default_election
 
         approval = _approved(default_election())
     res = resources_for(approval)
@@ -160,8 +160,8 @@ def suggest(incident, *, k: int = 5, approval=None) -> list[Resource]:
 
 def resolve_resource(key: str, incident) -> Resource | None:
     """A resource by key with its travel time to the incident (for the dispatcher's choice)."""
+    from sinergi.elections.selectors import default_election
     from sinergi.logistics import travel as lt
-    from sinergi.regions.selectors import default_election
 
     res = resources_for(_approved(default_election()))
     i = res.index.get(str(key)[:40])

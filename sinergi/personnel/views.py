@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sinergi.core.permissions import has_perm
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 
 from . import selectors, services
 from .choices import IDENTIFIERS, DispatchState, OfficerKind, Status, UnfilledReason

@@ -1,29 +1,26 @@
 """Reads behind the region browser and the map. Every figure is an aggregate query: no N+1.
 
-TPS and voter totals are for one election (by default Pilkada 2024, else the latest one).
+TPS and voter totals are for one election (by default Pilkada 2024, else the latest one). TPS belong to the elections
+app, which sits above regions: the figures come from the read providers it registers (sinergi.core.providers,
+ADR 0007: "elections.region_tps", "elections.default_election", "elections.tps_points", "elections.tps_clusters",
+in sinergi/elections/selectors_map.py). Without them the pages show regions with no TPS.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import Q
 
 from sinergi.core.permissions import has_perm
-from sinergi.elections.models import Election, PollingStation
+from sinergi.core.providers import provider
 
 from .models import Region, RegionLevel
 
-DEFAULT_ELECTION_CODE = "pilkada-2024"
-
-#: which PollingStation column groups TPS under a child of a region at the given level
-_CHILD_KEY = {
-    RegionLevel.PROVINCE: "regency_code",
-    RegionLevel.REGENCY: "district_code",
-    RegionLevel.DISTRICT: "village_id",
-}
+#: the regions whose children the browser lists (a desa lists its TPS instead)
+_HAS_CHILDREN = {RegionLevel.PROVINCE, RegionLevel.REGENCY, RegionLevel.DISTRICT}
 
 
 @dataclass
@@ -50,50 +47,28 @@ class RegionPage:
     breadcrumb: list[Region]
     totals: RegionRow | None
     children: list[RegionRow] = field(default_factory=list)
-    polling_stations: list[PollingStation] = field(default_factory=list)
-    election: Election | None = None
+    polling_stations: list[Any] = field(default_factory=list)
+    election: Any = None
 
 
-def default_election() -> Election | None:
-    """The election the browser and map show: Pilkada 2024 when loaded, else the latest one."""
-    return Election.objects.filter(code=DEFAULT_ELECTION_CODE).first() or Election.objects.first()
+def region_tps(*, user):
+    """The TPS figures of the election shown (elections.selectors_map.RegionTps), or None without the elections app."""
+    make = provider("elections.region_tps")
+    return make(user=user) if make is not None else None
 
 
-def polling_station_list(*, user, election: Election | None) -> QuerySet[PollingStation]:
-    if election is None or not has_perm(user, "tps.view"):
-        return PollingStation.objects.none()
-    return PollingStation.objects.filter(election=election)
-
-
-def _tps_filter_for(region: Region) -> Q:
-    if region.level == RegionLevel.PROVINCE:
-        return Q(regency_code__startswith=region.code + ".")
-    if region.level == RegionLevel.REGENCY:
-        return Q(regency_code=region.code)
-    if region.level == RegionLevel.DISTRICT:
-        return Q(district_code=region.code)
-    return Q(village_id=region.code)
-
-
-def _agg() -> dict:
-    return {
-        "n": Count("id"),
-        "voters_sum": Sum("voters"),
-        "est": Count("id", filter=Q(voters_estimated=True) | Q(location_estimated=True)),
-    }
+def default_election():
+    """The election the browser and map show (elections.selectors.default_election), or None without it."""
+    get = provider("elections.default_election")
+    return get() if get is not None else None
 
 
 def province_list(*, user) -> RegionPage:
     """Every province with its TPS figures (one query for regions, one for the figures)."""
-    election = default_election()
+    tps = region_tps(user=user)
+    election = tps.election if tps is not None else None
     provinces = list(Region.objects.filter(level=RegionLevel.PROVINCE).only("code", "name", "level"))
-    stats = {
-        row["prov"]: row
-        for row in polling_station_list(user=user, election=election)
-        .annotate(prov=Substr("regency_code", 1, 2))
-        .values("prov")
-        .annotate(**_agg())
-    }
+    stats = tps.by_province() if tps is not None else {}
     rows = [_row(p, stats.get(p.code)) for p in provinces]
     return RegionPage(region=None, breadcrumb=[], totals=None, children=rows, election=election)
 
@@ -116,37 +91,18 @@ def region_page(*, user, code: str) -> RegionPage | None:
     if region is None:
         return None
     breadcrumb = [by_code[c] for c in prefixes[:-1] if c in by_code]
-    election = default_election()
-    tps = polling_station_list(user=user, election=election)
-    totals = _row(region, tps.filter(_tps_filter_for(region)).aggregate(**_agg()))
+    tps = region_tps(user=user)
+    election = tps.election if tps is not None else None
+    totals = _row(region, tps.total(region) if tps is not None else None)
     page = RegionPage(region=region, breadcrumb=breadcrumb, totals=totals, election=election)
 
-    key = _CHILD_KEY.get(region.level)
-    if key is not None:
+    if region.level in _HAS_CHILDREN:
         children = list(region.children.only("code", "name", "level", "parent_id").order_by("code"))
-        stats = {
-            row[key]: row
-            for row in tps.filter(_tps_filter_for(region)).values(key).annotate(**_agg())
-        }
+        stats = tps.by_child(region) if tps is not None else {}
         page.children = [_row(c, stats.get(c.code)) for c in children]
     else:
-        page.polling_stations = list(tps.filter(village=region).order_by("number"))
+        page.polling_stations = tps.stations_in(region) if tps is not None else []
     return page
-
-
-def polling_station_get(*, user, pk: int) -> PollingStation | None:
-    """One TPS with its desa, kecamatan and kabupaten names (two queries)."""
-    if not has_perm(user, "tps.view"):
-        return None
-    tps = PollingStation.objects.select_related("village", "election").filter(pk=pk).first()
-    if tps is None:
-        return None
-    names = dict(
-        Region.objects.filter(code__in=[tps.district_code, tps.regency_code]).values_list("code", "name")
-    )
-    tps.district_name = names.get(tps.district_code, "")
-    tps.regency_name = names.get(tps.regency_code, "")
-    return tps
 
 
 # --- map ---------------------------------------------------------------------------------------
@@ -184,20 +140,8 @@ def boundary_features(*, user, parent: str = "", level: str = "",
     regions = list(qs.only("code", "name", "level", "geometry_web", "geometry").order_by("code")[:2000])
     features = []
     if regions:
-        level_of = regions[0].level
-        key = _CHILD_KEY.get(
-            {RegionLevel.REGENCY: RegionLevel.PROVINCE, RegionLevel.DISTRICT: RegionLevel.REGENCY,
-             RegionLevel.VILLAGE: RegionLevel.DISTRICT}.get(level_of, ""), None)
-        stats: dict = {}
-        if key is not None:
-            codes = [r.code for r in regions]
-            stats = {
-                row[key]: row
-                for row in polling_station_list(user=user, election=default_election())
-                .filter(**{f"{key}__in": codes})
-                .values(key)
-                .annotate(**_agg())
-            }
+        tps = region_tps(user=user)
+        stats = tps.by_code(regions[0].level, [r.code for r in regions]) if tps is not None else {}
         for r in regions:
             geom = _geometry(r.geometry_web) or _geometry(r.geometry)
             if geom is None:
@@ -211,69 +155,6 @@ def boundary_features(*, user, parent: str = "", level: str = "",
                 "geometry": geom,
             })
     return {"type": "FeatureCollection", "features": features}
-
-
-def tps_points(*, user, election: Election | None = None) -> list[list]:
-    """Compact TPS points for the map: [id, lat, lng, voters, estimated] with estimated 0/1.
-
-    `estimated` is 1 when the point's location is estimated (not surveyed or listed by KPU).
-    """
-    election = election or default_election()
-    rows = (
-        polling_station_list(user=user, election=election)
-        .filter(lat__isnull=False, lng__isnull=False)
-        .order_by("id")
-        .values_list("id", "lat", "lng", "voters", "location_estimated")
-    )
-    return [[pk, round(lat, 5), round(lng, 5), voters, 1 if est else 0] for pk, lat, lng, voters, est in rows]
-
-
-def tps_clusters(*, user, zoom: int, election: Election | None = None, cell_px: int = 60) -> dict:
-    """TPS points pre-clustered for one map zoom (issue 16): the points within `cell_px` screen pixels (Web
-    Mercator, 256 px tiles) of a cluster's first point become one cluster [lat, lng, count, 0, n_estimated] at
-    their mean position; a point alone stays a point [lat, lng, 1, id, estimated]. The browser draws a few hundred items instead of
-    clustering every TPS itself (no long main-thread task)."""
-    import math
-
-    points = tps_points(user=user, election=election)
-    scale = 256 * 2 ** max(0, min(int(zoom), 20))
-    r = float(cell_px)
-    # greedy, like Leaflet.markercluster: a point joins the first cluster whose seed lies within `cell_px` pixels
-    # (looked up in the 3x3 grid cells around it), else seeds a new one
-    grid: dict[tuple[int, int], list] = {}
-    clusters: list[tuple[float, float, list]] = []
-    for p in points:
-        s = math.sin(math.radians(max(-85.0, min(85.0, p[1]))))
-        x = (p[2] + 180) / 360 * scale
-        y = (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * scale
-        gx, gy = int(x // r), int(y // r)
-        home = None
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for c in grid.get((gx + dx, gy + dy), ()):
-                    if (c[0] - x) ** 2 + (c[1] - y) ** 2 <= r * r:
-                        home = c
-                        break
-                if home:
-                    break
-            if home:
-                break
-        if home is None:
-            home = (x, y, [])
-            clusters.append(home)
-            grid.setdefault((gx, gy), []).append(home)
-        home[2].append(p)
-    cells = {i: c[2] for i, c in enumerate(clusters)}
-    items = []
-    for group in cells.values():
-        if len(group) == 1:
-            p = group[0]
-            items.append([p[1], p[2], 1, p[0], p[4]])
-        else:
-            n = len(group)
-            items.append([round(sum(p[1] for p in group) / n, 5), round(sum(p[2] for p in group) / n, 5), n, 0,
-                          sum(p[4] for p in group)])
-    return {"zoom": int(zoom), "total": len(points), "estimated": sum(p[4] for p in points), "items": items}
 
 
 def region_search(*, user, q: str, limit: int = 50) -> list[dict]:

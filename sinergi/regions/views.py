@@ -1,4 +1,8 @@
-"""Region browser (/wilayah/) and the map (/wilayah/peta/) with its JSON endpoints."""
+"""Region browser (/wilayah/) and the map (/wilayah/peta/) with its JSON endpoints.
+
+The TPS endpoints of the map serve the elections app's reads (sinergi/elections/selectors_map.py) through the read
+providers it registers (sinergi.core.providers, ADR 0007); regions sits below elections and does not import it.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from sinergi.core.permissions import require_perm
+from sinergi.core.providers import provider
 
 from . import selectors
 
@@ -81,7 +86,8 @@ def boundaries_json(request):
 def tps_json(request):
     """All TPS points of the election shown: [[id, lat, lng, voters, estimated], ...]."""
     require_perm(request.user, "map.view")
-    return _json(selectors.tps_points(user=request.user))
+    points = provider("elections.tps_points")
+    return _json(points(user=request.user) if points is not None else [])
 
 
 @login_required
@@ -94,7 +100,11 @@ def tps_clusters_json(request):
         zoom = int(request.GET.get("z", "7"))
     except ValueError:
         return HttpResponseBadRequest("z")
-    return _json(selectors.tps_clusters(user=request.user, zoom=max(0, min(zoom, 20))))
+    zoom = max(0, min(zoom, 20))
+    clusters = provider("elections.tps_clusters")
+    if clusters is None:
+        return _json({"zoom": zoom, "total": 0, "estimated": 0, "items": []})
+    return _json(clusters(user=request.user, zoom=zoom))
 
 
 urlpatterns = [

@@ -15,7 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from sinergi.accounts.models import Unit
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 
 from . import permissions, selectors, serializers, services
 from .choices import CONTENT_TYPES, Language, ReportStatus

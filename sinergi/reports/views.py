@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sinergi.accounts.models import Unit
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 
 from . import documents, forms, permissions, selectors, services
 from .choices import CONTENT_TYPES, Language, ReportStatus

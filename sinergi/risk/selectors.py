@@ -98,7 +98,7 @@ def region_assessment_list(*, user, model: RiskModel | None = None, level: str =
 
 def tps_card(*, user, pk: int) -> dict | None:
     """Everything the TPS risk card shows: the TPS, its assessment, reasons in words, latest observations."""
-    from sinergi.regions.selectors import polling_station_get
+    from sinergi.elections.selectors import polling_station_get
 
     tps = polling_station_get(user=user, pk=pk)
     if tps is None or not can(user, "risk.view"):

@@ -32,7 +32,7 @@ def _distance(box, point) -> float:
 def map_data(transactional_db, make_user, password):
     from sinergi.accounts.choices import AgencyKind
     from sinergi.elections.models import PollingStation
-    from sinergi.regions.selectors import default_election
+    from sinergi.elections.selectors import default_election
     from tests import factories
 
     # If an earlier test loaded the full dataset, it is still there (live_server flushes only afterwards);

@@ -9,7 +9,7 @@ import json
 from django.urls import reverse
 
 from sinergi.accounts.choices import Role
-from sinergi.regions import selectors as region_selectors
+from sinergi.elections import selectors_map as tps_map
 from sinergi.risk.models import Indicator, Observation
 from tests.risk.test_risk import world  # noqa: F401 - fixture
 
@@ -31,9 +31,9 @@ def test_observation_sent_twice_with_one_key_is_stored_once(world, make_user, cl
 
 def test_map_clusters_add_up_and_open_into_points(world, make_user):  # noqa: F811
     analyst = make_user(unit=world["bawaslu"], role=Role.ANALYST)
-    points = region_selectors.tps_points(user=analyst)
-    far = region_selectors.tps_clusters(user=analyst, zoom=4)
-    near = region_selectors.tps_clusters(user=analyst, zoom=20)
+    points = tps_map.tps_points(user=analyst)
+    far = tps_map.tps_clusters(user=analyst, zoom=4)
+    near = tps_map.tps_clusters(user=analyst, zoom=20)
     assert far["total"] == near["total"] == len(points) > 0
     assert sum(item[2] for item in far["items"]) == len(points) and len(far["items"]) < len(points)
     assert sum(item[2] for item in near["items"]) == len(points)

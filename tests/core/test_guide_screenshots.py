@@ -29,10 +29,10 @@ def ntt_like(_ntt_session, transactional_db, password):
     from sinergi.accounts.models import Unit
     from sinergi.accounts.services import user_create
     from sinergi.deployment.services import plan_run_sync
+    from sinergi.elections.dataset import load_default_dataset
     from sinergi.elections.models import PollingStation
+    from sinergi.elections.selectors import default_election
     from sinergi.incidents.defaults import load
-    from sinergi.regions.loaders import load_default_dataset
-    from sinergi.regions.selectors import default_election
     from tests.incidents.test_incidents import submit
 
     if not PollingStation.objects.exists():

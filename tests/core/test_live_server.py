@@ -30,7 +30,7 @@ from sinergi.accounts.models import Unit
 from sinergi.accounts.services import user_create
 from sinergi.api.services import token_issue
 from sinergi.logistics import services as lg
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 P = %(password)r
 units = {u.code: u for u in Unit.objects.filter(code__in=["POLDA-NTT", "POLRES-53.71", "POLRES-53.01"])}
 def mk(name, code, role):

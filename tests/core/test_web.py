@@ -13,9 +13,8 @@ from django.utils import timezone, translation
 
 from sinergi.accounts.choices import AgencyKind
 from sinergi.elections.models import PollingStation, Stage
-from sinergi.elections.selectors import dataset_status
+from sinergi.elections.selectors import dataset_status, default_election
 from sinergi.regions.models import Region
-from sinergi.regions.selectors import default_election
 from tests import factories
 
 

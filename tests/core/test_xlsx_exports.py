@@ -67,7 +67,7 @@ def test_situation_report_xlsx(ntt_dataset, make_user, django_capture_on_commit_
 def test_plan_xlsx(ntt_dataset, make_user, client):
     from sinergi.accounts.models import Unit
     from sinergi.deployment.services import plan_run_sync
-    from sinergi.regions.selectors import default_election
+    from sinergi.elections.selectors import default_election
 
     plan = plan_run_sync(actor=None, election=default_election(), scenario="dasar",
                          parameters={"reserve_k": 5, "time_limit_s": 1.0})

@@ -10,7 +10,7 @@ from django.urls import reverse
 from sinergi.deployment.models import GuardAssignment, GuardGroup, Plan, PlanUnit, Reinforcement, Reserve
 from sinergi.deployment.services import plan_run_sync
 from sinergi.elections.models import PollingStation
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 
 pytestmark = pytest.mark.slow
 

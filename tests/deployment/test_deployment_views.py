@@ -13,7 +13,7 @@ from shapely.geometry import Point, shape
 
 from sinergi.deployment.models import GuardAssignment, GuardGroup, Reinforcement
 from sinergi.deployment.services import plan_run_sync
-from sinergi.regions.selectors import default_election
+from sinergi.elections.selectors import default_election
 
 pytestmark = pytest.mark.slow
 

@@ -34,7 +34,7 @@ def build_places() -> None:
     from datetime import date
 
     from sinergi.elections.models import Election, PollingStation
-    from sinergi.regions.selectors import default_election
+    from sinergi.elections.selectors import default_election
 
     factories.region("99", "Provinsi Uji", lat=-9.0, lng=122.0)
     factories.region("99.71", "Kota Uji", lat=-14.17, lng=123.6)

@@ -18,12 +18,12 @@ from sinergi.api.services import token_issue
 from sinergi.core.models import AuditEvent
 from sinergi.deployment import geo
 from sinergi.elections.models import PollingStation
+from sinergi.elections.selectors import default_election
 from sinergi.logistics import jobs, services, travel
 from sinergi.logistics.models import CustodyEvent, Leg, LegEvent, Movement, NodeKind, Status
 from sinergi.logistics.selectors import current_eta, escort_summary
 from sinergi.operations.models import Alert
 from sinergi.regions.models import Region
-from sinergi.regions.selectors import default_election
 
 API = "/api/v1/logistics-movements/"
 WITA = services.WITA

@@ -14,9 +14,9 @@ import pytest
 from sinergi.accounts.choices import AgencyKind, Role, UnitLevel
 from sinergi.api.services import token_issue
 from sinergi.elections.models import Election
+from sinergi.elections.selectors import default_election
 from sinergi.logistics import services
 from sinergi.logistics.models import NodeKind
-from sinergi.regions.selectors import default_election
 from tests import factories
 
 pytestmark = pytest.mark.browser

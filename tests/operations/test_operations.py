@@ -47,7 +47,7 @@ def build_ops_world() -> OpsWorld:
     from sinergi.elections.models import PollingStation, Stage
 
     build_places()
-    from sinergi.regions.selectors import default_election
+    from sinergi.elections.selectors import default_election
 
     election = default_election()
     with open(STAGES_CSV, encoding="utf-8") as f:

@@ -26,7 +26,7 @@ def officer(transactional_db):
     from sinergi.accounts.choices import Role
     from sinergi.accounts.models import User
     from sinergi.elections.models import Stage
-    from sinergi.regions.selectors import default_election
+    from sinergi.elections.selectors import default_election
     from tests.incidents.test_incidents import build_places
     from tests.operations.test_operations import STAGES_CSV
 

@@ -11,9 +11,9 @@ from sinergi.accounts.choices import Role
 from sinergi.accounts.models import Unit
 from sinergi.core.models import AuditEvent
 from sinergi.elections.models import PollingStation
+from sinergi.elections.selectors import default_election
 from sinergi.operations import jobs, selectors, services
 from sinergi.operations.models import Alert, TpsStatus
-from sinergi.regions.selectors import default_election
 
 WITA = ZoneInfo("Asia/Makassar")
 

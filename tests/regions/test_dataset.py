@@ -17,11 +17,11 @@ from shapely.geometry import shape
 from sinergi.accounts.models import Unit, UnitStrength
 from sinergi.core.models import AuditEvent
 from sinergi.core.services import audit_verify
+from sinergi.elections.dataset import dataset_is_loaded, load_default_dataset
 from sinergi.elections.models import Contest, Election, PollingStation, Stage
-from sinergi.regions.loaders import idn_area, load_default_dataset, ntt
+from sinergi.regions.loaders import idn_area, ntt
 from sinergi.regions.loaders.common import NTT
 from sinergi.regions.models import Island, Region
-from sinergi.regions.services import dataset_is_loaded
 
 pytestmark = pytest.mark.django_db
 

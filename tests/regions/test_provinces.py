@@ -12,12 +12,12 @@ from django.core.management import call_command
 from sinergi.accounts.choices import Role, UnitLevel
 from sinergi.accounts.models import Unit, UnitStrength
 from sinergi.accounts.selectors import unit_strength_list
+from sinergi.elections.dataset import dataset_load_national
 from sinergi.elections.models import Contest, Election, PollingStation, Stage
 from sinergi.incidents import selectors as incident_selectors
 from sinergi.incidents import services as incident_services
 from sinergi.incidents.services import ReportInput
 from sinergi.regions.models import Region
-from sinergi.regions.services import dataset_load_national
 from tests import factories
 
 NTB = "52"

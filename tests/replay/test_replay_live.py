@@ -95,7 +95,7 @@ def test_setup_makes_one_demo_operator_per_polres_with_a_token(tokens_file):
 
 def test_replay_stores_exactly_the_accepted_and_a_rerun_stores_nothing(server, tokens_file, capsys):
     from sinergi.accounts.models import User
-    from sinergi.regions.selectors import default_election
+    from sinergi.elections.selectors import default_election
 
     code, first = replay(capsys, server, tokens_file)
     assert code == 0, first

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 def risk_data(transactional_db, make_user, password):
     from sinergi.accounts.choices import AgencyKind, Role
     from sinergi.elections.models import PollingStation
-    from sinergi.regions.selectors import default_election
+    from sinergi.elections.selectors import default_election
     from sinergi.risk import services
     from sinergi.risk.models import Indicator
     from tests import factories

@@ -195,7 +195,7 @@ class _Context:
 
 
 def _election(data_election=None):
-    from sinergi.regions.selectors import default_election
+    from sinergi.elections.selectors import default_election
 
     return data_election or cache.get("election", None, default_election, cache_none=False)
 

@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         from sinergi.deployment.services import plan_run_sync
-        from sinergi.regions.selectors import default_election
+        from sinergi.elections.selectors import default_election
 
         if opts["scenario"] not in SCENARIOS:
             raise CommandError(f"unknown scenario {opts['scenario']!r}; known: {', '.join(SCENARIOS)}")

@@ -15,8 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **opts):
+        from sinergi.elections.selectors import default_election
         from sinergi.logistics.services import plan_default
-        from sinergi.regions.selectors import default_election
 
         election = default_election()
         if election is None:

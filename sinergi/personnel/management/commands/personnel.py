@@ -37,7 +37,7 @@ class Command(BaseCommand):
                    "errors": rec.errors[:50]}
         else:
             from sinergi.deployment.selectors import approved_plan
-            from sinergi.regions.selectors import default_election
+            from sinergi.elections.selectors import default_election
 
             approval = approved_plan(default_election())
             if approval is None:

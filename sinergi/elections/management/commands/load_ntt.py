@@ -8,7 +8,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sinergi.regions.loaders import load_default_dataset
+from sinergi.elections.dataset import load_default_dataset
 
 
 class Command(BaseCommand):
@@ -49,7 +49,7 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines))
 
     def _other(self, opts):
-        from sinergi.regions.services import dataset_load_national, dataset_load_province
+        from sinergi.elections.dataset import dataset_load_national, dataset_load_province
 
         if opts["province"] and opts["national"]:
             raise CommandError("--province and --national exclude each other")

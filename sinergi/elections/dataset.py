@@ -1,4 +1,8 @@
-"""Writers for regions and the default dataset. Each one writes its audit event.
+"""Writers of the default dataset. Each one writes its audit event.
+
+Here in elections (moved from regions, which sits below elections): the dataset spans regions, the election with
+its TPS and the units, so it lives in the highest of those apps. `load_default_dataset` is the entry point used by
+``sinergi up``, ``sinergi load-dataset`` and the test fixture ``ntt_dataset``.
 
 `dataset_load_default` loads the shipped default dataset (national regions and islands, NTT geometry,
 the Pilkada 2024 election with its stages and contests, the ESTIMATED NTT TPS list, agencies, units and
@@ -21,11 +25,11 @@ from django.utils import timezone
 
 from sinergi.accounts.models import Agency, Unit, UnitStrength
 from sinergi.core.services import audit_log
-from sinergi.elections.models import Contest, Election, PollingStation, Stage
+from sinergi.regions.loaders import idn_area, ntt, province, units
+from sinergi.regions.loaders.common import input_hashes
+from sinergi.regions.models import Island, Region
 
-from .loaders import idn_area, ntt, province, units
-from .loaders.common import input_hashes
-from .models import Island, Region
+from .models import Contest, Election, PollingStation, Stage
 
 ELECTION_CODE = "pilkada-2024"
 DATASET_ID = "ntt-pilkada-2024"
@@ -103,6 +107,14 @@ def _copy_upsert(cursor, qn, table: str, cols: list[str], conflict_cols: list[st
         f"ON CONFLICT ({', '.join(qn(c) for c in conflict_cols)}) DO UPDATE SET {updates} WHERE {changed}"
     )
     cursor.execute(f"DROP TABLE {staging}")
+
+
+def load_default_dataset(*, actor=None, force: bool = False) -> dict[str, Any]:
+    """Load the NTT Pilkada 2024 default dataset once (idempotent; ``force=True`` reloads it in place).
+
+    Returns the summary counts and ``seconds``; ``skipped`` is True when nothing was done.
+    """
+    return dataset_load_default(actor=actor, force=force)
 
 
 def dataset_is_loaded() -> bool:

@@ -39,7 +39,7 @@ class Command(BaseCommand):
                               "Admin"], label="up")
             at(0)
             call_command("migrate", interactive=False, verbosity=0)
-            from sinergi.regions.loaders import load_default_dataset
+            from sinergi.elections.dataset import load_default_dataset
 
             at(1)
             t0 = time.perf_counter()
@@ -108,7 +108,7 @@ class Command(BaseCommand):
         """Web server processes (one per core, sinergi_serve.web_processes), task worker, report processor
         (reports are processed there in batches, not in the request) and tick under the supervisor (sinergi/core/supervisor.py):
         a child that dies is restarted with back-off while the others keep running; Ctrl+C / SIGTERM stops all."""
-        from .sinergi_serve import (
+        from sinergi.core.management.commands.sinergi_serve import (
             build_children,
             child_env,
             listen_socket,
