@@ -10,7 +10,6 @@ from sinergi.messaging import adapters, services
 from sinergi.messaging.models import Inbound, Outbox
 from tests.concurrency import run_parallel
 
-
 # Runs with the tests that flush the database (last), so SQLite's append-only trigger is dropped only then.
 pytestmark = pytest.mark.flushes
 
