@@ -3,11 +3,15 @@
 Headless Chromium has no push service (a real PushManager.subscribe fails there), so the test replaces
 `PushManager.prototype.subscribe/getSubscription` with a subscription made of keys the test generated — the
 browser's part only; the page script, the service worker registration, the CSRF-protected JSON API and the
-stored, audited subscription are the real ones. Encryption and delivery are tested in test_webpush.py."""
+stored, audited subscription are the real ones. The worker's `push` handler is driven through Chromium's
+DevTools protocol (ServiceWorker.deliverPushMessage) and its notification read back; a click on a notification
+cannot be made in headless Chromium (notificationclick is not tested). Encryption and delivery are tested in
+test_webpush.py."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -71,6 +75,27 @@ def test_turn_notifications_on_and_off(audit_rows_flushable, transactional_db, m
     sub = PushSubscription.objects.get()
     assert sub.user == officer and sub.endpoint == b.endpoint and sub.auth == b64u(b.auth)
     assert AuditEvent.objects.filter(action="messaging.push_subscribe").count() == 1
+    # the service worker's `push` handler: Chromium's DevTools protocol delivers a push message to the worker
+    # (the decrypted payload, as the push service would after decryption) and the page lists its notifications
+    cdp = ctx.new_cdp_session(page)
+    regs = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda ev: regs.extend(ev["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 10
+    while not regs and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    reg_ids = [r["registrationId"] for r in regs if r["scopeURL"].rstrip("/") == live_server.url.rstrip("/")
+               and not r.get("isDeleted")]
+    assert reg_ids, regs
+    payload = webpush.notice(unit_name="Polres Kupang", recipient_id=7, message_id=3)
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server.url, "registrationId": reg_ids[0],
+                                                  "data": payload})
+    # each poll asks the worker's registration for its notifications and reads the previous answer
+    wait_until(page, "(navigator.serviceWorker.ready.then(function (r) { return r.getNotifications(); })"
+                     ".then(function (n) { window.__shown = n.map(function (x) {"
+                     " return [x.title, x.data && x.data.url]; }); }), window.__shown && window.__shown.length)",
+               timeout=15_000)
+    assert page.evaluate("window.__shown") == [["Pesan baru dari Polres Kupang", "/pesan/7/"]]
     page.click("[data-testid=push-off]")
     wait_until(page, "document.querySelector('[data-push]').getAttribute('data-state') === 'off'", timeout=20_000)
     assert page.evaluate("window.__pushUnsubscribed") is True
