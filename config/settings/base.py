@@ -347,6 +347,13 @@ SINERGI_TELEGRAM_API_BASE = env.str("SINERGI_TELEGRAM_API_BASE", default="https:
 SINERGI_WHATSAPP_TOKEN = env.str("SINERGI_WHATSAPP_TOKEN", default="")
 SINERGI_WHATSAPP_PHONE_NUMBER_ID = env.str("SINERGI_WHATSAPP_PHONE_NUMBER_ID", default="")
 SINERGI_WHATSAPP_APP_SECRET = env.str("SINERGI_WHATSAPP_APP_SECRET", default="")
+# Web Push (sinergi.messaging.webpush): the VAPID key pair that signs every push request (RFC 8292). The private
+# key is a secret: from the environment (PEM or raw base64url) or from a 0600 file in the data folder that
+# `python manage.py messaging_vapid_keys` (run by `sinergi up`) writes when none is configured; never in the
+# database. The public key is derived from it and given to browsers. SUBJECT is the contact the push services see.
+SINERGI_WEBPUSH_VAPID_PRIVATE_KEY = env.str("SINERGI_WEBPUSH_VAPID_PRIVATE_KEY", default="")
+SINERGI_WEBPUSH_VAPID_KEY_FILE = env.str("SINERGI_WEBPUSH_VAPID_KEY_FILE", default=str(DATA_DIR / "vapid_private.pem"))
+SINERGI_WEBPUSH_SUBJECT = env.str("SINERGI_WEBPUSH_SUBJECT", default="mailto:admin@sinergi.invalid")
 SINERGI_WHATSAPP_VERIFY_TOKEN = env.str("SINERGI_WHATSAPP_VERIFY_TOKEN", default="")
 SINERGI_WHATSAPP_API_BASE = env.str("SINERGI_WHATSAPP_API_BASE", default="https://graph.facebook.com/v21.0")
 SINERGI_OUTBOUND_MAX_RESPONSE_BYTES = env.int("SINERGI_OUTBOUND_MAX_RESPONSE_BYTES", default=1024 * 1024)

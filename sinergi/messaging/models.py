@@ -17,6 +17,7 @@ class ChannelKind(models.TextChoices):
     SMS = "sms", _("SMS")
     TELEGRAM = "telegram", _("Telegram")
     WHATSAPP = "whatsapp", _("WhatsApp")
+    WEBPUSH = "webpush", _("Notifikasi web (push)")
 
 
 EXTERNAL = (ChannelKind.SMS, ChannelKind.TELEGRAM, ChannelKind.WHATSAPP)
@@ -30,7 +31,7 @@ class Contact(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="msg_contacts",
                              verbose_name=_("pengguna"))
-    channel = models.CharField(_("saluran"), max_length=10, choices=[c for c in ChannelKind.choices if c[0] != "app"])
+    channel = models.CharField(_("saluran"), max_length=10, choices=[c for c in ChannelKind.choices if c[0] not in ("app", "webpush")])
     address = models.CharField(_("alamat"), max_length=64)
     preferred = models.BooleanField(_("saluran utama"), default=True)
     active = models.BooleanField(_("aktif"), default=True)
@@ -153,6 +154,8 @@ class Outbox(models.Model):
     recipient = models.ForeignKey(Recipient, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="outbox")
     inbound = models.ForeignKey(Inbound, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    push_subscription = models.ForeignKey("PushSubscription", null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="outbox", verbose_name=_("langganan notifikasi"))
     created_at = models.DateTimeField(_("dibuat"))
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -164,3 +167,25 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}#{self.pk} {self.status}"
+
+
+class PushSubscription(models.Model):
+    """One browser's Web Push subscription of a user (PushManager.subscribe with our VAPID public key): the push
+    service endpoint and the browser's keys (p256dh, auth). Only a short notice travels through the push service,
+    never a message's content. Read by the user and admins only (selectors.push_subscriptions)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions",
+                             verbose_name=_("pengguna"))
+    endpoint = models.URLField(_("endpoint layanan push"), max_length=1000, unique=True)
+    p256dh = models.CharField(_("kunci p256dh"), max_length=200)
+    auth = models.CharField(_("kunci auth"), max_length=64)
+    user_agent = models.CharField(_("peramban"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("dibuat"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("langganan notifikasi")
+        verbose_name_plural = _("langganan notifikasi")
+
+    def __str__(self) -> str:
+        return f"push#{self.pk}:{self.user_id}"

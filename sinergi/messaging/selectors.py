@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from sinergi.accounts.selectors import is_global, scope_units
 
-from .models import Message, Recipient
+from .models import Message, PushSubscription, Recipient
 from .permissions import may_send
 
 
@@ -38,3 +38,11 @@ def inbox(*, user) -> QuerySet[Recipient]:
 
 def unread_count(*, user) -> int:
     return inbox(user=user).filter(read_at__isnull=True).count()
+
+
+def push_subscriptions(*, user) -> QuerySet[PushSubscription]:
+    """Web Push subscriptions: a user sees their own, admins everyone's."""
+    if not user.is_authenticated:
+        return PushSubscription.objects.none()
+    qs = PushSubscription.objects.select_related("user")
+    return qs if is_global(user) else qs.filter(user=user)

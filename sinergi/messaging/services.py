@@ -31,8 +31,18 @@ from sinergi.incidents.services import ReportInput, report_submit, sms_receive
 from sinergi.operations.models import CheckInChannel
 from sinergi.operations.services import CheckInInput, checkin_sms_receive, checkin_submit
 
-from . import adapters
-from .models import EXTERNAL, MAY_LEAVE_APP, ChannelKind, Contact, Inbound, Message, Outbox, Recipient
+from . import adapters, webpush
+from .models import (
+    EXTERNAL,
+    MAY_LEAVE_APP,
+    ChannelKind,
+    Contact,
+    Inbound,
+    Message,
+    Outbox,
+    PushSubscription,
+    Recipient,
+)
 from .permissions import may_manage_contacts, may_send
 
 log = logging.getLogger(__name__)
@@ -200,6 +210,15 @@ def message_send(*, actor, text: str, kind: str = Message.Kind.QUESTION, marking
                 body += " Balas pesan ini untuk menjawab."
             outs.append(Outbox(channel=r.channel, address=c.address, text=body, recipient=r, created_at=now,
                                next_attempt_at=now))
+        # Web Push: one outbox row per subscription of every recipient, any TLP marking — only a short notice
+        # ("Pesan baru dari <unit>") and the inbox link go through the push service, never the text
+        unit_name = actor.unit.name if actor.unit_id else ""
+        by_user = {r.user_id: r for r in Recipient.objects.filter(message=msg)}
+        for sub in PushSubscription.objects.filter(user__in=users).order_by("pk"):
+            r = by_user[sub.user_id]
+            outs.append(Outbox(channel=ChannelKind.WEBPUSH, address=f"push:{sub.pk}", push_subscription=sub,
+                               text=webpush.notice(unit_name=unit_name, recipient_id=r.pk, message_id=msg.pk),
+                               recipient=r, created_at=now, next_attempt_at=now))
         Outbox.objects.bulk_create(outs)
         audit_log(actor=actor, action="messaging.send", obj=msg,
                   data={"kind": kind, "marking": marking, "external": external, "recipients": len(rows),
@@ -458,7 +477,10 @@ def outbox_dispatch(*, now: dt.datetime | None = None, limit: int = 200) -> dict
     for row in rows:
         attempts = row.attempts + 1
         try:
-            mid = adapters.ADAPTERS[row.channel].send(row.address, row.text)
+            if row.channel == ChannelKind.WEBPUSH:
+                mid = _push_send(row)
+            else:
+                mid = adapters.ADAPTERS[row.channel].send(row.address, row.text)
         except adapters.SendError as exc:
             final = exc.permanent or attempts >= MAX_ATTEMPTS
             Outbox.objects.filter(pk=row.pk).update(
@@ -477,6 +499,91 @@ def outbox_dispatch(*, now: dt.datetime | None = None, limit: int = 200) -> dict
                                                 next_attempt_at=None)
         counts["sent"] += 1
     return counts
+
+
+def _push_send(row: Outbox) -> str:
+    """Send one Web Push outbox row; a subscription the push service no longer knows (404/410) is deleted."""
+    sub = PushSubscription.objects.filter(pk=row.push_subscription_id).first() if row.push_subscription_id else None
+    if sub is None:
+        raise adapters.SendError("langganan notifikasi sudah dihapus", permanent=True)
+    try:
+        return webpush.send(endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth, payload=row.text) or "push"
+    except webpush.PushGone as exc:
+        with transaction.atomic():
+            audit_log(actor=None, action="messaging.push_expired", obj=sub,
+                      data={"user": sub.user_id, "status": str(exc)})
+            sub.delete()
+        raise adapters.SendError(f"langganan notifikasi kedaluwarsa ({exc}); dihapus", permanent=True) from None
+    except webpush.PushFailed as exc:
+        raise adapters.SendError(str(exc), permanent=exc.permanent) from None
+
+
+# --------------------------------------------------------------------------- Web Push subscriptions
+
+def _push_keys_ok(value: str, n: int) -> bool:
+    import base64
+    import binascii
+
+    try:
+        return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == n
+    except (ValueError, binascii.Error):
+        return False
+
+
+def push_subscribe(*, actor, endpoint: str, p256dh: str, auth: str, user_agent: str = "") -> PushSubscription:
+    """Store the browser's Web Push subscription of `actor` (its own only). The endpoint must pass the outbound
+    rules (https, a public address unless allow-listed) now, and is checked again at every send."""
+    from sinergi.core import outbound
+
+    if not actor.is_authenticated:
+        raise PermissionDenied("Masuk dulu untuk mengaktifkan notifikasi.")
+    endpoint, p256dh, auth = (endpoint or "").strip(), (p256dh or "").strip(), (auth or "").strip()
+    errors = {}
+    if not endpoint or len(endpoint) > 1000:
+        errors["endpoint"] = "endpoint langganan wajib diisi (paling panjang 1000 karakter)"
+    else:
+        try:
+            outbound.check_url(endpoint)
+        except outbound.OutboundError as exc:
+            errors["endpoint"] = str(exc)
+    if not _push_keys_ok(p256dh, 65):
+        errors["p256dh"] = "kunci p256dh tidak valid (titik P-256 base64url)"
+    if not _push_keys_ok(auth, 16):
+        errors["auth"] = "kunci auth tidak valid (16 bita base64url)"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        existing = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
+        if existing is not None and existing.user_id != actor.pk:
+            # the same browser now used by another person: the subscription moves to them
+            audit_log(actor=actor, action="messaging.push_unsubscribe", obj=existing,
+                      data={"user": existing.user_id, "reason": "pindah pengguna"})
+            existing.delete()
+            existing = None
+        if existing is not None:
+            PushSubscription.objects.filter(pk=existing.pk).update(p256dh=p256dh, auth=auth,
+                                                                   user_agent=user_agent[:200])
+            existing.refresh_from_db()
+            return existing
+        sub = PushSubscription.objects.create(user=actor, endpoint=endpoint, p256dh=p256dh, auth=auth,
+                                              user_agent=user_agent[:200], created_at=clock.now())
+        audit_log(actor=actor, action="messaging.push_subscribe", obj=sub,
+                  data={"user": actor.pk, "host": endpoint.split("/")[2] if "//" in endpoint else ""})
+    return sub
+
+
+def may_manage_push(actor, sub: PushSubscription) -> bool:
+    return bool(actor.is_authenticated and (sub.user_id == actor.pk or is_global(actor)))
+
+
+@transaction.atomic
+def push_unsubscribe(*, actor, subscription: PushSubscription) -> None:
+    """Switch a subscription off: its owner or an admin."""
+    if not may_manage_push(actor, subscription):
+        raise PermissionDenied("Anda tidak berwenang menghapus langganan notifikasi ini.")
+    audit_log(actor=actor, action="messaging.push_unsubscribe", obj=subscription,
+              data={"user": subscription.user_id})
+    subscription.delete()
 
 
 def status_update(*, channel: str, item: adapters.StatusItem) -> bool:

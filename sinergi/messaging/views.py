@@ -28,7 +28,7 @@ from sinergi.accounts.selectors import scope_units
 from sinergi.coordination.choices import Marking
 from sinergi.core import clock
 
-from . import adapters, selectors, services
+from . import adapters, selectors, services, webpush
 from .models import Message
 from .permissions import may_send
 
@@ -91,7 +91,61 @@ def whatsapp_webhook(request):
 def inbox(request):
     rows = list(selectors.inbox(user=request.user)[:100])
     unread = sum(1 for r in rows if r.read_at is None)
-    return render(request, "messaging/inbox.html", {"rows": rows, "unread": unread})
+    return render(request, "messaging/inbox.html", {
+        "rows": rows, "unread": unread, "push_key": webpush.public_key(),
+        "push_count": selectors.push_subscriptions(user=request.user).filter(user=request.user).count()})
+
+
+# --------------------------------------------------------------------------- Web Push subscriptions
+# JSON for the page control on /pesan/ (sinergi/messaging/static/messaging/push.js); session + CSRF.
+
+
+def _json_body(request) -> dict:
+    try:
+        data = json.loads(request.body.decode("utf-8") or "{}")
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _sub_json(sub) -> dict:
+    return {"id": sub.pk, "user": sub.user.username, "user_agent": sub.user_agent,
+            "created_at": sub.created_at.isoformat(), "host": sub.endpoint.split("/")[2]}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def push_subscriptions(request):
+    """GET: the VAPID public key and the subscriptions the user may see (own; admins all). POST {endpoint,
+    keys: {p256dh, auth}}: store this browser's subscription for the user."""
+    if request.method == "GET":
+        subs = selectors.push_subscriptions(user=request.user)[:200]
+        return JsonResponse({"public_key": webpush.public_key(), "subscriptions": [_sub_json(s) for s in subs]})
+    if not webpush.public_key():
+        return JsonResponse({"error": _("Notifikasi web belum dikonfigurasi di server.")}, status=503)
+    data = _json_body(request)
+    keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
+    try:
+        sub = services.push_subscribe(actor=request.user, endpoint=str(data.get("endpoint") or ""),
+                                      p256dh=str(keys.get("p256dh") or ""), auth=str(keys.get("auth") or ""),
+                                      user_agent=request.headers.get("User-Agent", ""))
+    except ValidationError as exc:
+        return JsonResponse({"error": _("Langganan notifikasi ditolak."), "fields": exc.message_dict}, status=400)
+    return JsonResponse(_sub_json(sub), status=201)
+
+
+@login_required
+@require_POST
+def push_unsubscribe(request, pk: int | None = None):
+    """Switch a subscription off: by id (its owner or an admin) or, from the page, by this browser's endpoint."""
+    qs = selectors.push_subscriptions(user=request.user)
+    if pk is not None:
+        sub = get_object_or_404(qs, pk=pk)
+    else:
+        sub = get_object_or_404(qs.filter(user=request.user),
+                                endpoint=str(_json_body(request).get("endpoint") or "")[:1000])
+    services.push_unsubscribe(actor=request.user, subscription=sub)
+    return JsonResponse({"deleted": True})
 
 
 @login_required

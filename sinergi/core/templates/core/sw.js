@@ -88,3 +88,25 @@ self.addEventListener("fetch", function (event) {
     }));
   }
 });
+
+// Web Push (sinergi/messaging/webpush.py): the payload is only a short notice {title, url, tag} — the message
+// itself stays in the app; a click opens (or focuses) the inbox item /pesan/<id>/.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (e) { data = {}; }
+  var url = (typeof data.url === "string" && data.url.indexOf("/pesan/") === 0) ? data.url : "/pesan/";
+  event.waitUntil(self.registration.showNotification(data.title || "Pesan baru", {
+    body: "Sinergi", tag: data.tag || "pesan", data: { url: url }, renotify: true
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = (event.notification.data && event.notification.data.url) || "/pesan/";
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (list) {
+    for (var i = 0; i < list.length; i++) {
+      if (new URL(list[i].url).pathname === url && "focus" in list[i]) return list[i].focus();
+    }
+    return self.clients.openWindow(url);
+  }));
+});
