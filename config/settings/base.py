@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS = {
     # One clear component name per choice set (fields called status/kind/direction exist in several apps).
     "ENUM_NAME_OVERRIDES": {
         "TaskRunStatusEnum": "sinergi.core.models.TaskRun.Status",
+        "ReceiptStatusEnum": [("accepted", "accepted"), ("duplicate", "duplicate")],  # intake and check-in receipts
         "OfficerStatusEnum": "sinergi.personnel.choices.Status",
         "ContestKindEnum": "sinergi.elections.models.Contest.Kind",
         "PlanStatusEnum": "sinergi.deployment.choices.PlanStatus",
