@@ -123,6 +123,7 @@ class _Batch:
         self._deadline_rules: list | None = None
         self._holidays: set | None = None
         self._endpoints: dict | None = None
+        self.incidents: dict = {}  # _Open's incidents of this batch, kept across its chunks
 
     def routing_rules(self) -> list[RoutingRule]:
         if self._rules is None:
@@ -184,17 +185,40 @@ class _Known:
 class _Open:
     """The open incidents of a chunk's time window, newest first; new incidents join as they are created."""
 
-    def __init__(self, lo: dt.datetime, hi: dt.datetime):
+    def __init__(self, lo: dt.datetime, hi: dt.datetime, cache: dict | None = None):
         from .. import triage
 
         self._triage = triage
         self.items: list[_Known] = []
         self.keys: list[tuple[float, int]] = []  # (-occurred_at, -id) of each item: newest first
-        for inc in (Incident.objects.filter(occurred_at__gte=lo, occurred_at__lte=hi, status__in=OPEN_STATUSES,
-                                            merged_into__isnull=True).select_related("category", "tps")):
-            self.items.append(self._known(inc, inc.category.code, inc.tps.code if inc.tps_id else ""))
+        # The batch's incidents as the checks see them, kept across its chunks: each chunk reads only the
+        # columns the checks use and their updated_at (one light query, no JSON), and reads in full only
+        # incidents new or changed since (a staff edit saves updated_at; corroboration changes only counts).
+        self._cache = cache if cache is not None else {}
+        window = Incident.objects.filter(occurred_at__gte=lo, occurred_at__lte=hi, status__in=OPEN_STATUSES,
+                                         merged_into__isnull=True)
+        sigs = {row[0]: row for row in window.values_list(*self.SIG)}
+        read: dict[int, _Known] = {}
+        fresh = [pk for pk, sig in sigs.items() if self._cache.get(pk, (None,))[0] != sig]
+        for start in range(0, len(fresh), 500):
+            for inc in Incident.objects.filter(pk__in=fresh[start:start + 500]).select_related("category", "tps"):
+                read[inc.pk] = self._known(inc, inc.category.code, inc.tps.code if inc.tps_id else "")
+                self._cache[inc.pk] = (self._sig(inc), read[inc.pk])
+        self.items = [read[pk] if pk in read else self._cache[pk][1] for pk in sigs
+                      if pk in read or pk in self._cache]
         self.items.sort(key=self._key)
         self.keys = [self._key(k) for k in self.items]
+        self.by_category: dict[str, tuple[list, list]] = {}  # category -> (keys, items), the same order
+        for key, k in zip(self.keys, self.items, strict=True):
+            keys, items = self.by_category.setdefault(k.category, ([], []))
+            keys.append(key)
+            items.append(k)
+
+    SIG = ("pk", "updated_at", "category_id", "tps_id", "region_id", "lat", "lng", "occurred_at")
+
+    @classmethod
+    def _sig(cls, inc: Incident) -> tuple:
+        return tuple(getattr(inc, f) for f in cls.SIG)
 
     @staticmethod
     def _key(k: _Known) -> tuple[float, int]:
@@ -219,13 +243,19 @@ class _Open:
         i = bisect.bisect_left(self.keys, key)
         self.keys.insert(i, key)
         self.items.insert(i, known)
+        keys, items = self.by_category.setdefault(category, ([], []))
+        j = bisect.bisect_left(keys, key)
+        keys.insert(j, key)
+        items.insert(j, known)
+        self._cache[inc.pk] = (self._sig(inc), known)
 
-    def window(self, at: dt.datetime, span: dt.timedelta):
+    def window(self, at: dt.datetime, span: dt.timedelta, category: str | None = None):
         import bisect
 
-        start = bisect.bisect_left(self.keys, (-(at + span).timestamp(), float("-inf")))
+        keys, items = (self.keys, self.items) if category is None else self.by_category.get(category, ([], []))
+        start = bisect.bisect_left(keys, (-(at + span).timestamp(), float("-inf")))
         lo = at - span
-        for k in self.items[start:]:
+        for k in items[start:]:
             if k.inc.occurred_at < lo:
                 break
             yield k
@@ -245,10 +275,8 @@ class _Open:
             return []
         d = DEDUP.max_km / 100.0
         found = []
-        for k in self.window(at, DEDUP.window):
+        for k in self.window(at, DEDUP.window, category.code):
             inc = k.inc
-            if k.category != category.code:
-                continue
             if res.lat is not None:
                 near = (inc.lat is not None and inc.lng is not None and res.lat - d <= inc.lat <= res.lat + d
                         and res.lng - d <= inc.lng <= res.lng + d)
@@ -460,7 +488,7 @@ def _process_chunk(ids: list[int], batch: _Batch) -> list[Report]:
         if not prepared:
             return []
         ats = [p.at for p in prepared]
-        known = _Open(min(ats) - DUP_WINDOW, max(ats) + DUP_WINDOW)
+        known = _Open(min(ats) - DUP_WINDOW, max(ats) + DUP_WINDOW, batch.incidents)
         for p in prepared:
             _apply(p, batch, known, sink)
         done = [p.report for p in prepared]
