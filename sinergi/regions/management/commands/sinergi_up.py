@@ -108,7 +108,7 @@ class Command(BaseCommand):
         """Web server processes (one per core, sinergi_serve.web_processes), task worker, report processor
         (reports are processed there in batches, not in the request) and tick under the supervisor (sinergi/core/supervisor.py):
         a child that dies is restarted with back-off while the others keep running; Ctrl+C / SIGTERM stops all."""
-        from .sinergi_serve import (
+        from sinergi.core.management.commands.sinergi_serve import (
             build_children,
             child_env,
             listen_socket,
