@@ -37,7 +37,7 @@ from ..models import (
     RoutingRule,
     TimelineEntry,
 )
-from ._common import DEDUP, _broadcast_many, _units_of, log
+from ._common import DEDUP, _broadcast_many, log
 from .deadlines import _holidays, _local, _spec
 
 
@@ -299,7 +299,8 @@ class _Sink:
         self.deadlines: list[Deadline] = []
         self.notifications: list[Notification] = []
         self.audit: list[dict] = []
-        self.broadcast: dict[int, list[int]] = {}
+        self.broadcast: dict[int, list[int] | None] = {}  # None: an existing incident's units, read in flush
+        self.shared: list = []  # shared_units rows of the new incidents
         self.corroborated: dict[int, tuple[int, dt.datetime]] = {}  # incident -> (reports added, last received)
         self.reports: list[Report] = []
 
@@ -314,6 +315,7 @@ class _Sink:
                     f"UPDATE {Incident._meta.db_table} SET report_count = report_count + %s, last_reported_at = %s "
                     "WHERE id = %s", [(n, at.get_db_prep_value(last, connection), pk)
                                       for pk, (n, last) in self.corroborated.items()])
+        Incident.shared_units.through.objects.bulk_create(self.shared)
         TimelineEntry.objects.bulk_create(self.timeline)
         Deadline.objects.bulk_create(self.deadlines)
         created = Notification.objects.bulk_create(self.notifications)
@@ -327,6 +329,18 @@ class _Sink:
                 raise RuntimeError("notification ids not returned by the database")
             transaction.on_commit(lambda: [deliver_notification.enqueue(n.pk) for n in deliver])
         audit_log_many(self.audit)
+        unread = [pk for pk, units in self.broadcast.items() if units is None]
+        if unread:  # _units_of for every corroborated incident at once
+            read: dict[int, set] = {pk: set() for pk in unread}
+            for start in range(0, len(unread), 500):
+                part = unread[start:start + 500]
+                for pk, unit in Incident.objects.filter(pk__in=part).values_list("pk", "assigned_unit_id"):
+                    read[pk].add(unit)
+                for pk, unit in (Incident.shared_units.through.objects.filter(incident_id__in=part)
+                                 .values_list("incident_id", "unit_id")):
+                    read[pk].add(unit)
+            for pk in unread:
+                self.broadcast[pk] = sorted(u for u in read[pk] if u)
         msgs = [{"incident": pk, "units": units} for pk, units in self.broadcast.items()]
         if msgs:
             transaction.on_commit(lambda: _broadcast_many(msgs))
@@ -440,8 +454,7 @@ def _apply(p: _Prepared, batch: _Batch, known: _Open, sink: _Sink) -> None:
         report.incident, report.dedup_score = incident, score
         sink.timeline.append(_timeline_row(incident, TimelineKind.CORROBORATED, note=report.text[:300], data={
             "report": report.pk, "channel": report.channel, "score": round(score or 0, 3)}))
-        if incident.pk not in sink.broadcast:
-            sink.broadcast[incident.pk] = _units_of(incident.pk)
+        sink.broadcast.setdefault(incident.pk, None)  # its units read in flush, one query for the chunk
     else:
         incident = _incident_from_report(report, category, res, description, tri=tri_json, batch=batch, sink=sink)
         report.incident = incident
@@ -559,8 +572,8 @@ def _incident_from_report(report: Report, category: Category, res: location.Reso
         location_status=res.status, agency_code=agency, assigned_unit=unit, report_count=1,
         out_of_area=bool(report.out_of_area), triage=tri, fatalities=tri.get("fatalities") or None,
     )
-    if shared:
-        incident.shared_units.add(*shared)
+    through = Incident.shared_units.through
+    sink.shared += [through(incident_id=incident.pk, unit_id=pk) for pk in dict.fromkeys(u.pk for u in shared)]
     sink.timeline.append(_timeline_row(incident, TimelineKind.REPORTED, note=report.text[:300], data={
         "report": report.pk, "channel": report.channel, "agency": agency, "unit": unit.code if unit else None,
         "location": res.status, "location_notes": res.notes}))
