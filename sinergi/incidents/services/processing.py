@@ -249,25 +249,26 @@ class _Open:
         items.insert(j, known)
         self._cache[inc.pk] = (self._sig(inc), known)
 
-    def window(self, at: dt.datetime, span: dt.timedelta, category: str | None = None):
+    def window(self, at: dt.datetime, span: dt.timedelta, category: str | None = None, limit: int | None = None
+               ) -> list[_Known]:
+        """The items within at +- span, newest first (at most `limit`): two binary searches and a slice."""
         import bisect
 
         keys, items = (self.keys, self.items) if category is None else self.by_category.get(category, ([], []))
         start = bisect.bisect_left(keys, (-(at + span).timestamp(), float("-inf")))
         lo = at - span
-        for k in items[start:]:
-            if k.inc.occurred_at < lo:
-                break
-            yield k
+        end = bisect.bisect_right(keys, (-lo.timestamp(), float("inf")), lo=start)
+        while end > start and items[end - 1].inc.occurred_at < lo:  # float keys: the datetime decides
+            end -= 1
+        while end < len(items) and items[end].inc.occurred_at >= lo:
+            end += 1
+        if limit is not None:
+            end = min(end, start + limit)
+        return items[start:end]
 
     def dup_items(self, at: dt.datetime) -> tuple[list, dict[str, Incident]]:
-        items, by_key = [], {}
-        for k in self.window(at, DUP_WINDOW):
-            items.append(k.dup)
-            by_key[k.dup.key] = k.inc
-            if len(items) >= DUP_ITEMS:
-                break
-        return items, by_key
+        found = self.window(at, DUP_WINDOW, limit=DUP_ITEMS)
+        return [k.dup for k in found], {k.dup.key: k.inc for k in found}
 
     def candidates(self, category: Category, at: dt.datetime, res: location.Resolved
                    ) -> list[tuple[Candidate, Incident]]:
