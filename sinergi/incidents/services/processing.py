@@ -602,13 +602,14 @@ def _incident_from_report(report: Report, category: Category, res: location.Reso
     return incident
 
 
-def process_pending(*, limit: int = 1000) -> int:
-    """Process reports still pending (deferred mode, or left by a failure), in batches. Returns how many."""
+def process_pending(*, limit: int = 1000, batch: _Batch | None = None) -> int:
+    """Process reports still pending (deferred mode, or left by a failure), in batches. Returns how many.
+    `batch`: the lookups of an earlier call to reuse (the processor loop keeps one for a few seconds)."""
     ids = list(Report.objects.filter(processing=ProcessingStatus.PENDING).order_by("id")
                .values_list("id", flat=True)[:limit])
     done = 0
     size = process_chunk()
-    batch = _Batch() if ids else None
+    batch = (batch or _Batch()) if ids else None
     for start in range(0, len(ids), size):
         chunk = ids[start:start + size]
         try:
