@@ -11,3 +11,13 @@ class AccountsConfig(AppConfig):
         from .otp_secrets import install
 
         install()
+
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from . import tokens
+        from .models import ApiToken
+
+        for model in (ApiToken, get_user_model()):
+            post_save.connect(tokens.forget, sender=model, dispatch_uid=f"api-tokens-{model.__name__}-save")
+            post_delete.connect(tokens.forget, sender=model, dispatch_uid=f"api-tokens-{model.__name__}-delete")

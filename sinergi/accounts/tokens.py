@@ -11,6 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
+import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -59,15 +62,68 @@ def lookup(raw: str) -> ApiToken | None:
             .first())
 
 
+# The intake fast path authenticates every group of reports: digest -> active token (with its user) is kept
+# per process for CACHE_SECONDS. Revocation is seen at once in every process: deleting or saving a token or a
+# user (revoke, deactivate, new password, role change through save) writes a new random version under
+# VERSION_KEY in Django's shared cache, and each lookup reads that one key (no database query) and drops this
+# process's entries when it changed. A change by queryset.update() (no signals) is seen within CACHE_SECONDS.
+CACHE_SECONDS = 5.0
+VERSION_KEY = "sinergi:api-tokens:version"
+_cache: dict[str, tuple[float, ApiToken]] = {}
+_cache_version: list = [object()]
+_cache_lock = threading.Lock()
+
+
+def forget(**_kwargs) -> None:
+    """Drop the cached tokens here and, through the shared version, in every other process (signal receiver)."""
+    from django.core.cache import cache as shared
+
+    version = uuid.uuid4().hex
+    shared.set(VERSION_KEY, version, None)
+    with _cache_lock:
+        _cache.clear()
+        _cache_version[0] = version
+
+
+def _cached(digests: list[str], now: dt.datetime) -> dict[str, ApiToken]:
+    from django.core.cache import cache as shared
+
+    version = shared.get(VERSION_KEY)
+    out = {}
+    with _cache_lock:
+        if version != _cache_version[0]:
+            _cache.clear()
+            _cache_version[0] = version
+        clock = time.monotonic()
+        for d in digests:
+            hit = _cache.get(d)
+            if hit is not None and clock - hit[0] < CACHE_SECONDS and (
+                    hit[1].expires_at is None or hit[1].expires_at > now):
+                out[d] = hit[1]
+    return out
+
+
 def users_for_keys(raw_keys: Iterable[str]) -> dict[str, object]:
-    """raw key -> user, for every active token among the keys: ONE query (the intake fast path)."""
+    """raw key -> user, for every active token among the keys: at most ONE query (the intake fast path), none
+    when every token was looked up in the last CACHE_SECONDS and nothing was revoked since."""
     by_digest = {digest(k): k for k in raw_keys if k and len(k) <= 200}
     if not by_digest:
         return {}
-    rows = list(ApiToken.objects.select_related("user__unit__agency")
-                .filter(active_q(), digest__in=list(by_digest)).order_by())
-    touch(rows)
-    return {by_digest[t.digest]: t.user for t in rows}
+    now = timezone.now()
+    found = _cached(list(by_digest), now)
+    missing = [d for d in by_digest if d not in found]
+    if missing:
+        loaded_at = time.monotonic()
+        rows = list(ApiToken.objects.select_related("user__unit__agency")
+                    .filter(active_q(now), digest__in=missing).order_by())
+        with _cache_lock:
+            if len(_cache) > 10_000:
+                _cache.clear()
+            for t in rows:
+                _cache[t.digest] = (loaded_at, t)
+        found.update({t.digest: t for t in rows})
+    touch(list(found.values()), now)
+    return {by_digest[d]: t.user for d, t in found.items()}
 
 
 def touch(tokens: Iterable[ApiToken], now: dt.datetime | None = None) -> int:
@@ -77,4 +133,7 @@ def touch(tokens: Iterable[ApiToken], now: dt.datetime | None = None) -> int:
     stale = [t.pk for t in tokens if t.last_used_at is None or t.last_used_at < now - every]
     if not stale:
         return 0
+    for t in tokens:  # cached objects: no second write within the period
+        if t.pk in stale:
+            t.last_used_at = now
     return ApiToken.objects.filter(pk__in=stale).update(last_used_at=now)

@@ -103,3 +103,21 @@ def test_admin_does_not_list_api_tokens(make_user, client):
     assert "authtoken" not in index and "apitoken" not in index and "Token" not in index
     assert client.get("/admin/authtoken/tokenproxy/").status_code == 404
     assert client.get("/admin/accounts/apitoken/").status_code == 404
+
+
+def test_intake_token_cache_sees_revocation_and_deactivation_at_once(make_user, django_assert_num_queries):
+    from sinergi.accounts.tokens import users_for_keys
+
+    user = make_user(role="operator")
+    key = api_token(user)
+    assert users_for_keys([key])[key].pk == user.pk
+    with django_assert_num_queries(0):  # looked up a moment ago: from the cache
+        assert users_for_keys([key])[key].pk == user.pk
+    assert token_revoke(user=user)
+    assert users_for_keys([key]) == {}
+    other = make_user(role="operator")
+    key2 = api_token(other)
+    assert users_for_keys([key2])[key2].is_active
+    other.is_active = False
+    other.save()
+    assert not users_for_keys([key2])[key2].is_active  # read again after the save: the intake refuses it

@@ -37,7 +37,7 @@ from ..models import (
     RoutingRule,
     TimelineEntry,
 )
-from ._common import DEDUP, _broadcast_many, _units_of, log
+from ._common import DEDUP, _broadcast_many, log
 from .deadlines import _holidays, _local, _spec
 
 
@@ -123,6 +123,7 @@ class _Batch:
         self._deadline_rules: list | None = None
         self._holidays: set | None = None
         self._endpoints: dict | None = None
+        self.incidents: dict = {}  # _Open's incidents of this batch, kept across its chunks
 
     def routing_rules(self) -> list[RoutingRule]:
         if self._rules is None:
@@ -184,17 +185,40 @@ class _Known:
 class _Open:
     """The open incidents of a chunk's time window, newest first; new incidents join as they are created."""
 
-    def __init__(self, lo: dt.datetime, hi: dt.datetime):
+    def __init__(self, lo: dt.datetime, hi: dt.datetime, cache: dict | None = None):
         from .. import triage
 
         self._triage = triage
         self.items: list[_Known] = []
         self.keys: list[tuple[float, int]] = []  # (-occurred_at, -id) of each item: newest first
-        for inc in (Incident.objects.filter(occurred_at__gte=lo, occurred_at__lte=hi, status__in=OPEN_STATUSES,
-                                            merged_into__isnull=True).select_related("category", "tps")):
-            self.items.append(self._known(inc, inc.category.code, inc.tps.code if inc.tps_id else ""))
+        # The batch's incidents as the checks see them, kept across its chunks: each chunk reads only the
+        # columns the checks use and their updated_at (one light query, no JSON), and reads in full only
+        # incidents new or changed since (a staff edit saves updated_at; corroboration changes only counts).
+        self._cache = cache if cache is not None else {}
+        window = Incident.objects.filter(occurred_at__gte=lo, occurred_at__lte=hi, status__in=OPEN_STATUSES,
+                                         merged_into__isnull=True)
+        sigs = {row[0]: row for row in window.values_list(*self.SIG)}
+        read: dict[int, _Known] = {}
+        fresh = [pk for pk, sig in sigs.items() if self._cache.get(pk, (None,))[0] != sig]
+        for start in range(0, len(fresh), 500):
+            for inc in Incident.objects.filter(pk__in=fresh[start:start + 500]).select_related("category", "tps"):
+                read[inc.pk] = self._known(inc, inc.category.code, inc.tps.code if inc.tps_id else "")
+                self._cache[inc.pk] = (self._sig(inc), read[inc.pk])
+        self.items = [read[pk] if pk in read else self._cache[pk][1] for pk in sigs
+                      if pk in read or pk in self._cache]
         self.items.sort(key=self._key)
         self.keys = [self._key(k) for k in self.items]
+        self.by_category: dict[str, tuple[list, list]] = {}  # category -> (keys, items), the same order
+        for key, k in zip(self.keys, self.items, strict=True):
+            keys, items = self.by_category.setdefault(k.category, ([], []))
+            keys.append(key)
+            items.append(k)
+
+    SIG = ("pk", "updated_at", "category_id", "tps_id", "region_id", "lat", "lng", "occurred_at")
+
+    @classmethod
+    def _sig(cls, inc: Incident) -> tuple:
+        return tuple(getattr(inc, f) for f in cls.SIG)
 
     @staticmethod
     def _key(k: _Known) -> tuple[float, int]:
@@ -219,25 +243,32 @@ class _Open:
         i = bisect.bisect_left(self.keys, key)
         self.keys.insert(i, key)
         self.items.insert(i, known)
+        keys, items = self.by_category.setdefault(category, ([], []))
+        j = bisect.bisect_left(keys, key)
+        keys.insert(j, key)
+        items.insert(j, known)
+        self._cache[inc.pk] = (self._sig(inc), known)
 
-    def window(self, at: dt.datetime, span: dt.timedelta):
+    def window(self, at: dt.datetime, span: dt.timedelta, category: str | None = None, limit: int | None = None
+               ) -> list[_Known]:
+        """The items within at +- span, newest first (at most `limit`): two binary searches and a slice."""
         import bisect
 
-        start = bisect.bisect_left(self.keys, (-(at + span).timestamp(), float("-inf")))
+        keys, items = (self.keys, self.items) if category is None else self.by_category.get(category, ([], []))
+        start = bisect.bisect_left(keys, (-(at + span).timestamp(), float("-inf")))
         lo = at - span
-        for k in self.items[start:]:
-            if k.inc.occurred_at < lo:
-                break
-            yield k
+        end = bisect.bisect_right(keys, (-lo.timestamp(), float("inf")), lo=start)
+        while end > start and items[end - 1].inc.occurred_at < lo:  # float keys: the datetime decides
+            end -= 1
+        while end < len(items) and items[end].inc.occurred_at >= lo:
+            end += 1
+        if limit is not None:
+            end = min(end, start + limit)
+        return items[start:end]
 
     def dup_items(self, at: dt.datetime) -> tuple[list, dict[str, Incident]]:
-        items, by_key = [], {}
-        for k in self.window(at, DUP_WINDOW):
-            items.append(k.dup)
-            by_key[k.dup.key] = k.inc
-            if len(items) >= DUP_ITEMS:
-                break
-        return items, by_key
+        found = self.window(at, DUP_WINDOW, limit=DUP_ITEMS)
+        return [k.dup for k in found], {k.dup.key: k.inc for k in found}
 
     def candidates(self, category: Category, at: dt.datetime, res: location.Resolved
                    ) -> list[tuple[Candidate, Incident]]:
@@ -245,10 +276,8 @@ class _Open:
             return []
         d = DEDUP.max_km / 100.0
         found = []
-        for k in self.window(at, DEDUP.window):
+        for k in self.window(at, DEDUP.window, category.code):
             inc = k.inc
-            if k.category != category.code:
-                continue
             if res.lat is not None:
                 near = (inc.lat is not None and inc.lng is not None and res.lat - d <= inc.lat <= res.lat + d
                         and res.lng - d <= inc.lng <= res.lng + d)
@@ -271,7 +300,8 @@ class _Sink:
         self.deadlines: list[Deadline] = []
         self.notifications: list[Notification] = []
         self.audit: list[dict] = []
-        self.broadcast: dict[int, list[int]] = {}
+        self.broadcast: dict[int, list[int] | None] = {}  # None: an existing incident's units, read in flush
+        self.shared: list = []  # shared_units rows of the new incidents
         self.corroborated: dict[int, tuple[int, dt.datetime]] = {}  # incident -> (reports added, last received)
         self.reports: list[Report] = []
 
@@ -286,6 +316,7 @@ class _Sink:
                     f"UPDATE {Incident._meta.db_table} SET report_count = report_count + %s, last_reported_at = %s "
                     "WHERE id = %s", [(n, at.get_db_prep_value(last, connection), pk)
                                       for pk, (n, last) in self.corroborated.items()])
+        Incident.shared_units.through.objects.bulk_create(self.shared)
         TimelineEntry.objects.bulk_create(self.timeline)
         Deadline.objects.bulk_create(self.deadlines)
         created = Notification.objects.bulk_create(self.notifications)
@@ -299,6 +330,18 @@ class _Sink:
                 raise RuntimeError("notification ids not returned by the database")
             transaction.on_commit(lambda: [deliver_notification.enqueue(n.pk) for n in deliver])
         audit_log_many(self.audit)
+        unread = [pk for pk, units in self.broadcast.items() if units is None]
+        if unread:  # _units_of for every corroborated incident at once
+            read: dict[int, set] = {pk: set() for pk in unread}
+            for start in range(0, len(unread), 500):
+                part = unread[start:start + 500]
+                for pk, unit in Incident.objects.filter(pk__in=part).values_list("pk", "assigned_unit_id"):
+                    read[pk].add(unit)
+                for pk, unit in (Incident.shared_units.through.objects.filter(incident_id__in=part)
+                                 .values_list("incident_id", "unit_id")):
+                    read[pk].add(unit)
+            for pk in unread:
+                self.broadcast[pk] = sorted(u for u in read[pk] if u)
         msgs = [{"incident": pk, "units": units} for pk, units in self.broadcast.items()]
         if msgs:
             transaction.on_commit(lambda: _broadcast_many(msgs))
@@ -412,8 +455,7 @@ def _apply(p: _Prepared, batch: _Batch, known: _Open, sink: _Sink) -> None:
         report.incident, report.dedup_score = incident, score
         sink.timeline.append(_timeline_row(incident, TimelineKind.CORROBORATED, note=report.text[:300], data={
             "report": report.pk, "channel": report.channel, "score": round(score or 0, 3)}))
-        if incident.pk not in sink.broadcast:
-            sink.broadcast[incident.pk] = _units_of(incident.pk)
+        sink.broadcast.setdefault(incident.pk, None)  # its units read in flush, one query for the chunk
     else:
         incident = _incident_from_report(report, category, res, description, tri=tri_json, batch=batch, sink=sink)
         report.incident = incident
@@ -460,7 +502,7 @@ def _process_chunk(ids: list[int], batch: _Batch) -> list[Report]:
         if not prepared:
             return []
         ats = [p.at for p in prepared]
-        known = _Open(min(ats) - DUP_WINDOW, max(ats) + DUP_WINDOW)
+        known = _Open(min(ats) - DUP_WINDOW, max(ats) + DUP_WINDOW, batch.incidents)
         for p in prepared:
             _apply(p, batch, known, sink)
         done = [p.report for p in prepared]
@@ -531,8 +573,8 @@ def _incident_from_report(report: Report, category: Category, res: location.Reso
         location_status=res.status, agency_code=agency, assigned_unit=unit, report_count=1,
         out_of_area=bool(report.out_of_area), triage=tri, fatalities=tri.get("fatalities") or None,
     )
-    if shared:
-        incident.shared_units.add(*shared)
+    through = Incident.shared_units.through
+    sink.shared += [through(incident_id=incident.pk, unit_id=pk) for pk in dict.fromkeys(u.pk for u in shared)]
     sink.timeline.append(_timeline_row(incident, TimelineKind.REPORTED, note=report.text[:300], data={
         "report": report.pk, "channel": report.channel, "agency": agency, "unit": unit.code if unit else None,
         "location": res.status, "location_notes": res.notes}))
@@ -560,13 +602,14 @@ def _incident_from_report(report: Report, category: Category, res: location.Reso
     return incident
 
 
-def process_pending(*, limit: int = 1000) -> int:
-    """Process reports still pending (deferred mode, or left by a failure), in batches. Returns how many."""
+def process_pending(*, limit: int = 1000, batch: _Batch | None = None) -> int:
+    """Process reports still pending (deferred mode, or left by a failure), in batches. Returns how many.
+    `batch`: the lookups of an earlier call to reuse (the processor loop keeps one for a few seconds)."""
     ids = list(Report.objects.filter(processing=ProcessingStatus.PENDING).order_by("id")
                .values_list("id", flat=True)[:limit])
     done = 0
     size = process_chunk()
-    batch = _Batch() if ids else None
+    batch = (batch or _Batch()) if ids else None
     for start in range(0, len(ids), size):
         chunk = ids[start:start + size]
         try:
