@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from sinergi.accounts.choices import Role
 from tests.factories import api_token
-from tests.incidents.test_incidents import build_world
+from tests.incidents.factories import build_world
 
 API = "/api/v1/"
 

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.converter import to_json_schema
 
 from sinergi.accounts.choices import Role
 from tests.factories import api_token
-from tests.incidents.test_incidents import build_world
+from tests.incidents.factories import build_world
 
 COMMITTED = Path(settings.BASE_DIR) / "docs" / "api" / "openapi.yaml"
 

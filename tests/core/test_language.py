@@ -10,7 +10,7 @@ from sinergi.accounts.choices import AgencyKind, Role
 from tests import factories
 from tests.core.language_check import problems
 from tests.incidents.test_incidents import submit
-from tests.operations.test_operations import build_ops_world
+from tests.operations.factories import build_ops_world
 from tests.operations.test_operations import submit as checkin
 
 PAGES = ["/", "/tentang/", "/wilayah/", "/wilayah/peta/", "/wilayah/99/", "/wilayah/99.71/", "/kerawanan/",

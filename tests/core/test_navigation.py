@@ -8,7 +8,7 @@ import pytest
 
 from sinergi.accounts.choices import AgencyKind, Role
 from tests import factories
-from tests.operations.test_operations import build_ops_world
+from tests.operations.factories import build_ops_world
 
 USERS = [
     (AgencyKind.POLRI, Role.OPERATOR), (AgencyKind.POLRI, Role.ANALYST), (AgencyKind.POLRI, Role.COMMANDER),

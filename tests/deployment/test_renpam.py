@@ -17,7 +17,7 @@ from sinergi.deployment.models import Plan, PlanApproval, PlanUnit
 from sinergi.deployment.selectors import approved_plan, approved_plan_label
 from sinergi.deployment.services import plan_approve
 from tests import factories
-from tests.operations.test_operations import build_ops_world
+from tests.operations.factories import build_ops_world
 
 
 @pytest.fixture

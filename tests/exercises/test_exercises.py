@@ -25,7 +25,7 @@ from sinergi.exercises.middleware import SESSION_KEY
 from sinergi.exercises.models import Exercise, ExerciseStatus
 from sinergi.operations.models import Alert, CheckIn
 from sinergi.reports.models import SituationReport
-from tests.operations.test_operations import TPS_A, TPS_B, build_ops_world, wita
+from tests.operations.factories import TPS_A, TPS_B, build_ops_world, wita
 
 VOTING = "2024-11-27"
 

@@ -14,7 +14,7 @@ import pytest
 
 from sinergi.accounts.choices import Role
 from sinergi.api.services import token_issue
-from tests.incidents.test_incidents import build_world
+from tests.incidents.factories import build_world
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

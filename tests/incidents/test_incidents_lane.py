@@ -17,7 +17,7 @@ from sinergi.accounts.choices import Role
 from sinergi.api.services import token_issue
 from sinergi.core.models import AuditEvent
 from sinergi.incidents.models import Report
-from tests.incidents.test_incidents import build_world
+from tests.incidents.factories import build_world
 
 URL = "/api/v1/incident-reports/"
 

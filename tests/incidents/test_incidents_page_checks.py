@@ -11,7 +11,8 @@ from sinergi.accounts.choices import Role
 from sinergi.incidents import services
 from sinergi.incidents.choices import IncidentStatus
 from sinergi.incidents.models import Incident, Report, TimelineEntry
-from tests.incidents.test_incidents import build_world, submit
+from tests.incidents.factories import build_world
+from tests.incidents.test_incidents import submit
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from sinergi.incidents import services
 from sinergi.incidents.choices import Channel, ProcessingStatus
 from sinergi.incidents.models import Deadline, Incident, Notification, Report, TimelineEntry
 from sinergi.incidents.services import ReportInput
-from tests.incidents.test_incidents import build_world
+from tests.incidents.factories import build_world
 
 TPS = "99.71.01.1001-001"
 # Near each other (same TPS or within a few hundred metres) and alike: some must corroborate incidents created

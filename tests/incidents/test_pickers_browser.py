@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from sinergi.accounts.choices import Role
-from tests.incidents.test_incidents import build_world, submit
+from tests.incidents.factories import build_world
+from tests.incidents.test_incidents import submit
 
 pytestmark = pytest.mark.browser
 

@@ -28,7 +28,7 @@ from tests.messaging.conftest import (
     wa_message,
     wa_status,
 )
-from tests.operations.test_operations import TPS_A, build_ops_world
+from tests.operations.factories import TPS_A, build_ops_world
 
 pytestmark = pytest.mark.django_db
 

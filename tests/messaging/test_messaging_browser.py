@@ -10,7 +10,7 @@ import pytest
 from sinergi.accounts.choices import Role
 from sinergi.messaging import services
 from tests.browser_wait import wait_until
-from tests.operations.test_operations import TPS_A, build_ops_world
+from tests.operations.factories import TPS_A, build_ops_world
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

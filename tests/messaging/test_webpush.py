@@ -27,7 +27,7 @@ from sinergi.core import clock
 from sinergi.core.models import AuditEvent
 from sinergi.messaging import jobs, services, webpush
 from sinergi.messaging.models import Outbox, PushSubscription, Recipient
-from tests.operations.test_operations import build_ops_world
+from tests.operations.factories import build_ops_world
 
 pytestmark = pytest.mark.django_db
 

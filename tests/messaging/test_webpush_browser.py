@@ -21,7 +21,7 @@ from sinergi.messaging import webpush
 from sinergi.messaging.models import PushSubscription
 from tests.browser_wait import wait_until
 from tests.messaging.test_webpush import Browser, b64u
-from tests.operations.test_operations import build_ops_world
+from tests.operations.factories import build_ops_world
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,8 @@ from sinergi.elections.models import PollingStation
 from sinergi.operations import jobs
 from sinergi.operations.consumers import visible_events
 from sinergi.operations.models import Alert, CheckIn
-from tests.operations.test_operations import TPS_A, TPS_B, build_ops_world, submit, wita
+from tests.operations.factories import TPS_A, TPS_B, build_ops_world, wita
+from tests.operations.test_operations import submit
 
 
 @pytest.fixture

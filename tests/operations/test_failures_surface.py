@@ -9,7 +9,7 @@ import pytest
 
 from sinergi.accounts.choices import Role
 from sinergi.core import providers
-from tests.operations.test_operations import build_ops_world
+from tests.operations.factories import build_ops_world
 
 
 def test_a_failing_escort_panel_surfaces_instead_of_showing_nothing(db, client, make_user):

@@ -14,7 +14,7 @@ from django.db import connection
 
 from sinergi.accounts.choices import Role
 from tests import factories
-from tests.operations.test_operations import build_ops_world
+from tests.operations.factories import build_ops_world
 
 ROOT = Path(__file__).resolve().parents[2]
 

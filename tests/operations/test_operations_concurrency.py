@@ -27,8 +27,8 @@ def officer(transactional_db):
     from sinergi.accounts.models import User
     from sinergi.elections.models import Stage
     from sinergi.elections.selectors import default_election
-    from tests.incidents.test_incidents import build_places
-    from tests.operations.test_operations import STAGES_CSV
+    from tests.incidents.factories import build_places
+    from tests.operations.factories import STAGES_CSV
 
     build_places()
     election = default_election()

@@ -13,7 +13,8 @@ from sinergi.accounts.choices import Role
 from sinergi.core.models import AuditEvent
 from sinergi.elections.models import PollingStation, Stage
 from sinergi.operations.models import Alert, CheckIn, TpsStatus
-from tests.operations.test_operations import TPS_A, api, ow  # noqa: F401 - the ops world fixture
+from tests.operations.factories import TPS_A
+from tests.operations.test_operations import api
 
 #: queries of a repeat single check-in (same TPS, new key): status upsert, check-in insert, status update, the
 #: audit chain (core.audit_log: lock the head, insert the event, move the head), the alert update and the outer

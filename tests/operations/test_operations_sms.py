@@ -11,7 +11,7 @@ from sinergi.accounts.choices import Role
 from sinergi.engine.operations import looks_like_checkin, parse_checkin_sms
 from sinergi.operations import services
 from sinergi.operations.models import CheckIn, CheckInSms, TpsStatus
-from tests.operations.test_operations import TPS_A, TPS_B, build_ops_world
+from tests.operations.factories import TPS_A, TPS_B, build_ops_world
 
 
 @pytest.mark.parametrize("text,tps,kind,note", [

@@ -9,7 +9,8 @@ import pytest
 from sinergi.accounts.choices import AgencyKind, Role
 from sinergi.elections.models import PollingStation
 from tests import factories
-from tests.operations.test_operations import TPS_A, TPS_B, build_ops_world, submit, wita
+from tests.operations.factories import TPS_A, TPS_B, build_ops_world, wita
+from tests.operations.test_operations import submit
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from sinergi.personnel import services
 from sinergi.personnel.models import Assignment, Dispatch, Officer, StatusReport, Warrant
 from sinergi.personnel.selectors import response_times, status_counts
 from tests import factories
-from tests.operations.test_operations import TPS_A, TPS_A2, build_ops_world
+from tests.operations.factories import TPS_A, TPS_A2, build_ops_world
 
 HEADER = "jenis,nrp,nama,pangkat,satuan,fungsi,telepon\n"
 

@@ -14,7 +14,7 @@ from sinergi.elections.models import PollingStation
 from sinergi.personnel import services
 from sinergi.personnel.models import Officer
 from tests import factories
-from tests.operations.test_operations import TPS_A, build_ops_world
+from tests.operations.factories import TPS_A, build_ops_world
 from tests.personnel.test_personnel import _csv, _good_rows, _plan_world
 
 

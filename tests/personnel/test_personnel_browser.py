@@ -9,7 +9,7 @@ import pytest
 
 from sinergi.accounts.choices import Role
 from tests.browser_wait import wait_until
-from tests.operations.test_operations import build_ops_world
+from tests.operations.factories import build_ops_world
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -14,7 +14,8 @@ from sinergi.operations import services as ops_services
 from sinergi.operations.models import CheckIn
 from sinergi.personnel import services
 from sinergi.personnel.models import Assignment, Officer, UnfilledPost
-from tests.operations.test_operations import TPS_A, TPS_A2, api, build_ops_world, submit, wita
+from tests.operations.factories import TPS_A, TPS_A2, build_ops_world, wita
+from tests.operations.test_operations import api, submit
 from tests.personnel.test_personnel import _csv, _good_rows, _plan_world
 
 

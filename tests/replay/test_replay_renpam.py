@@ -9,7 +9,7 @@ from sinergi.deployment.models import GuardAssignment, GuardGroup, Plan
 from sinergi.elections.models import PollingStation
 from sinergi.replay.local import _assigned_polsek
 from tests import factories
-from tests.operations.test_operations import TPS_B, build_ops_world
+from tests.operations.factories import TPS_B, build_ops_world
 
 
 def _plan(ow, name: str, polsek) -> Plan:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from sinergi.accounts.choices import Role
 from sinergi.reports import content
-from tests.operations.test_operations import build_ops_world, submit, wita
+from tests.operations.factories import build_ops_world, wita
+from tests.operations.test_operations import submit
 
 
 def test_the_period_counts_the_check_ins_received_in_it(db, make_user):
