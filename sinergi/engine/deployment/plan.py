@@ -15,7 +15,7 @@ Steps (each solver returns objective, bound, gap):
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,12 +135,12 @@ class PlanOutput:
         return out
 
 
-def run_plan(inp: PlanInput, model: TravelModel, on_step=None) -> PlanOutput:
+def run_plan(inp: PlanInput, model: TravelModel, on_step: Callable[[str], object] | None = None) -> PlanOutput:
     """The plan. `on_step(name)` (optional) is called as each stage starts: "groups", "officers", "reserves",
     "reinforcements" (for progress reports; the engine knows nothing of how they are shown)."""
     p = inp.params
     timings: dict[str, float] = {}
-    step = on_step or (lambda name: None)
+    step: Callable[[str], object] = on_step or (lambda name: None)
     step("groups")
     t = time.perf_counter()
     n_units = len(inp.unit_places)
