@@ -14,7 +14,7 @@ from sinergi.core.models import AuditEvent
 from sinergi.elections.models import PollingStation, Stage
 from sinergi.operations.models import Alert, CheckIn, TpsStatus
 from tests.operations.factories import TPS_A
-from tests.operations.test_operations import api
+from tests.operations.test_operations import api, ow  # noqa: F401 - the ops world fixture
 
 #: queries of a repeat single check-in (same TPS, new key): status upsert, check-in insert, status update, the
 #: audit chain (core.audit_log: lock the head, insert the event, move the head), the alert update and the outer
