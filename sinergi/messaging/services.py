@@ -23,13 +23,11 @@ from sinergi.core import clock
 from sinergi.core.live import group_send
 from sinergi.core.services import audit_log
 from sinergi.engine.incidents.sms import parse_sms
-from sinergi.engine.incidents.text import normalize
 from sinergi.engine.operations import looks_like_checkin
 from sinergi.incidents.choices import Channel
-from sinergi.incidents.models import Category
-from sinergi.incidents.services import ReportInput, report_submit, sms_receive
+from sinergi.incidents.services import ReportInput, report_submit, sms_aliases, sms_receive
 from sinergi.operations.models import CheckInChannel
-from sinergi.operations.services import CheckInInput, checkin_sms_receive, checkin_submit
+from sinergi.operations.services import CheckInInput, checkin_sms_receive, checkin_submit, normalize_phone
 
 from . import adapters, webpush
 from .models import (
@@ -61,25 +59,6 @@ def _live(user_ids) -> None:
     ids = sorted({int(i) for i in user_ids})
     if ids:
         transaction.on_commit(lambda: group_send(GROUP, "msg.event", kind="inbox", users=ids))
-
-
-def normalize_phone(number: str) -> str:
-    """Digits with the country code (as operations does): 0812-3456-7890, +62 812 3456 7890 -> 6281234567890."""
-    digits = "".join(ch for ch in number or "" if ch.isdigit())
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    elif digits.startswith("8"):
-        digits = "62" + digits
-    return digits
-
-
-def sms_aliases() -> dict[str, str]:
-    """Category aliases for the text parser (the same table the SMS intake reads)."""
-    out: dict[str, str] = {}
-    for code, aliases, name in Category.objects.filter(active=True).values_list("code", "sms_aliases", "name"):
-        for a in [*aliases, name, code.replace("_", " ")]:
-            out.setdefault(normalize(a), code)
-    return out
 
 
 def normalize_address(channel: str, address: str) -> str:
