@@ -84,6 +84,18 @@ def xlsx_header(ws, labels: Iterable[Any], widths: Iterable[int] | None = None) 
         cell.font = bold
 
 
+def xlsx_sheet(wb, title: str, header: Iterable[Any], rows: Iterable[Iterable[Any]], first: bool = False):
+    """A sheet of workbook `wb` (its first sheet when `first`): a bold, frozen header row of labels, the rows
+    written formula-safe, columns as wide as their values."""
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = str(title)[:31]
+    xlsx_header(ws, [str(h) for h in header])
+    for r in rows:
+        xlsx_append(ws, r)
+    xlsx_fit_columns(ws)
+    return ws
+
+
 def xlsx_fit_columns(ws) -> None:
     """Column widths from the longest value of each column (first rows sampled), between 8 and 60 characters."""
     from openpyxl.utils import get_column_letter

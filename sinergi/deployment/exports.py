@@ -7,7 +7,7 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from sinergi.core.exports import xlsx_append, xlsx_fit_columns, xlsx_header
+from sinergi.core.exports import xlsx_sheet
 
 from . import selectors
 from .choices import PLACEHOLDER_LABEL, SCENARIOS, ReserveKind, Tier, TierSource
@@ -50,14 +50,8 @@ def plan_xlsx(*, user, plan) -> bytes:
     reserve_label = dict(ReserveKind.choices)
     source_label = {"brimob": _("Brimob"), "polda": _("Mapolda"), "polres": _("Surplus Polres lain"), "tni": _("TNI")}
 
-    def sheet(title: str, header: list, rows, first: bool = False):
-        ws = wb.active if first else wb.create_sheet()
-        ws.title = str(title)[:31]
-        xlsx_header(ws, [str(h) for h in header])
-        for r in rows:
-            xlsx_append(ws, r)
-        xlsx_fit_columns(ws)
-        return ws
+    def sheet(title, header, rows, first: bool = False):
+        return xlsx_sheet(wb, title, header, rows, first)
 
     sheet(_("Ringkasan"), [_("Butir"), _("Nilai")], _summary_rows(plan), first=True)
 

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sinergi.core.exports import xlsx_append, xlsx_fit_columns, xlsx_header
+from sinergi.core.exports import xlsx_sheet
 
 from . import charts
 
@@ -112,15 +112,8 @@ def render_xlsx(report, *, language: str = "id") -> bytes:
         c = v["c"]
         wb = Workbook()
 
-        def sheet(title: str, header: list[str], rows: list[list], first: bool = False):
-            """A sheet with a bold, frozen header row of labels and columns as wide as their values."""
-            ws = wb.active if first else wb.create_sheet()
-            ws.title = str(title)[:31]
-            xlsx_header(ws, [str(h) for h in header])
-            for r in rows:
-                xlsx_append(ws, r)
-            xlsx_fit_columns(ws)
-            return ws
+        def sheet(title, header, rows, first: bool = False):
+            return xlsx_sheet(wb, title, header, rows, first)
 
         fmt = "%d-%m-%Y %H:%M"
         summary = [
