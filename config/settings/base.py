@@ -255,6 +255,10 @@ SINERGI_INCIDENT_GROUP_WRITERS = env.int("SINERGI_INCIDENT_GROUP_WRITERS", defau
 # Reports per processing transaction (the processor works in batches); 0 = by database: 50 on SQLite (intake waits
 # for the single writer), 500 on PostgreSQL.
 SINERGI_INCIDENT_PROCESS_CHUNK = env.int("SINERGI_INCIDENT_PROCESS_CHUNK", default=0)
+# Longest a processing transaction holds SQLite's single write lock (milliseconds) before it commits what it has
+# done and lets waiting intake writers in; the chunk goes on in the next transaction. 0 = by database: 25 on SQLite,
+# no limit on PostgreSQL (no single write lock).
+SINERGI_INCIDENT_PROCESS_HOLD_MS = env.int("SINERGI_INCIDENT_PROCESS_HOLD_MS", default=0)
 # Public report form: reports accepted per client IP per hour.
 SINERGI_PUBLIC_REPORTS_PER_HOUR = env.int("SINERGI_PUBLIC_REPORTS_PER_HOUR", default=10)
 # Triage: the deployment's home province (BPS code; place names are matched there first). Empty = NTT (53).
@@ -312,9 +316,10 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 
 def sqlite_database(path: Path) -> dict:
-    """SQLite in WAL mode with a busy timeout, so the web server and the task worker share it."""
+    """SQLite in WAL mode with a busy timeout, so the web server and the task worker share it; transactions queue
+    for the write lock on a lock file (sinergi/core/db/sqlite3/base.py)."""
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "sinergi.core.db.sqlite3",
         "NAME": str(path),
         "OPTIONS": {
             "timeout": 30,

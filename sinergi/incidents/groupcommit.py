@@ -19,7 +19,7 @@ from concurrent.futures import Future
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from .models import Report
 from .services import GroupEntry, GroupOutcome, ReportInput
@@ -48,12 +48,15 @@ def writers() -> int:
 
 
 class GroupWriter:
-    def __init__(self, max_batch: int = 1000, max_wait: float = 0.002, enqueue_every: float = 0.5):
+    def __init__(self, max_batch: int = 1000, max_wait: float = 0.002, enqueue_every: float = 0.5,
+                 idle_close: float = 30.0):
         self.max_batch, self.max_wait, self.enqueue_every = max_batch, max_wait, enqueue_every
+        self.idle_close = idle_close
         self.q: queue.Queue = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._last_enqueue = 0.0
+        self._last_group = 0.0
         self._enqueue_due = False
 
     def _ensure(self) -> None:
@@ -88,7 +91,11 @@ class GroupWriter:
                     connection.close()
                     continue
             else:
-                first = self.q.get()
+                try:  # the connection stays open while reports come in; closed after a quiet spell
+                    first = self.q.get(timeout=self.idle_close)
+                except queue.Empty:
+                    connection.close()
+                    continue
             items = [first]
             # Wait a little for company only when the first arrived alone; under load the queue is never empty.
             deadline = time.monotonic() + self.max_wait
@@ -105,10 +112,16 @@ class GroupWriter:
                     items.append(self.q.get(timeout=left))
                 except queue.Empty:
                     break
-            close_old_connections()
+            # One connection for the writer's life, not one per group: opening a SQLite connection (functions,
+            # pragmas) cost more than storing a group of reports. After a pause it is checked, and replaced if
+            # the database went away meanwhile.
+            if (connection.connection is not None and time.monotonic() - self._last_group > 1.0
+                    and not connection.is_usable()):
+                connection.close()
             try:
                 outcomes = report_store_group(entries=[e for e, _ in items], enqueue=False)
             except Exception as exc:  # every waiting request gets the error (5xx): nothing is claimed stored
+                connection.close()  # start the next group on a fresh connection
                 for _, fut in items:
                     fut.set_exception(exc)
                 continue
@@ -116,10 +129,9 @@ class GroupWriter:
                 self._enqueue_due = True
             if self._enqueue_due and time.monotonic() - self._last_enqueue >= self.enqueue_every:
                 self._enqueue(processing_enqueue)
+            self._last_group = time.monotonic()
             for (_, fut), out in zip(items, outcomes, strict=True):
                 fut.set_result(out)
-            if self.q.empty() and not self._enqueue_due:  # idle: do not keep a database connection open
-                connection.close()
 
     def _enqueue(self, processing_enqueue) -> None:
         """Deferred processing is asked for at most every `enqueue_every` seconds (the task processes every

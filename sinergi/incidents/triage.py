@@ -157,8 +157,15 @@ def fingerprint_of(text: str) -> str:
     return fingerprint(text or "")
 
 
-def result_json(tri: TriageResult, text: str) -> dict:
-    """What is stored on the report and the incident: the suggestions with their reasons."""
+def result_json(tri: TriageResult, text: str, fingerprint: str | None = None) -> dict:
+    """What is stored on the report and the incident: the suggestions with their reasons (`fingerprint`: the
+    text's, if known already)."""
     d = tri.to_json()
-    d["fingerprint"] = fingerprint_of(text)
+    d["fingerprint"] = fingerprint_of(text) if fingerprint is None else fingerprint
     return d
+
+
+def with_duplicate_json(base: dict, tri: TriageResult) -> dict:
+    """result_json of `tri` from `base`, the result_json of the same result before its duplicate check (which
+    changes only duplicate_of and duplicate_score)."""
+    return {**base, "duplicate_of": tri.duplicate_of, "duplicate_score": tri.duplicate_score}

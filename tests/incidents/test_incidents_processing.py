@@ -136,3 +136,57 @@ def test_small_chunks_give_the_same_incidents(settings):
     ids = _store("chunk", base)
     services.reports_process(ids)
     assert _seen(ids) == whole
+
+
+@pytest.mark.django_db
+def test_bounded_transactions_give_the_same_incidents(settings):
+    """A processing transaction that stops after its time budget (SQLite: intake writers wait for the one write
+    lock) and goes on in the next one, reusing the open incidents it knows, changes nothing a user sees."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SINERGI_INCIDENT_PROCESSING = "deferred"
+    build_world()
+    base = dt.datetime(2024, 11, 27, 9, 0, tzinfo=dt.UTC)
+    sid = transaction.savepoint()
+    ids = _store("hold", base)
+    services.reports_process(ids)
+    whole = _seen(ids)
+    transaction.savepoint_rollback(sid)
+    settings.SINERGI_INCIDENT_PROCESS_HOLD_MS = 1  # about one report per transaction
+    ids = _store("hold", base)
+    with CaptureQueriesContext(connection) as ctx:
+        services.reports_process(ids)
+    transactions = sum(1 for q in ctx.captured_queries if q["sql"].startswith("SAVEPOINT"))
+    assert transactions >= len(REPORTS) // 2  # (inside the test's transaction each one is a savepoint)
+    assert _seen(ids) == whole
+
+
+@pytest.mark.django_db
+def test_kept_open_incidents_see_changes_made_meanwhile(settings):
+    """The processor loop keeps the open incidents it knows between transactions; an incident closed by someone
+    else meanwhile is no longer corroborated by the next similar report."""
+    from sinergi.incidents.choices import IncidentStatus
+    from sinergi.incidents.services.processing import _Batch
+
+    settings.SINERGI_INCIDENT_PROCESSING = "deferred"
+    build_world()
+    base = dt.datetime(2024, 11, 27, 9, 0, tzinfo=dt.UTC)
+    batch = _Batch()
+
+    def submit(key: str, minutes: int) -> Report:
+        report, _ = services.report_submit(actor=None, process=False, data=ReportInput(
+            key=key, channel=Channel.API, text="Massa bentrok saling lempar batu di depan TPS", tps_code=TPS,
+            occurred_at=base + dt.timedelta(minutes=minutes)))
+        assert services.process_pending(batch=batch) == 1
+        report.refresh_from_db()
+        return report
+
+    first = submit("kept-1", 0)
+    assert submit("kept-2", 5).incident_id == first.incident_id  # the same incident, corroborated
+    inc = Incident.objects.get(pk=first.incident_id)
+    inc.status = IncidentStatus.CLOSED
+    inc.save(update_fields=["status", "updated_at"])
+    third = submit("kept-3", 10)
+    assert third.incident_id != first.incident_id
+    assert Incident.objects.get(pk=third.incident_id).status == IncidentStatus.REPORTED

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 
 from sinergi.accounts.models import Unit
 from sinergi.core import clock
+from sinergi.core.db.sqlite3.base import writers_waiting
 from sinergi.engine.incidents import (
     Candidate,
     best_match,
     due_at,
 )
+from sinergi.engine.incidents.triage import clean, fingerprint
 from sinergi.regions.models import Region
 
 from .. import location
@@ -106,6 +109,30 @@ def process_chunk() -> int:
     return value or (500 if connection.vendor == "postgresql" else 50)
 
 
+def hold_limit() -> float | None:
+    """Seconds a processing transaction may hold SQLite's single write lock before it commits the reports done so
+    far and lets the intake writers waiting for the lock in (None: no limit, PostgreSQL). Setting
+    SINERGI_INCIDENT_PROCESS_HOLD_MS (0 = by database)."""
+    value = int(settings.SINERGI_INCIDENT_PROCESS_HOLD_MS or 0)
+    if value:
+        return value / 1000
+    return 0.1 if connection.vendor == "sqlite" else None
+
+
+OPEN_SLACK = dt.timedelta(hours=1)  # a reused window also serves the reports of the next hour
+
+
+def _change_mark() -> tuple | None:
+    """What changes whenever anyone creates, edits or deletes an incident, on SQLite: every change stamps
+    updated_at with the time of the change and SQLite's writers take turns, so a change committed after the mark
+    was read raises the latest updated_at (or the count, for a delete). None on PostgreSQL, whose writers overlap:
+    there the open incidents are read for every transaction."""
+    if connection.vendor != "sqlite":
+        return None
+    agg = Incident.objects.aggregate(n=Count("id"), m=Max("updated_at"), i=Max("id"))
+    return (agg["n"], agg["m"], agg["i"])
+
+
 class _Batch:
     """What a processing batch looks up once: categories, routing rules, units, deadline rules, holidays,
     notification endpoints, regions and TPS."""
@@ -124,6 +151,27 @@ class _Batch:
         self._holidays: set | None = None
         self._endpoints: dict | None = None
         self.incidents: dict = {}  # _Open's incidents of this batch, kept across its chunks
+        self._open: _Open | None = None  # the last transaction's open incidents, with the change mark after it
+        self._open_mark: tuple | None = None
+
+    def open_incidents(self, lo: dt.datetime, hi: dt.datetime) -> _Open:
+        """The open incidents of [lo, hi] for a transaction (called inside it). On SQLite the previous
+        transaction's, when its window holds [lo, hi] and nobody changed an incident since it committed
+        (_change_mark); else read (only new or changed incidents in full, the rest from `incidents`)."""
+        o = self._open
+        if (o is not None and self._open_mark is not None and o.lo <= lo and hi <= o.hi
+                and _change_mark() == self._open_mark):
+            return o
+        self._open = _Open(lo, hi + OPEN_SLACK, self.incidents)
+        self._open_mark = None
+        return self._open
+
+    def written(self) -> None:
+        """Inside a transaction, after its writes: the mark the next transaction compares with."""
+        self._open_mark = _change_mark() if self._open is not None else None
+
+    def forget_open(self) -> None:
+        self._open, self._open_mark = None, None
 
     def routing_rules(self) -> list[RoutingRule]:
         if self._rules is None:
@@ -195,6 +243,7 @@ class _Open:
         # columns the checks use and their updated_at (one light query, no JSON), and reads in full only
         # incidents new or changed since (a staff edit saves updated_at; corroboration changes only counts).
         self._cache = cache if cache is not None else {}
+        self.lo, self.hi = lo, hi
         window = Incident.objects.filter(occurred_at__gte=lo, occurred_at__lte=hi, status__in=OPEN_STATUSES,
                                          merged_into__isnull=True)
         sigs = {row[0]: row for row in window.values_list(*self.SIG)}
@@ -378,6 +427,11 @@ class _Prepared:
     sms: dict | None
     lat: float | None
     lng: float | None
+    # Worked out before the write lock (they do not depend on the incidents): the text cleaned and its
+    # fingerprint for the duplicate check, and the stored triage JSON before the duplicate check.
+    cleaned: str = ""
+    cleaned_fp: str | None = None
+    tri_json: dict | None = None
 
 
 def _prepare(report: Report, batch: _Batch) -> _Prepared:
@@ -397,7 +451,16 @@ def _prepare(report: Report, batch: _Batch) -> _Prepared:
     except Exception:  # never lose a report to triage: store it untriaged, staff triage by hand
         log.exception("triage of report %s failed", report.pk)
         tri = None
-    return _Prepared(report, res, tri, (sms or {}).get("description") or report.text, at, sms, lat, lng)
+    p = _Prepared(report, res, tri, (sms or {}).get("description") or report.text, at, sms, lat, lng)
+    if tri is not None:
+        try:
+            p.cleaned = clean(report.text or "")
+            p.cleaned_fp = fingerprint(p.cleaned)
+            p.tri_json = triage.result_json(tri, report.text)
+        except Exception:  # worked out again in _apply, which handles a failure there
+            log.exception("triage of report %s failed", report.pk)
+            p.cleaned, p.cleaned_fp, p.tri_json = "", None, None
+    return p
 
 
 def _apply(p: _Prepared, batch: _Batch, known: _Open, sink: _Sink) -> None:
@@ -406,13 +469,24 @@ def _apply(p: _Prepared, batch: _Batch, known: _Open, sink: _Sink) -> None:
 
     report, res, at, tri, sms, description = p.report, p.res, p.at, p.tri, p.sms, p.description
     items, by_key = known.dup_items(at)
+    known_before = p.tri_json is not None and p.cleaned_fp is not None
     if tri is not None:
         try:
-            tri = batch.triager.with_duplicate(tri, report.text, items, at=triage.naive(at), lat=p.lat, lng=p.lng)
+            if known_before:
+                tri = batch.triager.with_duplicate(tri, report.text, items, at=triage.naive(at), lat=p.lat,
+                                                   lng=p.lng, cleaned=p.cleaned, cleaned_fingerprint=p.cleaned_fp)
+            else:
+                tri = batch.triager.with_duplicate(tri, report.text, items, at=triage.naive(at), lat=p.lat,
+                                                   lng=p.lng)
         except Exception:
             log.exception("triage of report %s failed", report.pk)
             tri = None
-    tri_json = triage.result_json(tri, report.text) if tri is not None else {"error": "triase gagal"}
+    if tri is None:
+        tri_json = {"error": "triase gagal"}
+    elif known_before:
+        tri_json = triage.with_duplicate_json(p.tri_json, tri)
+    else:
+        tri_json = triage.result_json(tri, report.text)
     by_name = res.method.startswith(("name", "fuzzy"))  # the older name matcher over place_text only
     if tri is not None and by_name and (tri.out_of_area or (tri.place.code and tri.place.method == "exact")):
         res = location.Resolved(notes=res.notes)  # the gazetteer's reading of the whole text wins
@@ -492,23 +566,47 @@ def _process_chunk(ids: list[int], batch: _Batch) -> list[Report]:
     if not reports:
         return []
     prepared = [_prepare(r, batch) for r in reports]
+    hold = hold_limit()
+    done: list[Report] = []
+    try:
+        while prepared:
+            n = _apply_some(prepared, batch, hold)
+            done += [p.report for p in prepared[:n] if p.report.processing != ProcessingStatus.PENDING]
+            prepared = prepared[n:]
+    except BaseException:
+        batch.forget_open()  # what it holds may not have been committed
+        raise
+    return done
+
+
+def _apply_some(prepared: list[_Prepared], batch: _Batch, hold: float | None) -> int:
+    """One transaction: claims the reports still pending, applies them in id order until `hold` seconds have
+    passed or (SQLite) another writer waits for the lock (at least one report), writes the rows in bulk. Returns
+    how many of `prepared` it took (claimed or not)."""
     sink = _Sink()
     with transaction.atomic():
-        claim = Report.objects.filter(pk__in=[r.pk for r in reports], processing=ProcessingStatus.PENDING)
+        t0 = time.monotonic()
+        claim = Report.objects.filter(pk__in=[p.report.pk for p in prepared], processing=ProcessingStatus.PENDING)
         if connection.features.has_select_for_update_skip_locked:
             claim = claim.select_for_update(skip_locked=True)
         still = set(claim.values_list("id", flat=True))  # not processed meanwhile by another processor
-        prepared = [p for p in prepared if p.report.pk in still]
-        if not prepared:
-            return []
-        ats = [p.at for p in prepared]
-        known = _Open(min(ats) - DUP_WINDOW, max(ats) + DUP_WINDOW, batch.incidents)
+        if not still:
+            return len(prepared)
+        ats = [p.at for p in prepared if p.report.pk in still]
+        known = batch.open_incidents(min(ats) - DUP_WINDOW, max(ats) + DUP_WINDOW)
+        taken, mine = 0, []
         for p in prepared:
+            taken += 1
+            if p.report.pk not in still:
+                continue
             _apply(p, batch, known, sink)
-        done = [p.report for p in prepared]
-        sink.reports = done
+            mine.append(p.report)
+            if hold is not None and (time.monotonic() - t0 > hold or writers_waiting()):
+                break
+        sink.reports = mine
         sink.flush()
-    return done
+        batch.written()
+    return taken
 
 
 def reports_process(ids: list[int]) -> list[Report]:

@@ -141,13 +141,16 @@ class Triager:
 
     def with_duplicate(self, result: TriageResult, text: str, earlier: Sequence[DupItem], *,
                        at: datetime | None = None, key: str = "", lat: float | None = None,
-                       lng: float | None = None, cleaned: str | None = None) -> TriageResult:
+                       lng: float | None = None, cleaned: str | None = None,
+                       cleaned_fingerprint: str | None = None) -> TriageResult:
         """``result`` with the most similar of ``earlier`` as its duplicate (or none). ``triage`` ends with this;
-        a batch triages every text first and asks this second, against the items known at that moment."""
+        a batch triages every text first and asks this second, against the items known at that moment
+        (``cleaned`` and ``cleaned_fingerprint``: the text's :func:`clean` and its fingerprint, if known already)."""
         cleaned = clean(text or "") if cleaned is None else cleaned
         dup = None
         if earlier and cleaned.split():
-            item = DupItem(key=key, at=at or datetime.min, fingerprint=fingerprint(cleaned),
+            fp = fingerprint(cleaned) if cleaned_fingerprint is None else cleaned_fingerprint
+            item = DupItem(key=key, at=at or datetime.min, fingerprint=fp,
                            categories=tuple(c for c, _ in result.top3), place=result.place.code, lat=lat, lng=lng)
             dup = find_duplicate(item, earlier, self.dup_params)
         return replace(result, duplicate_of=dup[0] if dup else None,

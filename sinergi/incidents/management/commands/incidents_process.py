@@ -25,6 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=5000)
 
     def handle(self, *args, **opts):
+        from sinergi.core.db.sqlite3.base import yield_to_waiting_writers
+
+        # On SQLite, intake writers waiting for the one write lock go before the next processing transaction.
+        yield_to_waiting_writers()
         kept = {"batch": None, "at": 0.0}
 
         def step() -> int:
