@@ -178,21 +178,55 @@ def load(port: int, path: str, token: str, make_body, *, duration: float, concur
     return stats
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by a process and its live descendants (Linux /proc)."""
+def _proc_table() -> tuple[dict[int, list[int]], dict[int, float], dict[int, str]]:
+    """(children of each pid, CPU seconds of each pid, command line of each pid) from Linux /proc."""
     hz = os.sysconf("SC_CLK_TCK")
     children: dict[int, list[int]] = {}
     cpu: dict[int, float] = {}
+    cmd: dict[int, str] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd[int(entry)] = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
         cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / hz
+    return children, cpu, cmd
+
+
+def tree_pids(pid: int) -> list[int]:
+    """A process and its live descendants (the supervisor's children run in sessions of their own)."""
+    children, _, _ = _proc_table()
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def tree_roles(pid: int) -> str:
+    """What runs under `sinergi up`, e.g. "6 processes: supervisor, web x2, worker, processor, tick"."""
+    _, _, cmd = _proc_table()
+    roles: dict[str, int] = {}
+    for p in tree_pids(pid):
+        c = cmd.get(p, "")
+        role = ("web" if "uvicorn" in c else "processor" if "incidents_process" in c else
+                "worker" if "sinergi_worker" in c else "tick" if "sinergi_tick" in c else
+                "supervisor" if " up " in f"{c} " else "other")
+        roles[role] = roles.get(role, 0) + 1
+    parts = [f"{r} x{n}" if n > 1 else r for r, n in roles.items()]
+    return f"{sum(roles.values())} processes: {', '.join(parts)}"
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants (Linux /proc)."""
+    children, cpu, _ = _proc_table()
     total, todo = 0.0, [pid]
     while todo:
         p = todo.pop()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import sys
@@ -85,8 +86,7 @@ def run(argv: list[str]) -> int:
         srv.start()
         print(f"configuration: `sinergi up` on embedded SQLite (WAL) in {data_dir}, as shipped; "
               f"prepared and started in {time.perf_counter() - t0:.0f} s; {a.clients} clients, {a.duration:.0f} s")
-        print(f"server processes: {len(srv.processes())} in the process group (supervisor, web, worker, "
-              f"processor, tick)")
+        print(f"server: {common.tree_roles(srv.proc.pid)}; {os.cpu_count()} cores")
         token = next(line.split()[1] for line in srv.setup(TOKEN).splitlines() if line.startswith("TOKEN"))
         common.load(srv.port, "/api/v1/incident-reports/", token,
                     lambda c, i: common.dumps({"key": f"w{prefix}{c}-{i}", "text": pool[i % len(pool)][:500]}),

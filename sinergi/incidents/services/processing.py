@@ -88,10 +88,12 @@ def _unit_for(agency: str, region: Region | None) -> Unit | None:
 #
 # One path for every report whatever its channel: `reports_process(ids)`. A batch (1 or many reports) is
 # (1) read and understood without holding the write lock: location (TPS, codes, nearest village from an
-# in-memory grid), triage of the text (cached gazetteer and model); then (2) in ONE short transaction per chunk:
-# the reports still pending are claimed (exactly once), the open incidents of the batch's time window are read
-# in one query, and each report in id order is checked for duplicates (the triager's and the place/text
-# matcher) against those incidents AND the ones created earlier in the same chunk, then corroborates or creates
+# in-memory grid), triage of the text (cached gazetteer and model, the fingerprint and triage JSON too); then (2)
+# in short transactions (a chunk in one, or on SQLite in several: at most `hold_limit()` each, and committed early
+# when an intake writer waits for the lock, docs/adr/0052): the reports still pending are claimed (exactly once),
+# the open incidents of the batch's time window are read in one query (or kept from the previous transaction when
+# nobody changed an incident since, SQLite), and each report in id order is checked for duplicates (the
+# triager's and the place/text matcher) against those incidents AND the ones created earlier in the same chunk, then corroborates or creates
 # its incident (routed, deadlines started, units notified); timeline entries, deadlines, notifications and
 # the audit events (one per report and per incident, in order) are written in bulk. A batch of one is the
 # one-by-one path, so a batch gives the same incidents as processing its reports one after the other

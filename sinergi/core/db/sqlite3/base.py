@@ -26,6 +26,7 @@ import fcntl
 import os
 import time
 
+from django.db import OperationalError
 from django.db import connection as default_connection
 from django.db.backends.sqlite3 import base
 
@@ -80,26 +81,31 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._writer_held = True
 
     def _writer_wait(self) -> None:
-        """Poll with a short, growing pause (at most POLL_MAX) until the lock is free or the timeout has passed;
-        meanwhile hold the waiting file shared (a foreground writer), so background writers let this one first."""
-        timeout = float(self.settings_dict["OPTIONS"].get("timeout", 5))
-        deadline = time.monotonic() + timeout
+        """Poll with a short, growing pause (at most POLL_MAX) until the lock is free or the timeout has passed.
+        A foreground writer holds the waiting file shared meanwhile; a background writer does not try while one
+        does (for at most YIELD_MAX)."""
+        now = time.monotonic()
+        deadline = now + float(self.settings_dict["OPTIONS"].get("timeout", 5))
+        defer_until = now + YIELD_MAX if self._writer_yields else now
         pause = 0.0001
-        waiting = not self._writer_yields
-        if waiting:
+        if not self._writer_yields:
             fcntl.flock(self._waiting_fd, fcntl.LOCK_SH)
         try:
             while True:
                 time.sleep(pause)
+                pause = min(pause * 1.5, POLL_MAX)
+                now = time.monotonic()
+                if now > deadline:
+                    raise OperationalError("database is locked")  # as SQLite says it, through Django
+                if now < defer_until and self._writer_others_waiting():
+                    continue
                 try:
                     fcntl.flock(self._writer_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     return
                 except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise self.Database.OperationalError("database is locked") from None
-                    pause = min(pause * 1.5, POLL_MAX)
+                    pass
         finally:
-            if waiting:
+            if not self._writer_yields:
                 fcntl.flock(self._waiting_fd, fcntl.LOCK_UN)
 
     def _writer_others_waiting(self) -> bool:
@@ -113,18 +119,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return False
 
     def _writer_let_others_first(self) -> None:
-        """A background writer: wait while foreground writers wait (the waiting file is held shared)."""
+        """A background writer: wait while foreground writers wait (at most YIELD_MAX)."""
         deadline = time.monotonic() + YIELD_MAX
-        while True:
-            try:
-                fcntl.flock(self._waiting_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    return
-                time.sleep(POLL_MAX)
-                continue
-            fcntl.flock(self._waiting_fd, fcntl.LOCK_UN)
-            return
+        while self._writer_others_waiting() and time.monotonic() < deadline:
+            time.sleep(POLL_MAX)
 
     def _writer_release(self) -> None:
         if self._writer_held and self._writer_fd is not None:
