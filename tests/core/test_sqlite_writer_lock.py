@@ -6,7 +6,6 @@ of its own (no Django test database), so it runs in the SQLite and the PostgreSQ
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -144,20 +143,3 @@ def test_a_crashed_holder_leaves_no_lock(connect, tmp_path):
     begin(b)
     assert time.monotonic() - t0 < 0.5
     end(b)
-
-
-def test_the_served_socket_sends_small_answers_without_delay():
-    """`sinergi up` / `sinergi serve` listen with TCP_NODELAY, which accepted connections inherit: uvicorn sees an
-    inherited descriptor as a Unix socket and never sets it, and each answer written in two parts then waited for
-    the client's delayed acknowledgement (about 40 ms)."""
-    from sinergi.core.management.commands.sinergi_serve import listen_socket
-
-    sock = listen_socket("127.0.0.1", 0)
-    try:
-        client = socket.create_connection(sock.getsockname())
-        conn, _ = sock.accept()
-        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
-        conn.close()
-        client.close()
-    finally:
-        sock.close()

@@ -49,10 +49,12 @@ def web_processes() -> int:
     return int(value) if value else max(2, min(8, os.cpu_count() or 2))
 
 
-def listen_socket(host: str, port: int) -> socket.socket:
+def listen_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     # Accepted connections inherit TCP_NODELAY from the listening socket. uvicorn sees an inherited --fd as a
     # Unix socket and so never sets it itself: without it every answer written in two parts (head, body) waited
     # for the client's delayed ACK, about 40 ms per request (issue 20).
@@ -63,8 +65,22 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def build_children(*, sock: socket.socket, web: int, task_workers: int, processor: bool, scheduler: bool,
+def listen_sockets(host: str, port: int, n: int) -> list[socket.socket]:
+    """One listening socket per web process on the same port (SO_REUSEPORT): the kernel spreads new connections
+    evenly over them. With one shared socket, whichever process woke first took the connection, and keep-alive
+    clients (the replay's officers, a load balancer) stuck to one process while the other idled (issue 20).
+    A port already in use is refused first, as with a single socket, so a second `sinergi up` on the same port
+    fails instead of silently sharing it."""
+    probe = listen_socket(host, port)
+    port = probe.getsockname()[1]
+    probe.close()
+    return [listen_socket(host, port, reuse_port=True) for _ in range(n)]
+
+
+def build_children(*, socks: list[socket.socket], task_workers: int, processor: bool, scheduler: bool,
                    env: dict[str, str], tick_s: float = 30.0) -> list[Child]:
+    """The supervised processes: one web server per listening socket (`listen_sockets`), the task workers, the
+    report processor and the scheduler."""
     if processor:
         # Reports are processed by the processor loop, in batches, not inside the request (issue 20): web
         # processes store and answer; the loop polls often, so nobody needs to queue a task per report.
@@ -72,12 +88,14 @@ def build_children(*, sock: socket.socket, web: int, task_workers: int, processo
         env.setdefault("SINERGI_INCIDENT_PROCESSING", "deferred")
         # The ASGI intake lane hands single reports to one writer thread per process (group commit).
         env.setdefault("SINERGI_INCIDENT_GROUP_COMMIT", "1")
-    fd = sock.fileno()
-    uvicorn = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--fd", str(fd), "--no-access-log",
-               "--timeout-graceful-shutdown", "15", "--ws-ping-interval", "20", "--ws-ping-timeout", "20"]
-    # Proxy headers are judged by Django (SINERGI_TRUSTED_PROXIES, TrustedProxyMiddleware), not rewritten by uvicorn.
-    uvicorn += ["--no-proxy-headers"]
-    children = [Child(f"web-{i + 1}", uvicorn, env, pass_fds=(fd,)) for i in range(web)]
+    def uvicorn(fd: int) -> list[str]:
+        # Proxy headers are judged by Django (SINERGI_TRUSTED_PROXIES, TrustedProxyMiddleware), not by uvicorn.
+        return [sys.executable, "-m", "uvicorn", "config.asgi:application", "--fd", str(fd), "--no-access-log",
+                "--timeout-graceful-shutdown", "15", "--ws-ping-interval", "20", "--ws-ping-timeout", "20",
+                "--no-proxy-headers"]
+
+    children = [Child(f"web-{i + 1}", uvicorn(s.fileno()), env, pass_fds=(s.fileno(),))
+                for i, s in enumerate(socks)]
     children += [Child(f"worker-{i + 1}", manage("sinergi_worker"), env) for i in range(task_workers)]
     if processor:
         children.append(Child("processor", manage("incidents_process", "--loop", "0.5"), env))
@@ -114,9 +132,9 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         metrics_dir = prepare_metrics_dir()
         env = child_env(metrics_dir)
-        sock = listen_socket(opts["host"], opts["port"])
+        socks = listen_sockets(opts["host"], opts["port"], max(1, opts["workers"]))
         children = build_children(
-            sock=sock, web=max(1, opts["workers"]), task_workers=max(0, opts["task_workers"]),
+            socks=socks, task_workers=max(0, opts["task_workers"]),
             processor=not opts["no_processor"], scheduler=not opts["no_scheduler"], env=env, tick_s=opts["tick"])
         self.stdout.write(f"Sinergi serve: http://{opts['host']}:{opts['port']}/ — {opts['workers']} server "
                           f"process(es), {opts['task_workers']} task worker(s), "
@@ -128,4 +146,5 @@ class Command(BaseCommand):
         try:
             sup.run()
         finally:
-            sock.close()
+            for sock in socks:
+                sock.close()

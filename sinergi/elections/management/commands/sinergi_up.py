@@ -113,18 +113,19 @@ class Command(BaseCommand):
         from sinergi.core.management.commands.sinergi_serve import (
             build_children,
             child_env,
-            listen_socket,
+            listen_sockets,
             mark_dead,
             prepare_metrics_dir,
             web_processes,
         )
 
         metrics_dir = prepare_metrics_dir()
-        sock = listen_socket(opts["host"], opts["port"])
-        children = build_children(sock=sock, web=web_processes(), task_workers=0 if opts["no_worker"] else 1,
+        socks = listen_sockets(opts["host"], opts["port"], web_processes())
+        children = build_children(socks=socks, task_workers=0 if opts["no_worker"] else 1,
                                   processor=not opts["no_worker"], scheduler=not opts["no_worker"],
                                   env=child_env(metrics_dir))
         try:
             Supervisor(children, on_exit=mark_dead(metrics_dir)).run()
         finally:
-            sock.close()
+            for sock in socks:
+                sock.close()
