@@ -256,7 +256,7 @@ SINERGI_INCIDENT_GROUP_WRITERS = env.int("SINERGI_INCIDENT_GROUP_WRITERS", defau
 # for the single writer), 500 on PostgreSQL.
 SINERGI_INCIDENT_PROCESS_CHUNK = env.int("SINERGI_INCIDENT_PROCESS_CHUNK", default=0)
 # Longest a processing transaction holds SQLite's single write lock (milliseconds) before it commits what it has
-# done and lets waiting intake writers in; the chunk goes on in the next transaction. 0 = by database: 25 on SQLite,
+# done and lets waiting intake writers in; the chunk goes on in the next transaction. 0 = by database: 100 on SQLite,
 # no limit on PostgreSQL (no single write lock).
 SINERGI_INCIDENT_PROCESS_HOLD_MS = env.int("SINERGI_INCIDENT_PROCESS_HOLD_MS", default=0)
 # Public report form: reports accepted per client IP per hour.

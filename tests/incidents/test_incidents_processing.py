@@ -121,17 +121,24 @@ def test_processing_is_exactly_once(settings):
     assert total == len(ids)
 
 
+def _processed_whole(prefix: str, base: dt.datetime) -> dict:
+    """What users see after processing REPORTS with the default chunks and transactions; rolled back after, so
+    the same reports can be stored and processed again another way."""
+    sid = transaction.savepoint()
+    ids = _store(prefix, base)
+    services.reports_process(ids)
+    whole = _seen(ids)
+    transaction.savepoint_rollback(sid)
+    return whole
+
+
 @pytest.mark.django_db
 def test_small_chunks_give_the_same_incidents(settings):
     """Chunk boundaries (short write transactions on SQLite) change nothing a user sees."""
     settings.SINERGI_INCIDENT_PROCESSING = "deferred"
     build_world()
     base = dt.datetime(2024, 11, 27, 9, 0, tzinfo=dt.UTC)
-    sid = transaction.savepoint()
-    ids = _store("chunk", base)
-    services.reports_process(ids)
-    whole = _seen(ids)
-    transaction.savepoint_rollback(sid)
+    whole = _processed_whole("chunk", base)
     settings.SINERGI_INCIDENT_PROCESS_CHUNK = 3
     ids = _store("chunk", base)
     services.reports_process(ids)
@@ -148,11 +155,7 @@ def test_bounded_transactions_give_the_same_incidents(settings):
     settings.SINERGI_INCIDENT_PROCESSING = "deferred"
     build_world()
     base = dt.datetime(2024, 11, 27, 9, 0, tzinfo=dt.UTC)
-    sid = transaction.savepoint()
-    ids = _store("hold", base)
-    services.reports_process(ids)
-    whole = _seen(ids)
-    transaction.savepoint_rollback(sid)
+    whole = _processed_whole("hold", base)
     settings.SINERGI_INCIDENT_PROCESS_HOLD_MS = 1  # about one report per transaction
     ids = _store("hold", base)
     with CaptureQueriesContext(connection) as ctx:

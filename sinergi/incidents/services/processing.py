@@ -93,9 +93,10 @@ def _unit_for(agency: str, region: Region | None) -> Unit | None:
 # when an intake writer waits for the lock, docs/adr/0052): the reports still pending are claimed (exactly once),
 # the open incidents of the batch's time window are read in one query (or kept from the previous transaction when
 # nobody changed an incident since, SQLite), and each report in id order is checked for duplicates (the
-# triager's and the place/text matcher) against those incidents AND the ones created earlier in the same chunk, then corroborates or creates
-# its incident (routed, deadlines started, units notified); timeline entries, deadlines, notifications and
-# the audit events (one per report and per incident, in order) are written in bulk. A batch of one is the
+# triager's and the place/text matcher) against those incidents AND the ones created earlier in the same chunk,
+# then corroborates or creates its incident (routed, deadlines started, units notified); timeline entries,
+# deadlines, notifications and the audit events (one per report and per incident, in order) are written in
+# bulk. A batch of one is the
 # one-by-one path, so a batch gives the same incidents as processing its reports one after the other
 # (tests/incidents/test_incidents_processing.py compares them).
 
@@ -431,7 +432,7 @@ class _Prepared:
     lng: float | None
     # Worked out before the write lock (they do not depend on the incidents): the text cleaned and its
     # fingerprint for the duplicate check, and the stored triage JSON before the duplicate check.
-    cleaned: str = ""
+    cleaned: str | None = None
     cleaned_fp: str | None = None
     tri_json: dict | None = None
 
@@ -461,7 +462,7 @@ def _prepare(report: Report, batch: _Batch) -> _Prepared:
             p.tri_json = triage.result_json(tri, report.text)
         except Exception:  # worked out again in _apply, which handles a failure there
             log.exception("triage of report %s failed", report.pk)
-            p.cleaned, p.cleaned_fp, p.tri_json = "", None, None
+            p.cleaned, p.cleaned_fp, p.tri_json = None, None, None
     return p
 
 
@@ -471,21 +472,16 @@ def _apply(p: _Prepared, batch: _Batch, known: _Open, sink: _Sink) -> None:
 
     report, res, at, tri, sms, description = p.report, p.res, p.at, p.tri, p.sms, p.description
     items, by_key = known.dup_items(at)
-    known_before = p.tri_json is not None and p.cleaned_fp is not None
     if tri is not None:
-        try:
-            if known_before:
-                tri = batch.triager.with_duplicate(tri, report.text, items, at=triage.naive(at), lat=p.lat,
-                                                   lng=p.lng, cleaned=p.cleaned, cleaned_fingerprint=p.cleaned_fp)
-            else:
-                tri = batch.triager.with_duplicate(tri, report.text, items, at=triage.naive(at), lat=p.lat,
-                                                   lng=p.lng)
+        try:  # the cleaned text and its fingerprint from _prepare (worked out here when that failed)
+            tri = batch.triager.with_duplicate(tri, report.text, items, at=triage.naive(at), lat=p.lat, lng=p.lng,
+                                               cleaned=p.cleaned, cleaned_fingerprint=p.cleaned_fp)
         except Exception:
             log.exception("triage of report %s failed", report.pk)
             tri = None
     if tri is None:
         tri_json = {"error": "triase gagal"}
-    elif known_before:
+    elif p.tri_json is not None:
         tri_json = triage.with_duplicate_json(p.tri_json, tri)
     else:
         tri_json = triage.result_json(tri, report.text)
