@@ -248,19 +248,31 @@ def checkin_roster_officer(*, user_id: int | None, tps_id: int) -> int | None:
     """The named officer a check-in of ``tps_id`` by account ``user_id`` is tied to (``CheckIn.roster_officer``):
     the officer linked to the reporting account where there is such a link, otherwise the leader of the group
     guarding that TPS in the assignment in force (else another officer of that group); None when neither exists.
-    One query (a UNION), so the lean check-in path stays lean."""
+    One query (a UNION), compiled once per process (sinergi.core.prepared), so the lean check-in path stays lean."""
+    from sinergi.core.prepared import rows
+
+    if user_id is None:
+        found = rows("checkin_roster_officer:guards",
+                     lambda tps: _roster_guards(tps=tps).order_by("o", "officer_id")[:1], tps=tps_id)
+    else:
+        found = rows("checkin_roster_officer", _roster_query, user=user_id, tps=tps_id)
+    return found[0][0] if found else None
+
+
+def _roster_guards(*, tps: int):
     from django.db.models import Case, IntegerField, Value, When
 
-    guards = (_tps_group_assignments([tps_id])
-              .annotate(o=Case(When(leader=True, then=Value(1)), default=Value(2), output_field=IntegerField()))
-              .order_by().values_list("officer_id", "o"))
-    if user_id is None:
-        row = guards.order_by("o", "officer_id").first()
-        return row[0] if row else None
-    mine = Officer.objects.filter(user_id=user_id).annotate(
+    return (_tps_group_assignments([tps])
+            .annotate(o=Case(When(leader=True, then=Value(1)), default=Value(2), output_field=IntegerField()))
+            .order_by().values_list("officer_id", "o"))
+
+
+def _roster_query(*, user: int, tps: int):
+    from django.db.models import IntegerField, Value
+
+    mine = Officer.objects.filter(user_id=user).annotate(
         o=Value(0, output_field=IntegerField())).order_by().values_list("pk", "o")
-    row = mine.union(guards, all=True).order_by("o", "pk").first()
-    return row[0] if row else None
+    return mine.union(_roster_guards(tps=tps), all=True).order_by("o", "pk")[:1]
 
 
 def checkin_roster_officers(*, user_id: int | None, tps_ids) -> dict[int, int]:

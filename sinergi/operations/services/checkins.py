@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from sinergi.core import clock
 from sinergi.core.permissions import require_perm
+from sinergi.core.prepared import rows
 from sinergi.core.providers import provider
 from sinergi.core.services import audit_log
 from sinergi.elections.models import PollingStation
@@ -200,14 +201,21 @@ def _election(data_election=None):
     return data_election or cache.get("election", None, default_election, cache_none=False)
 
 
+_TPS_FIELDS = ("id", "code", "election_id", "regency_code", "district_code")
+
+
 def _tps(election, code: str) -> PollingStation | None:
     """The TPS by code (only the fields a check-in needs, its election attached), cached per process; an unknown
     code is not cached."""
     def load():
-        ps = (PollingStation.objects.filter(election=election, code=code)
-              .only("pk", "code", "election_id", "regency_code", "district_code").first())
-        if ps is not None:
-            ps.election = election
+        # compiled once per process (sinergi.core.prepared); the instance is the one `.only(*fields)` would give
+        names = [f.attname for f in PollingStation._meta.concrete_fields if f.attname in _TPS_FIELDS]  # from_db's order
+        found = rows("checkin_tps", lambda election, code: PollingStation.objects.filter(
+            election_id=election, code=code).order_by().values_list(*names)[:1], election=election.pk, code=code)
+        if not found:
+            return None
+        ps = PollingStation.from_db(connection.alias, names, found[0])
+        ps.election = election
         return ps
 
     return cache.get("tps", (election.pk, code), load, cache_none=False)

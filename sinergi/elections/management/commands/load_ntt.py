@@ -24,6 +24,10 @@ class Command(BaseCommand):
         if opts["province"] or opts["national"]:
             return self._other(opts)
         summary = load_default_dataset(actor=None, force=opts["force"])
+        if not summary["skipped"]:
+            from sinergi.core.db import statistics
+
+            statistics.refresh()  # the planner's statistics for the tables just filled (SQLite)
         if opts["json"]:
             self.stdout.write(json.dumps(summary, sort_keys=True))
             return

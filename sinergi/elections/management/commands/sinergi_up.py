@@ -54,6 +54,10 @@ class Command(BaseCommand):
             # Election-day logistics: the default KPU distribution/recap movements with estimated times (idempotent).
             at(3)
             call_command("logistics_plan_default", verbosity=0, stdout=io.StringIO())
+            # The query planner's statistics (SQLite has none until ANALYZE: lookups by TPS code walked the election)
+            from sinergi.core.db import statistics
+
+            statistics.refresh()
             # Web Push: a VAPID key pair in the data folder (0600) when none is configured (idempotent)
             call_command("messaging_vapid_keys", verbosity=0, stdout=io.StringIO())
             self._collect_static()
