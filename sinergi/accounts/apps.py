@@ -13,11 +13,13 @@ class AccountsConfig(AppConfig):
         install()
 
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from . import tokens
-        from .models import ApiToken
+        from .models import Agency, ApiToken, Unit
 
-        for model in (ApiToken, get_user_model()):
+        # a cached token carries its user, unit and agency (sinergi.accounts.tokens): any change to them is seen at once
+        for model in (ApiToken, get_user_model(), Unit, Agency, Unit.jurisdiction.through):
             post_save.connect(tokens.forget, sender=model, dispatch_uid=f"api-tokens-{model.__name__}-save")
             post_delete.connect(tokens.forget, sender=model, dispatch_uid=f"api-tokens-{model.__name__}-delete")
+        m2m_changed.connect(tokens.forget, sender=Unit.jurisdiction.through, dispatch_uid="api-tokens-jurisdiction")

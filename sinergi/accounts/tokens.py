@@ -106,6 +106,17 @@ def _cached(digests: list[str], now: dt.datetime) -> dict[str, ApiToken]:
 def users_for_keys(raw_keys: Iterable[str]) -> dict[str, object]:
     """raw key -> user, for every active token among the keys: at most ONE query (the intake fast path), none
     when every token was looked up in the last CACHE_SECONDS and nothing was revoked since."""
+    return {k: t.user for k, t in tokens_for_keys(raw_keys).items()}
+
+
+def lookup_cached(raw: str) -> ApiToken | None:
+    """`lookup` through the per-process cache (every API request): no query when this token was looked up in the
+    last CACHE_SECONDS and no token or user was changed since. Records the use like `users_for_keys`."""
+    return tokens_for_keys([raw]).get(raw)
+
+
+def tokens_for_keys(raw_keys: Iterable[str]) -> dict[str, ApiToken]:
+    """raw key -> active token (user, unit and agency joined), for `users_for_keys` and `lookup_cached`."""
     by_digest = {digest(k): k for k in raw_keys if k and len(k) <= 200}
     if not by_digest:
         return {}
@@ -123,7 +134,7 @@ def users_for_keys(raw_keys: Iterable[str]) -> dict[str, object]:
                 _cache[t.digest] = (loaded_at, t)
         found.update({t.digest: t for t in rows})
     touch(list(found.values()), now)
-    return {by_digest[d]: t.user for d, t in found.items()}
+    return {by_digest[d]: t for d, t in found.items()}
 
 
 def touch(tokens: Iterable[ApiToken], now: dt.datetime | None = None) -> int:

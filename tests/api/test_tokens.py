@@ -121,3 +121,26 @@ def test_intake_token_cache_sees_revocation_and_deactivation_at_once(make_user, 
     other.is_active = False
     other.save()
     assert not users_for_keys([key2])[key2].is_active  # read again after the save: the intake refuses it
+
+
+def test_api_requests_read_the_token_once_and_see_a_changed_unit_at_once(make_user):
+    """Every API request authenticates through the per-process token cache (no token query on a repeat within a
+    few seconds); a change to the user's unit (here: its name) drops the cached token at once."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+
+    user = make_user(role="operator", unit=factories.unit())
+    key = api_token(user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/me/").status_code == 200
+    with CaptureQueriesContext(connection) as q:
+        assert client.get("/api/v1/me/").status_code == 200
+    assert not [x for x in q.captured_queries if "accounts_apitoken" in x["sql"]]
+    unit = user.unit
+    unit.name = "Satuan berganti nama"
+    unit.save()
+    with CaptureQueriesContext(connection) as q:
+        assert client.get("/api/v1/me/").status_code == 200
+    assert [x for x in q.captured_queries if "accounts_apitoken" in x["sql"]]  # read again after the change
