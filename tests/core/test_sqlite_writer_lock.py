@@ -108,7 +108,10 @@ def test_the_wait_ends_with_database_is_locked_after_the_timeout(connect):
     end(b)
 
 
-def test_background_writers_let_waiting_writers_go_first(connect):
+def test_background_writers_let_waiting_writers_go_first(connect, monkeypatch):
+    from sinergi.core.db.sqlite3 import base
+
+    monkeypatch.setattr(base, "YIELD_MAX", 5.0)  # the order, whatever the machine's pace (the bound: below)
     holder, background, foreground = connect(), connect(), connect()
     yield_to_waiting_writers(background)
     order: list[str] = []
@@ -143,3 +146,30 @@ def test_a_crashed_holder_leaves_no_lock(connect, tmp_path):
     begin(b)
     assert time.monotonic() - t0 < 0.5
     end(b)
+
+
+def test_a_background_writer_goes_after_at_most_yield_max_however_many_wait(connect, tmp_path):
+    """Under a steady stream of waiting writers the background writer still gets its turn (the election-day
+    replay starved the report processor with a longer wait): someone keeps saying they wait, and it starts anyway
+    after YIELD_MAX."""
+    import fcntl
+    import os
+
+    from sinergi.core.db.sqlite3 import base
+
+    background = connect()
+    yield_to_waiting_writers(background)
+    begin(background)  # opens its lock files
+    end(background)
+    waiting = os.open(tmp_path / "lock.sqlite3-writer-waiting.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(waiting, fcntl.LOCK_SH)  # a writer waiting, for ever
+        assert writers_waiting(background) is True
+        t0 = time.monotonic()
+        begin(background)
+        took = time.monotonic() - t0
+        write(background, "background")
+        end(background)
+    finally:
+        os.close(waiting)
+    assert base.YIELD_MAX * 0.9 <= took < base.YIELD_MAX + 1.0

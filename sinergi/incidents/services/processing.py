@@ -122,6 +122,11 @@ def hold_limit() -> float | None:
     return 0.1 if connection.vendor == "sqlite" else None
 
 
+# A processing transaction that another writer waits for still goes on this long (SQLite): committing after every
+# report under a steady stream of intake writers left the processor a report or two per yield, and the reports of
+# an election morning waited seconds for their incident. An intake writer waits at most this (plus one report).
+MIN_SLICE = 0.025
+
 OPEN_SLACK = dt.timedelta(hours=1)  # a reused window also serves the reports of the next hour
 
 
@@ -599,8 +604,10 @@ def _apply_some(prepared: list[_Prepared], batch: _Batch, hold: float | None) ->
                 continue
             _apply(p, batch, known, sink)
             mine.append(p.report)
-            if hold is not None and (time.monotonic() - t0 > hold or writers_waiting()):
-                break
+            if hold is not None:
+                held = time.monotonic() - t0
+                if held > hold or (held > MIN_SLICE and writers_waiting()):
+                    break
         sink.reports = mine
         sink.flush()
         batch.written()

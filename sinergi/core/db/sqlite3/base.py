@@ -31,7 +31,11 @@ from django.db import connection as default_connection
 from django.db.backends.sqlite3 import base
 
 POLL_MAX = 0.001  # longest pause between two tries of a waiting writer
-YIELD_MAX = 0.25  # longest a background writer lets others go first, per transaction
+# Longest a background writer lets others go first, per transaction: under a steady stream of intake writers (the
+# election-day replay: check-ins all the time) a longer wait starved the processor, whose reports then waited
+# seconds for their incident; with 50 ms it still takes only a small share of the lock (processing commits early,
+# after its minimum slice, when a writer waits: incidents.services.processing.MIN_SLICE).
+YIELD_MAX = 0.05
 
 
 def yield_to_waiting_writers(conn=None) -> None:
