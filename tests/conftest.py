@@ -23,6 +23,33 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: 1 if item.get_closest_marker("browser") or item.get_closest_marker("flushes") else 0)
 
 
+#: tests that start `sinergi up` in a subprocess: its server runs on its own embedded SQLite whatever the suite's
+#: database, so the PostgreSQL run would repeat the SQLite run's test exactly
+UP_SERVER_ON_SQLITE_ONLY = pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="`sinergi up` runs on its own embedded SQLite whatever the suite's database: run once, in the SQLite run")
+
+
+@pytest.fixture(scope="session")
+def up_prepared(tmp_path_factory):
+    """One `sinergi up --no-serve` (migrate, NTT dataset, risk, logistics, static files, admin; about 100 s) for
+    every test module that starts a server: each copies it with `up_copy` instead of preparing its own."""
+    from types import SimpleNamespace
+
+    from sinergi.core.upserver import UpServer
+
+    base = tmp_path_factory.mktemp("up-prepared") / "data"
+    return SimpleNamespace(path=base, stdout=UpServer(base).prepare())
+
+
+def up_copy(prepared, dest: Path) -> Path:
+    """A data folder of its own, prepared: a copy of `up_prepared` (without the template's log and lock files)."""
+    import shutil
+
+    shutil.copytree(prepared.path, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock", "server.log"))
+    return dest
+
+
 @pytest.fixture(scope="session")
 def _ntt_session(django_db_setup, django_db_blocker):
     from sinergi.elections.dataset import load_default_dataset

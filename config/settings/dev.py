@@ -19,5 +19,10 @@ if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
 else:
     DATABASES = {"default": sqlite_database(DATA_DIR / "sinergi.sqlite3")}
+    # Each server thread keeps its connection between requests (the web server's threads are long-lived,
+    # sinergi.core.asgi_threads; opening a connection cost a check-in several ms). SQLite holds no lock between
+    # transactions.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     for _db_file in DATA_DIR.glob("sinergi.sqlite3*"):  # databases created before the umask: 0644 -> 0600
         _db_file.chmod(0o600)

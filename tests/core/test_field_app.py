@@ -15,15 +15,15 @@ import pytest
 
 from sinergi.core import fieldprobe as fp
 from sinergi.core.upserver import UpServer
+from tests.conftest import UP_SERVER_ON_SQLITE_ONLY, up_copy
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, UP_SERVER_ON_SQLITE_ONLY]
 PORT = 8161
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, django_db_setup):
-    srv = UpServer(tmp_path_factory.mktemp("field-up"), PORT)
-    srv.prepare()
+def server(tmp_path_factory, django_db_setup, up_prepared):
+    srv = UpServer(up_copy(up_prepared, tmp_path_factory.mktemp("field-up")), PORT)
     srv.info = json.loads(srv.setup(fp.SETUP % {"user": fp.USER, "password": fp.PASSWORD}).strip().splitlines()[-1])
     srv.start()
     try:

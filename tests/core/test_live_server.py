@@ -19,9 +19,9 @@ import pytest
 
 from sinergi.core.upserver import UpServer
 from tests.browser_wait import wait_until
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, UP_SERVER_ON_SQLITE_ONLY, up_copy
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, UP_SERVER_ON_SQLITE_ONLY]
 
 SETUP = """
 import datetime as dt, json
@@ -71,10 +71,9 @@ OPEN_SOCKET = """(path) => new Promise((resolve) => {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, django_db_setup):
-    srv = UpServer(tmp_path_factory.mktemp("live-up"), env={"SINERGI_INCIDENT_PROCESSING": "deferred",
-                                                            "SINERGI_OTP_REQUIRED_ROLES": "admin,commander"})
-    srv.prepare()
+def server(tmp_path_factory, django_db_setup, up_prepared):
+    srv = UpServer(up_copy(up_prepared, tmp_path_factory.mktemp("live-up")),
+                   env={"SINERGI_INCIDENT_PROCESSING": "deferred", "SINERGI_OTP_REQUIRED_ROLES": "admin,commander"})
     srv.info = json.loads(srv.setup(SETUP % {"password": PASSWORD}).strip().splitlines()[-1])
     srv.start()
     try:

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import UP_SERVER_ON_SQLITE_ONLY, up_copy
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,15 +63,14 @@ def test_cli_help_and_unknown_command():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="embedded SQLite deployment; run once")
-def test_sinergi_up_prepares_a_fresh_embedded_deployment(tmp_path):
-    """`sinergi up --no-serve` on an empty data folder: migrates, loads NTT, creates the admin, prints login."""
-    env = {"SINERGI_DATA_DIR": str(tmp_path)}
-    r = _run(["-m", "sinergi.cli", "up", "--no-serve"], env, timeout=600)
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert "http://127.0.0.1:8000/accounts/login/" in r.stdout
-    assert "username: admin" in r.stdout
-    assert (tmp_path / "sinergi.sqlite3").exists()
+@UP_SERVER_ON_SQLITE_ONLY
+def test_sinergi_up_prepares_a_fresh_embedded_deployment(tmp_path, up_prepared):
+    """`sinergi up --no-serve` on an empty data folder (the session's `up_prepared`, which the tests that start a
+    server copy; it fails there when the command fails): migrates, loads NTT, creates the admin, prints login."""
+    assert "http://127.0.0.1:8000/accounts/login/" in up_prepared.stdout
+    assert "username: admin" in up_prepared.stdout
+    assert (up_prepared.path / "sinergi.sqlite3").exists()
+    env = {"SINERGI_DATA_DIR": str(up_copy(up_prepared, tmp_path / "data"))}  # the template stays as prepared
     r2 = _run(["-m", "sinergi.cli", "status", "--json"], env)
     status = json.loads(r2.stdout)
     assert status["tps"] == 9877 and status["users"] == 1
