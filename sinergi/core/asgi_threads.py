@@ -10,14 +10,15 @@ life (`ThreadSensitiveContext(executor=...)`, which Django's inner context then 
 no request is using, or a new one when all are in use. So no request waits for another's thread — as before —
 while threads, and with `CONN_MAX_AGE` their database connections, are reused. Beyond `MAX_THREADS` requests at
 once, a request shares the executor with the fewest requests (its sync calls then queue behind theirs).
-WebSocket and lifespan scopes pass through untouched (Channels runs their database work itself).
+WebSocket and lifespan scopes pass through untouched (Channels runs their database work itself), and so does a
+request made from sync code through `async_to_sync` (tests): asgiref runs its sync code in the calling thread.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import AsyncToSync, ThreadSensitiveContext
 
 MAX_THREADS = 64
 
@@ -46,7 +47,9 @@ class SyncThreads:
             self._idle.append(executor)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or getattr(AsyncToSync.executors, "current", None) is not None:
+            # not HTTP, or called from sync code through async_to_sync (tests): its thread runs the sync code, as
+            # asgiref would do without us
             return await self.app(scope, receive, send)
         # only the event loop's thread runs this: no lock needed around the pool
         executor = self._take()

@@ -61,3 +61,13 @@ def test_beyond_the_limit_requests_share_the_least_busy_thread_and_websockets_pa
     asyncio.run(run())
     assert len(seen) == 7 and len(set(seen[:6])) == 2
     assert app._load and all(n == 0 for n in app._load.values())  # every executor given back
+
+
+def test_called_from_sync_code_the_calling_thread_runs_it():
+    """async_to_sync from a sync thread (as tests call the ASGI application): asgiref runs the sync code in that
+    thread, which holds the test's transaction; the pool stays out of the way."""
+    from asgiref.sync import async_to_sync
+
+    seen: list = []
+    async_to_sync(SyncThreads(_app(seen)))({"type": "http"}, None, None)
+    assert seen == [threading.get_ident()]

@@ -214,7 +214,7 @@ def _tps(election, code: str) -> PollingStation | None:
             election_id=election, code=code).order_by().values_list(*names)[:1], election=election.pk, code=code)
         if not found:
             return None
-        ps = PollingStation.from_db(connection.alias, names, found[0])
+        ps = PollingStation.from_db(PollingStation.objects.db, names, found[0])  # the alias the ORM would give
         ps.election = election
         return ps
 
