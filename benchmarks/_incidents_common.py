@@ -210,15 +210,18 @@ def tree_pids(pid: int) -> list[int]:
     return out
 
 
+def _role(cmdline: str) -> str:
+    return ("web" if "uvicorn" in cmdline else "processor" if "incidents_process" in cmdline else
+            "worker" if "sinergi_worker" in cmdline else "tick" if "sinergi_tick" in cmdline else
+            "supervisor" if " up " in f"{cmdline} " else "other")
+
+
 def tree_roles(pid: int) -> str:
     """What runs under `sinergi up`, e.g. "6 processes: supervisor, web x2, worker, processor, tick"."""
     _, _, cmd = _proc_table()
     roles: dict[str, int] = {}
     for p in tree_pids(pid):
-        c = cmd.get(p, "")
-        role = ("web" if "uvicorn" in c else "processor" if "incidents_process" in c else
-                "worker" if "sinergi_worker" in c else "tick" if "sinergi_tick" in c else
-                "supervisor" if " up " in f"{c} " else "other")
+        role = _role(cmd.get(p, ""))
         roles[role] = roles.get(role, 0) + 1
     parts = [f"{r} x{n}" if n > 1 else r for r, n in roles.items()]
     return f"{sum(roles.values())} processes: {', '.join(parts)}"
@@ -233,6 +236,16 @@ def tree_cpu(pid: int) -> float:
         total += cpu.get(p, 0.0)
         todo.extend(children.get(p, []))
     return total
+
+
+def tree_cpu_by_role(pid: int) -> dict[str, float]:
+    """CPU seconds so far of each role under `sinergi up` (web, processor, worker, tick, supervisor; Linux /proc)."""
+    _, cpu, cmd = _proc_table()
+    out: dict[str, float] = {}
+    for p in tree_pids(pid):
+        role = _role(cmd.get(p, ""))
+        out[role] = out.get(role, 0.0) + cpu.get(p, 0.0)
+    return out
 
 
 def loadavg() -> str:

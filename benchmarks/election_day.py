@@ -124,10 +124,13 @@ def run_shipped(a, data_dir: str) -> dict:
         srv.start()
         print(f"shipped: `sinergi up` on embedded SQLite, prepared in {time.perf_counter() - t0:.0f} s (not timed); "
               f"replaying {a.start}-{a.end} WITA at {a.speed:g}x (load average {_load_avg()})", flush=True)
+        cpu0 = common.tree_cpu_by_role(srv.proc.pid)
         out = _py(srv.env, "-m", "sinergi.cli", "replay", "--url", srv.url, "--tokens-file", str(tokens),
                   "--speed", str(a.speed), "--from", a.start, "--to", a.end, "--concurrency", str(a.concurrency),
                   "--json", check=False)
+        cpu1 = common.tree_cpu_by_role(srv.proc.pid)
         report = json.loads(out.strip().splitlines()[-1])
+        report["server_cpu_s"] = {k: round(v - cpu0.get(k, 0.0), 1) for k, v in cpu1.items()}
         report["processing"] = json.loads(srv.setup(LATENCY.format(after=after)).strip().splitlines()[-1])
     finally:
         srv.stop()
@@ -318,6 +321,9 @@ def _report_shipped(a, data_dir: str) -> int:
     print(f"shipped: {r['events']:,} events {kinds}: accepted {r['accepted']:,}, duplicate {r['duplicate']:,}, "
           f"rejected {r['rejected']:,} {r['rejected_reasons'] or ''}, failed {r['failed']:,}; {r['requests']:,} "
           f"requests, p50 {lat.get('p50')} ms, p99 {lat.get('p99')} ms; schedule lag p99 {r['lag_ms'].get('p99')} ms")
+    cpu = r.get("server_cpu_s", {})
+    print(f"server CPU during the replay: {', '.join(f'{k} {v:.0f} s' for k, v in sorted(cpu.items()))}; web "
+          f"{cpu.get('web', 0) / max(r['requests'], 1) * 1000:.1f} ms per request")
     print(f"incident reports {proc['reports']:,}: processed {proc['processed']:,}, still pending {proc['pending']}; "
           f"accept-to-incident p50 {q(50):.1f} s, p99 {q(99):.1f} s, max {q(100):.1f} s")
     print(f"election-day: shipped NTT {a.start}-{a.end} WITA at {a.speed:g}x ({r['sent']:,} check-ins and "
