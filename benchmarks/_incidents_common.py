@@ -199,9 +199,11 @@ def _proc_table() -> tuple[dict[int, list[int]], dict[int, float], dict[int, str
     return children, cpu, cmd
 
 
-def tree_pids(pid: int) -> list[int]:
-    """A process and its live descendants (the supervisor's children run in sessions of their own)."""
-    children, _, _ = _proc_table()
+def tree_pids(pid: int, children: dict[int, list[int]] | None = None) -> list[int]:
+    """A process and its live descendants (the supervisor's children run in sessions of their own); `children`
+    from a `_proc_table()` snapshot the caller already took."""
+    if children is None:
+        children = _proc_table()[0]
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
@@ -218,9 +220,9 @@ def _role(cmdline: str) -> str:
 
 def tree_roles(pid: int) -> str:
     """What runs under `sinergi up`, e.g. "6 processes: supervisor, web x2, worker, processor, tick"."""
-    _, _, cmd = _proc_table()
+    children, _, cmd = _proc_table()
     roles: dict[str, int] = {}
-    for p in tree_pids(pid):
+    for p in tree_pids(pid, children):
         role = _role(cmd.get(p, ""))
         roles[role] = roles.get(role, 0) + 1
     parts = [f"{r} x{n}" if n > 1 else r for r, n in roles.items()]
@@ -230,19 +232,14 @@ def tree_roles(pid: int) -> str:
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) used so far by a process and its live descendants (Linux /proc)."""
     children, cpu, _ = _proc_table()
-    total, todo = 0.0, [pid]
-    while todo:
-        p = todo.pop()
-        total += cpu.get(p, 0.0)
-        todo.extend(children.get(p, []))
-    return total
+    return sum(cpu.get(p, 0.0) for p in tree_pids(pid, children))
 
 
 def tree_cpu_by_role(pid: int) -> dict[str, float]:
     """CPU seconds so far of each role under `sinergi up` (web, processor, worker, tick, supervisor; Linux /proc)."""
-    _, cpu, cmd = _proc_table()
+    children, cpu, cmd = _proc_table()
     out: dict[str, float] = {}
-    for p in tree_pids(pid):
+    for p in tree_pids(pid, children):
         role = _role(cmd.get(p, ""))
         out[role] = out.get(role, 0.0) + cpu.get(p, 0.0)
     return out
