@@ -3,7 +3,8 @@
 Django's ASGI handler runs each request in a `ThreadSensitiveContext` of its own, and asgiref gives every such
 context a new thread: under `sinergi up` every request started a thread and, since database connections belong to
 a thread, opened a new SQLite connection (WAL, functions, pragmas) and dropped it at the end. On the election-day
-replay that was about half of a web process' CPU per check-in beside the view's own work.
+replay's 07:00 burst a web process spent 30 ms of CPU per check-in (14 ms for the view's own work in process), 20 ms
+with long-lived threads; over the longer 06:55–07:10 window 28 ms against 30 (ADR 0053).
 
 `SyncThreads(app)` wraps the HTTP application: each request gets a single-thread executor of its own for its whole
 life (`ThreadSensitiveContext(executor=...)`, which Django's inner context then uses), taken from the executors
